@@ -1,0 +1,1 @@
+//! Sans-IO framing codecs (in progress).

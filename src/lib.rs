@@ -1,0 +1,22 @@
+//! sockhelp: TCP sockets that are hard to misuse from C.
+//!
+//! The module map (see ARCHITECTURE.md):
+//!
+//! - [`error`]: the error enum (= the `SOCKHELP_E*` codes) and `strerror`.
+//! - [`deadline`]: `timeout_ms` turned into a whole-call deadline.
+//! - `sys`: the only place that knows the OS (unix.rs, windows.rs).
+//! - [`io`]: `send_all` / `recv_all`.
+//! - [`net`]: connect, listen, accept, socket options, shutdown, close.
+//! - [`framing`]: sans-IO codecs, one file per wire format.
+//! - `ffi`: the `extern "C"` shell that the header is generated from.
+
+pub mod deadline;
+pub mod error;
+pub mod framing;
+pub mod io;
+pub mod net;
+pub mod sys;
+
+mod ffi;
+
+pub use error::{Error, Result};
