@@ -41,8 +41,6 @@ pub enum Error {
 /// Shorthand used across the core.
 pub type Result<T> = std::result::Result<T, Error>;
 
-pub const OK: i32 = 0;
-
 impl Error {
     /// The stable C value of this error (`SOCKHELP_E*`).
     pub fn code(self) -> i32 {
@@ -97,23 +95,29 @@ impl From<io::Error> for Error {
 
 /// The static description of a C code; unknown codes get a generic text.
 pub fn strerror(code: i32) -> &'static str {
+    let s = strerror_nul(code);
+    &s[..s.len() - 1]
+}
+
+/// `strerror` with a terminating NUL, for handing to C as a static string.
+pub fn strerror_nul(code: i32) -> &'static str {
     match code {
-        0 => "success",
-        -1 => "connection closed by peer",
-        -2 => "connection reset by peer or broken pipe",
-        -3 => "timed out",
-        -4 => "operation would block",
-        -5 => "invalid argument",
-        -6 => "frame larger than the configured maximum",
-        -7 => "frame larger than the caller's buffer",
-        -8 => "malformed frame",
-        -9 => "out of memory",
-        -10 => "unsupported on this platform",
-        -11 => "operating system error (see sockhelp_last_os_error)",
-        -12 => "internal error in sockhelp",
-        -13 => "connection refused",
-        -14 => "host name not found",
-        _ => "unknown sockhelp error code",
+        0 => "success\0",
+        -1 => "connection closed by peer\0",
+        -2 => "connection reset by peer or broken pipe\0",
+        -3 => "timed out\0",
+        -4 => "operation would block\0",
+        -5 => "invalid argument\0",
+        -6 => "frame larger than the configured maximum\0",
+        -7 => "frame larger than the caller's buffer\0",
+        -8 => "malformed frame\0",
+        -9 => "out of memory\0",
+        -10 => "unsupported on this platform\0",
+        -11 => "operating system error (see sockhelp_last_os_error)\0",
+        -12 => "internal error in sockhelp\0",
+        -13 => "connection refused\0",
+        -14 => "host name not found\0",
+        _ => "unknown sockhelp error code\0",
     }
 }
 

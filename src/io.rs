@@ -1,1 +1,92 @@
-//! (in progress)
+//! Moving bytes: `send_all` / `recv_all`, and the retry step they share with
+//! every other call that waits on a socket.
+//!
+//! The HOWTO's first lesson: `send` and `recv` may move fewer bytes than asked,
+//! so a caller must loop. These loops also retry `EINTR`, wait for readiness on
+//! non-blocking sockets, keep a whole-call deadline, and always report how far
+//! they got.
+
+use crate::deadline::Deadline;
+use crate::error::{Error, Result};
+use crate::sys::{self, Interest, RawSocket};
+use std::io;
+
+/// Waits until `s` is ready for `interest` or the deadline passes
+/// (`WouldBlock` for a zero timeout, `TimedOut` otherwise). `EINTR` is retried.
+pub fn wait_ready(s: RawSocket, interest: Interest, deadline: Deadline) -> Result<()> {
+    loop {
+        match sys::wait(s, interest, deadline.remaining_ms()) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::from_io(&e)),
+        }
+        if deadline.expired() {
+            return Err(deadline.out_of_time());
+        }
+    }
+}
+
+/// Runs one socket operation to a result: retries `EINTR`, and on would-block
+/// waits for `interest` within the deadline and tries again.
+///
+/// `op` gets `dontwait`: true when the call must not block inside the kernel
+/// (any finite deadline); with no deadline a blocking socket blocks in the
+/// system call itself, which costs one system call instead of two.
+pub fn retry<T>(
+    s: RawSocket,
+    interest: Interest,
+    deadline: Deadline,
+    mut op: impl FnMut(bool) -> io::Result<T>,
+) -> Result<T> {
+    let dontwait = !deadline.is_forever();
+    loop {
+        match op(dontwait) {
+            Ok(v) => return Ok(v),
+            Err(e) => match e.kind() {
+                io::ErrorKind::Interrupted => {}
+                io::ErrorKind::WouldBlock if deadline == Deadline::Now => {
+                    return Err(Error::WouldBlock)
+                }
+                io::ErrorKind::WouldBlock => wait_ready(s, interest, deadline)?,
+                _ => return Err(Error::from_io(&e)),
+            },
+        }
+    }
+}
+
+/// Sends all of `buf`. Returns the bytes sent, on success and on failure.
+pub fn send_all(s: RawSocket, buf: &[u8], deadline: Deadline) -> (usize, Result<()>) {
+    if buf.is_empty() {
+        return (0, Ok(()));
+    }
+    if let Err(e) = sys::before_send(s) {
+        return (0, Err(e));
+    }
+    let mut sent = 0;
+    while sent < buf.len() {
+        match retry(s, Interest::Writable, deadline, |dw| {
+            sys::send(s, &buf[sent..], dw)
+        }) {
+            Ok(n) => sent += n,
+            Err(e) => return (sent, Err(e)),
+        }
+    }
+    (sent, Ok(()))
+}
+
+/// Fills all of `buf`. Returns the bytes received, on success and on failure;
+/// `Closed` when the peer closed before `buf` was full.
+pub fn recv_all(s: RawSocket, buf: &mut [u8], deadline: Deadline) -> (usize, Result<()>) {
+    let mut got = 0;
+    while got < buf.len() {
+        match retry(s, Interest::Readable, deadline, |dw| {
+            sys::recv(s, &mut buf[got..], dw)
+        }) {
+            Ok(0) => return (got, Err(Error::Closed)),
+            Ok(n) => got += n,
+            Err(e) => return (got, Err(e)),
+        }
+    }
+    (got, Ok(()))
+}

@@ -8,7 +8,7 @@
 //! - [`io`]: `send_all` / `recv_all`.
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.
 //! - [`framing`]: sans-IO codecs, one file per wire format.
-//! - `ffi`: the `extern "C"` shell that the header is generated from.
+//! - [`ffi`]: the `extern "C"` shell that the header is generated from (C callers only).
 
 pub mod deadline;
 pub mod error;
@@ -17,6 +17,6 @@ pub mod io;
 pub mod net;
 pub mod sys;
 
-mod ffi;
+pub mod ffi;
 
 pub use error::{Error, Result};

@@ -1,1 +1,41 @@
-//! (in progress)
+//! The platform seam: one face, two houses (`unix.rs`, `windows.rs`).
+//!
+//! Everything else in the crate calls these names and never asks which OS it
+//! runs on. Both houses export the same functions with the same signatures.
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+use unix as imp;
+
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows as imp;
+
+/// The C socket handle: a file descriptor on POSIX.
+#[cfg(not(windows))]
+#[allow(non_camel_case_types)]
+pub type sockhelp_socket = std::os::raw::c_int;
+
+/// The C socket handle: a `SOCKET` (an unsigned pointer-sized integer) on Windows.
+#[cfg(windows)]
+#[allow(non_camel_case_types)]
+pub type sockhelp_socket = usize;
+
+/// The raw socket handle of this platform.
+pub type RawSocket = sockhelp_socket;
+
+/// What a wait is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    Readable,
+    Writable,
+}
+
+pub use imp::{
+    as_raw, before_send, cleanup, close, connect_in_progress, get_nonblocking, init, into_raw,
+    is_valid, last_os_error, prepare_listener, prepare_stream, recv, send, send_vectored,
+    set_keepalive_params, set_nonblocking, wait, with_socket,
+};
+pub(crate) use imp::{INVALID_SOCKET, LISTEN_BACKLOG_MAX};

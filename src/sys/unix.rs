@@ -1,0 +1,291 @@
+//! POSIX: Linux, the BSDs, macOS.
+
+use std::io::{self, IoSlice};
+use std::os::raw::c_int;
+use std::os::unix::io::{AsRawFd, BorrowedFd, IntoRawFd, RawFd};
+use std::time::Duration;
+
+use socket2::{SockRef, Socket, TcpKeepalive};
+
+use super::{Interest, RawSocket};
+use crate::error::{Error, Result};
+
+/// `-1`: no socket.
+pub(crate) const INVALID_SOCKET: RawSocket = -1;
+
+/// Used when the caller passes a backlog <= 0.
+pub(crate) const LISTEN_BACKLOG_MAX: c_int = libc::SOMAXCONN;
+
+/// No `SIGPIPE` from a write to a closed peer. macOS has no `MSG_NOSIGNAL`;
+/// there `before_send` sets `SO_NOSIGPIPE` on the socket instead.
+#[cfg(not(any(target_os = "macos", target_os = "ios")))]
+const NOSIGNAL: c_int = libc::MSG_NOSIGNAL;
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+const NOSIGNAL: c_int = 0;
+
+/// At most this many buffers in one `sendmsg` (POSIX guarantees 16, Linux takes 1024).
+const IOV_MAX: usize = 1024;
+
+fn dontwait_flag(dontwait: bool) -> c_int {
+    if dontwait {
+        libc::MSG_DONTWAIT
+    } else {
+        0
+    }
+}
+
+/// WSAStartup's place: nothing to do on POSIX.
+pub fn init() -> Result<()> {
+    Ok(())
+}
+
+/// WSACleanup's place: nothing to do on POSIX.
+pub fn cleanup() {}
+
+/// The calling thread's `errno`.
+pub fn last_os_error() -> i32 {
+    io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// True for a value that can name a socket (`>= 0`).
+pub fn is_valid(s: RawSocket) -> bool {
+    s >= 0
+}
+
+/// Runs `f` with a socket2 view of `s`, which stays owned by the caller.
+pub fn with_socket<R>(s: RawSocket, f: impl FnOnce(SockRef<'_>) -> Result<R>) -> Result<R> {
+    if !is_valid(s) {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: `s` is not -1, and the borrow lives only for this call, during
+    // which the caller keeps its descriptor open (the C contract).
+    let fd = unsafe { BorrowedFd::borrow_raw(s) };
+    f(SockRef::from(&fd))
+}
+
+/// The descriptor of `sock`, still owned by `sock`.
+pub fn as_raw(sock: &Socket) -> RawSocket {
+    sock.as_raw_fd()
+}
+
+/// Hands the descriptor of `sock` to the caller, who closes it.
+pub fn into_raw(sock: Socket) -> RawSocket {
+    sock.into_raw_fd()
+}
+
+/// One `send` of `buf`; `dontwait` makes this call non-blocking without
+/// touching the socket's mode. Never raises `SIGPIPE`.
+pub fn send(s: RawSocket, buf: &[u8], dontwait: bool) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for `buf.len()` bytes for the duration of the call.
+    let n = unsafe {
+        libc::send(
+            s,
+            buf.as_ptr().cast(),
+            buf.len(),
+            NOSIGNAL | dontwait_flag(dontwait),
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// One gathered write (`sendmsg`) of `bufs`; see `send`.
+pub fn send_vectored(s: RawSocket, bufs: &[IoSlice<'_>], dontwait: bool) -> io::Result<usize> {
+    let count = bufs.len().min(IOV_MAX);
+    // SAFETY: an all-zero msghdr is a valid empty message.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    // IoSlice is guaranteed ABI-compatible with `struct iovec` on unix.
+    msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
+    msg.msg_iovlen = count as _;
+    // SAFETY: msg points at `count` valid iovecs borrowed for the call.
+    let n = unsafe { libc::sendmsg(s, &msg, NOSIGNAL | dontwait_flag(dontwait)) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// One `recv` into `buf`; see `send` for `dontwait`. `Ok(0)` is the peer's close.
+pub fn recv(s: RawSocket, buf: &mut [u8], dontwait: bool) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the call.
+    let n = unsafe {
+        libc::recv(
+            s,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            dontwait_flag(dontwait),
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// Waits up to `timeout_ms` (-1 forever) for `s` to be ready for `interest`.
+/// Ready includes an error or a hang-up (the next call will report it).
+/// `EINTR` is returned to the caller, who owns the deadline.
+pub fn wait(s: RawSocket, interest: Interest, timeout_ms: i32) -> io::Result<bool> {
+    let events = match interest {
+        Interest::Readable => libc::POLLIN,
+        Interest::Writable => libc::POLLOUT,
+    };
+    let mut pfd = libc::pollfd {
+        fd: s,
+        events,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    let n = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if n > 0 && pfd.revents & libc::POLLNVAL != 0 {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    Ok(n > 0)
+}
+
+/// Sets or clears `O_NONBLOCK` (never `O_NDELAY`, whose reads return 0 like EOF on System V).
+pub fn set_nonblocking(s: RawSocket, on: bool) -> Result<()> {
+    let flags = fcntl_getfl(s)?;
+    let new = if on {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
+    if new != flags {
+        // SAFETY: F_SETFL with an int argument on a caller-owned descriptor.
+        if unsafe { libc::fcntl(s, libc::F_SETFL, new) } < 0 {
+            return Err(io::Error::last_os_error().into());
+        }
+    }
+    Ok(())
+}
+
+/// Whether `O_NONBLOCK` is set.
+pub fn get_nonblocking(s: RawSocket) -> Result<bool> {
+    Ok(fcntl_getfl(s)? & libc::O_NONBLOCK != 0)
+}
+
+fn fcntl_getfl(s: RawSocket) -> Result<c_int> {
+    if !is_valid(s) {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: F_GETFL takes no argument.
+    let flags = unsafe { libc::fcntl(s, libc::F_GETFL) };
+    if flags < 0 {
+        Err(io::Error::last_os_error().into())
+    } else {
+        Ok(flags)
+    }
+}
+
+/// Closes the descriptor. `EINTR` is not retried: the descriptor is gone
+/// either way on Linux, and retrying could close someone else's.
+pub fn close(s: RawSocket) -> Result<()> {
+    if !is_valid(s) {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: the caller gives up `s`.
+    if unsafe { libc::close(s as RawFd) } < 0 {
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+/// Called once before a run of sends: macOS needs `SO_NOSIGPIPE` on the socket.
+pub fn before_send(s: RawSocket) -> Result<()> {
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    {
+        with_socket(s, |sock| sock.set_nosigpipe(true).map_err(Error::from))?;
+    }
+    let _ = s;
+    Ok(())
+}
+
+/// Settings every socket that sockhelp creates or accepts gets.
+pub fn prepare_stream(sock: &Socket) -> io::Result<()> {
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    sock.set_nosigpipe(true)?;
+    let _ = sock;
+    Ok(())
+}
+
+/// A listener may rebind a port whose old connections linger in TIME_WAIT.
+pub fn prepare_listener(sock: &Socket) -> io::Result<()> {
+    sock.set_reuse_address(true)
+}
+
+/// True when a non-blocking `connect` has started and will finish later.
+pub fn connect_in_progress(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EINPROGRESS) || e.kind() == io::ErrorKind::WouldBlock
+}
+
+/// Keepalive timing; each value <= 0 keeps the OS default.
+pub fn set_keepalive_params(
+    sock: &SockRef<'_>,
+    idle_s: i32,
+    interval_s: i32,
+    count: i32,
+) -> Result<()> {
+    let mut ka = TcpKeepalive::new();
+    let mut any = false;
+    if idle_s > 0 {
+        ka = ka.with_time(Duration::from_secs(idle_s as u64));
+        any = true;
+    }
+    if interval_s > 0 || count > 0 {
+        ka = keepalive_probes(ka, interval_s, count)?;
+        any = true;
+    }
+    if any {
+        sock.set_tcp_keepalive(&ka)?;
+    }
+    Ok(())
+}
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "dragonfly",
+    target_os = "illumos",
+    target_os = "fuchsia"
+))]
+fn keepalive_probes(mut ka: TcpKeepalive, interval_s: i32, count: i32) -> Result<TcpKeepalive> {
+    if interval_s > 0 {
+        ka = ka.with_interval(Duration::from_secs(interval_s as u64));
+    }
+    if count > 0 {
+        ka = ka.with_retries(count as u32);
+    }
+    Ok(ka)
+}
+
+/// OpenBSD and others fix the probe interval and count system-wide.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "dragonfly",
+    target_os = "illumos",
+    target_os = "fuchsia"
+)))]
+fn keepalive_probes(_ka: TcpKeepalive, _interval_s: i32, _count: i32) -> Result<TcpKeepalive> {
+    Err(Error::Unsupported)
+}
