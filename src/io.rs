@@ -57,6 +57,9 @@ pub fn retry<T>(
 
 /// Sends all of `buf`. Returns the bytes sent, on success and on failure.
 pub fn send_all(s: RawSocket, buf: &[u8], deadline: Deadline) -> (usize, Result<()>) {
+    if !sys::is_valid(s) {
+        return (0, Err(Error::Invalid));
+    }
     if buf.is_empty() {
         return (0, Ok(()));
     }
@@ -78,6 +81,9 @@ pub fn send_all(s: RawSocket, buf: &[u8], deadline: Deadline) -> (usize, Result<
 /// Fills all of `buf`. Returns the bytes received, on success and on failure;
 /// `Closed` when the peer closed before `buf` was full.
 pub fn recv_all(s: RawSocket, buf: &mut [u8], deadline: Deadline) -> (usize, Result<()>) {
+    if !sys::is_valid(s) {
+        return (0, Err(Error::Invalid));
+    }
     let mut got = 0;
     while got < buf.len() {
         match retry(s, Interest::Readable, deadline, |dw| {

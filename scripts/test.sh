@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The README's test command: installs what a fresh machine lacks, then runs
+# every test (Rust tests, C tests compiled against the library, header and
+# lockfile checks) with `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v cc >/dev/null 2>&1 || need+=(gcc)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if [ "${#need[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "installing: ${need[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "missing tools: ${need[*]} (install them, e.g. sudo apt-get install ${need[*]})" >&2
+        exit 1
+    fi
+fi
+
+cargo test "$@"
