@@ -30,6 +30,44 @@
 #endif
 
 /**
+ * Size of the scratch buffer [`Framing::encode_header`] writes a header into.
+ *
+ * An upper bound on every format's header (the largest today is a typed frame's
+ * type byte plus a 20-digit ASCII length: 21 bytes).
+ */
+#define HEADER_MAX 32
+
+/**
+ * Upper bound on [`Framing::max_overhead`]: the header and trailer bytes that
+ * encoding adds to a payload, for every framing.
+ */
+#define OVERHEAD_MAX 32
+
+
+
+/**
+ * The most digits a length may have (10^20 - 1 exceeds every 64-bit length).
+ */
+#define MAX_DIGITS 20
+
+/**
+ * The longest delimiter allowed.
+ */
+#define MAX_DELIMITER_LEN 16
+
+/**
+ * The most bytes a varint may take (enough for 64 bits).
+ */
+#define MAX_VARINT_LEN 10
+
+/**
+ * One `recv` asks for up to this much (more when a frame needs it), so many
+ * small frames cost one system call; also the slack a reader may hold beyond
+ * one maximal frame.
+ */
+#define READ_CHUNK (64 * 1024)
+
+/**
  * The major version of the header; compare with `sockhelp_version()` at run time.
  */
 #define SOCKHELP_VERSION_MAJOR 0
@@ -138,6 +176,29 @@
  */
 #define SOCKHELP_SHUT_RDWR 2
 
+/**
+ * A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
+ * maximum payload length. Opaque; immutable once made, so one framing may be shared by
+ * any number of readers and writers, in any threads. Free it with `sockhelp_framing_free`
+ * (readers and writers keep their own copy: the framing may be freed after making them).
+ */
+typedef struct sockhelp_framing sockhelp_framing;
+
+/**
+ * A framing plus the bytes received but not yet returned as frames: one `recv` may hold
+ * the end of one message and the start of the next, and the reader keeps the leftovers.
+ * Opaque; belongs to one thread at a time; one reader per connection.
+ *
+ * Memory: at most the framing's maximum frame plus 64 KiB, whatever the peer sends.
+ */
+typedef struct sockhelp_reader sockhelp_reader;
+
+/**
+ * A framing plus frames queued but not yet sent, for non-blocking writers: queue frames,
+ * then `sockhelp_writer_flush` when the socket is writable. Opaque; one thread at a time.
+ */
+typedef struct sockhelp_writer sockhelp_writer;
+
 #if !defined(_WIN32)
 /**
  * The C socket handle: a file descriptor on POSIX.
@@ -151,6 +212,28 @@ typedef int sockhelp_socket;
  */
 typedef size_t sockhelp_socket;
 #endif
+
+/**
+ * One entry of a typed framing's table (see `sockhelp_framing_typed`).
+ */
+typedef struct sockhelp_type_entry {
+  /**
+   * The type byte that starts the frame.
+   */
+  uint8_t type_byte;
+  /**
+   * The body length of this type when `length_format` is NULL (0 allowed: a frame that is
+   * just its type byte). Ignored otherwise.
+   */
+  size_t fixed_len;
+  /**
+   * NULL for a fixed-length body; otherwise the length header that precedes the body: a
+   * framing made by `sockhelp_framing_length_prefixed`, `sockhelp_framing_varint` or
+   * `sockhelp_framing_ascii_length` (its own maximum applies too). It is copied: free it
+   * whenever you like after the call.
+   */
+  const struct sockhelp_framing *length_format;
+} sockhelp_type_entry;
 
 #ifdef __cplusplus
 extern "C" {
@@ -234,6 +317,135 @@ int sockhelp_recvall(sockhelp_socket s,
                      size_t len,
                      int timeout_ms,
                      size_t *received);
+
+/**
+ * fixed(N): every frame is exactly `len` payload bytes, nothing else on the wire.
+ * Returns a new framing, or NULL when `len` is 0.
+ */
+struct sockhelp_framing *sockhelp_framing_fixed(size_t len);
+
+/**
+ * delimited(D): the payload, then the `delim_len`-byte delimiter `delim` (1 to 16 bytes,
+ * e.g. "\n", "\r\n", or a single 0 byte). Receiving strips the delimiter; a payload may be
+ * up to `max_len` bytes, and a peer that sends more without a delimiter gets
+ * `SOCKHELP_ETOOBIG` after `max_len + delim_len` bytes (memory stays bounded). Sending a
+ * payload that contains the delimiter (or that would merge with it) is refused with
+ * `SOCKHELP_EINVAL`. The delimiter is copied. Returns NULL when `delim` is NULL or
+ * `delim_len` is not 1..16.
+ */
+struct sockhelp_framing *sockhelp_framing_delimited(const void *delim,
+                                                    size_t delim_len,
+                                                    size_t max_len);
+
+/**
+ * length-prefixed(W): an unsigned `width`-byte (1, 2, 4 or 8) length of the payload, in
+ * big-endian (network) byte order or, when `little_endian`, little-endian; then the
+ * payload. `max_len` (clamped to what `width` bytes can express) bounds what is accepted:
+ * a header announcing more is `SOCKHELP_ETOOBIG` at once, before any payload is received
+ * or allocated. Example: the 4-byte big-endian frame of "hello" is
+ * `00 00 00 05 68 65 6c 6c 6f`. Returns NULL for another width.
+ */
+struct sockhelp_framing *sockhelp_framing_length_prefixed(unsigned int width,
+                                                          bool little_endian,
+                                                          size_t max_len);
+
+/**
+ * varint: the payload length as an unsigned LEB128 varint (protobuf style, at most 10
+ * bytes; overlong encodings are `SOCKHELP_EBADFRAME`), then the payload, at most `max_len`
+ * bytes. Never returns NULL except when out of memory.
+ */
+struct sockhelp_framing *sockhelp_framing_varint(size_t max_len);
+
+/**
+ * ascii-length(K): the payload length as exactly `digits` ASCII decimal digits,
+ * zero-padded (the HOWTO's "5 numeric characters": `digits` = 5), then the payload.
+ * `max_len` is clamped to 10^digits - 1. A non-digit is `SOCKHELP_EBADFRAME`. Example: the
+ * 5-digit frame of "hello" is `30 30 30 30 35 68 65 6c 6c 6f`. Returns NULL unless
+ * `digits` is 1..20.
+ */
+struct sockhelp_framing *sockhelp_framing_ascii_length(unsigned int digits,
+                                                       size_t max_len);
+
+/**
+ * typed(table): the HOWTO's "first byte is the type, the type decides the length". Each
+ * frame is one type byte, then a body whose length the type's entry decides: a fixed
+ * length, or a length header (`length_format`). A type byte not in the table is
+ * `SOCKHELP_EBADFRAME`. `max_len` bounds every body.
+ *
+ * The payload you send and receive is the type byte followed by the body: `payload[0]` is
+ * the type. Example, from C:
+ *
+ * ```c
+ * sockhelp_framing *u16 = sockhelp_framing_length_prefixed(2, false, 65535);
+ * sockhelp_type_entry table[] = {
+ *     { 'P', 0, NULL },   // "ping": just the type byte
+ *     { 'T', 8, NULL },   // a timestamp: 8 bytes
+ *     { 'M', 0, u16 },    // a message: 2-byte length, then the text
+ * };
+ * sockhelp_framing *f = sockhelp_framing_typed(table, 3, 65535);
+ * sockhelp_framing_free(u16);   // the typed framing keeps its own copy
+ * ```
+ *
+ * The table is copied. Returns NULL when `entries` is NULL, `count` is 0, a type byte
+ * appears twice, a `length_format` is not a length format, or a fixed length exceeds
+ * `max_len`.
+ */
+struct sockhelp_framing *sockhelp_framing_typed(const struct sockhelp_type_entry *entries,
+                                                size_t count,
+                                                size_t max_len);
+
+/**
+ * Frees a framing made by a `sockhelp_framing_*` constructor. NULL is fine. Readers and
+ * writers made from it are unaffected (they hold their own copy).
+ */
+void sockhelp_framing_free(struct sockhelp_framing *f);
+
+/**
+ * The largest payload `f` accepts (for typed framings: type byte included), or 0 when `f`
+ * is NULL. Handy for sizing receive buffers.
+ */
+size_t sockhelp_framing_max_payload(const struct sockhelp_framing *f);
+
+/**
+ * Encodes one frame of `payload` (`len` bytes) into `out` (`cap` bytes). Never waits.
+ *
+ * `*written` (may be NULL) receives the frame's length on success, the size needed on
+ * `SOCKHELP_ENOSPACE`, and 0 on other errors. `payload` may be NULL only when `len` is 0;
+ * `out` may be NULL only when `cap` is 0 (a way to ask for the size).
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`out` too small; nothing written);
+ * `SOCKHELP_ETOOBIG` (payload over the maximum, or its length does not fit the header);
+ * `SOCKHELP_EINVAL` (NULL `f`, NULL pointer with a length, a delimited payload that
+ * contains the delimiter, a fixed payload of another length, an empty typed payload or an
+ * unknown type byte); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_frame_encode(const struct sockhelp_framing *f,
+                          const void *payload,
+                          size_t len,
+                          void *out,
+                          size_t cap,
+                          size_t *written);
+
+/**
+ * Sends one frame of `payload` on `s`: header, payload and delimiter in one gathered write
+ * (`writev`/`WSASend`; the payload is never copied), looping over short writes.
+ *
+ * - `timeout_ms`: -1 forever, 0 what the socket takes now, > 0 a deadline for the call.
+ * - `*sent` (may be NULL) receives the wire bytes sent, header included, on every return.
+ *   After a partial send the stream is mid-frame: finish it or close the connection.
+ * - Blocking and non-blocking sockets alike; the mode is never changed; never `SIGPIPE`.
+ *
+ * Returns `SOCKHELP_OK`; the refusals of `sockhelp_frame_encode` (`SOCKHELP_EINVAL`,
+ * `SOCKHELP_ETOOBIG`: nothing sent); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`,
+ * `SOCKHELP_ERESET`, `SOCKHELP_EINVAL` (invalid socket, `timeout_ms` < -1),
+ * `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_send_frame(sockhelp_socket s,
+                        const struct sockhelp_framing *f,
+                        const void *payload,
+                        size_t len,
+                        int timeout_ms,
+                        size_t *sent);
 
 /**
  * Opens a TCP connection to `host:port`, trying every address the name resolves to in
@@ -387,6 +599,137 @@ int sockhelp_close(sockhelp_socket s);
  */
 int sockhelp_close_graceful(sockhelp_socket s,
                             int timeout_ms);
+
+/**
+ * Makes a reader for framing `f` (copied: `f` may be freed afterwards). The buffer is
+ * allocated on first use. Returns NULL when `f` is NULL.
+ */
+struct sockhelp_reader *sockhelp_reader_new(const struct sockhelp_framing *f);
+
+/**
+ * Frees a reader and whatever it buffered. NULL is fine.
+ */
+void sockhelp_reader_free(struct sockhelp_reader *r);
+
+/**
+ * Receives the next whole frame from `s` into `buf` (`cap` bytes): the blocking path.
+ *
+ * - `*len` (may be NULL) receives the payload length on success (for typed framings the
+ *   type byte is `buf[0]`), and the size needed on `SOCKHELP_ENOSPACE`, else 0.
+ * - Leftovers: bytes of later frames received with this one stay in the reader for the next
+ *   call. A large frame is received straight into `buf` once its header is known.
+ * - `timeout_ms`: -1 forever, 0 only what can be read without waiting, > 0 a deadline for
+ *   the whole call. On a timeout the bytes received so far stay in the reader: call again.
+ * - Blocking and non-blocking sockets alike; the mode is never changed.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (the frame is larger than `cap`: it stays
+ * queued, `*len` tells the size needed); `SOCKHELP_ECLOSED` (the peer closed, at a frame
+ * boundary or mid-frame: no partial frame is returned; `sockhelp_reader_buffered` tells
+ * which); `SOCKHELP_ETOOBIG` (a frame over the framing's maximum: close the connection);
+ * `SOCKHELP_EBADFRAME` (a malformed header: close the connection); `SOCKHELP_ETIMEDOUT`,
+ * `SOCKHELP_EWOULDBLOCK`, `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r`, NULL `buf` with
+ * `cap` > 0, invalid socket, `timeout_ms` < -1); `SOCKHELP_ENOMEM`, `SOCKHELP_EOS`,
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_recv_frame(struct sockhelp_reader *r,
+                        sockhelp_socket s,
+                        void *buf,
+                        size_t cap,
+                        size_t *len,
+                        int timeout_ms);
+
+/**
+ * Gives the reader `len` bytes the caller received itself (the sans-IO path); take frames
+ * with `sockhelp_reader_next`. Never waits.
+ *
+ * Returns `SOCKHELP_OK` (all bytes taken); `SOCKHELP_ENOSPACE` (nothing taken: the reader
+ * would hold more than one maximal frame plus 64 KiB; take frames with
+ * `sockhelp_reader_next` first); `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream was
+ * already found broken); `SOCKHELP_EINVAL` (NULL `r`, NULL `data` with `len` > 0);
+ * `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_reader_feed(struct sockhelp_reader *r,
+                         const void *data,
+                         size_t len);
+
+/**
+ * At most one `recv` from `s` into the reader, never waiting (the non-blocking path: call
+ * it when `s` is readable, then `sockhelp_reader_next` until `SOCKHELP_EWOULDBLOCK`). Reads
+ * nothing, and returns `SOCKHELP_OK`, while a whole frame is already buffered, so memory
+ * stays bounded. Works on blocking sockets too (without waiting).
+ *
+ * Returns `SOCKHELP_OK` (bytes added, or a whole frame was already there);
+ * `SOCKHELP_EWOULDBLOCK` (nothing to read now); `SOCKHELP_ECLOSED` (the peer closed;
+ * frames already buffered can still be taken with `sockhelp_reader_next`);
+ * `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream is broken: close it);
+ * `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r`, invalid socket); `SOCKHELP_ENOMEM`,
+ * `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_reader_fill(struct sockhelp_reader *r,
+                         sockhelp_socket s);
+
+/**
+ * Takes the next whole buffered frame without copying: `*frame` points at its payload
+ * inside the reader (for typed framings starting with the type byte) and `*len` is its
+ * length. The pointer stays valid until the next call on `r` (any call). Never waits.
+ * `*frame` is NULL and `*len` 0 on every error.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EWOULDBLOCK` (no whole frame buffered: fill or feed
+ * more); `SOCKHELP_ECLOSED` (none, and the peer closed); `SOCKHELP_ETOOBIG` /
+ * `SOCKHELP_EBADFRAME` (the stream is broken: close it); `SOCKHELP_EINVAL` (NULL `r`,
+ * `frame` or `len`); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_reader_next(struct sockhelp_reader *r,
+                         const uint8_t **frame,
+                         size_t *len);
+
+/**
+ * Bytes the reader holds that were not yet returned as frames (0 for NULL). After
+ * `SOCKHELP_ECLOSED`, non-zero means the peer closed mid-frame.
+ */
+size_t sockhelp_reader_buffered(const struct sockhelp_reader *r);
+
+/**
+ * Makes a writer for framing `f` (copied: `f` may be freed afterwards). Returns NULL when
+ * `f` is NULL.
+ */
+struct sockhelp_writer *sockhelp_writer_new(const struct sockhelp_framing *f);
+
+/**
+ * Frees a writer and whatever it still had queued. NULL is fine.
+ */
+void sockhelp_writer_free(struct sockhelp_writer *w);
+
+/**
+ * Encodes one frame of `payload` at the end of the writer's queue (a copy: `payload` is
+ * yours again on return). Sends nothing: call `sockhelp_writer_flush`. Never waits.
+ *
+ * Returns `SOCKHELP_OK`; the refusals of `sockhelp_frame_encode` (`SOCKHELP_EINVAL`,
+ * `SOCKHELP_ETOOBIG`: nothing queued); `SOCKHELP_EINVAL` (NULL `w`, NULL `payload` with
+ * `len` > 0); `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_writer_queue(struct sockhelp_writer *w,
+                          const void *payload,
+                          size_t len);
+
+/**
+ * Sends as much of the queue on `s` as the socket takes, many frames per system call.
+ *
+ * - `timeout_ms`: 0 sends what the socket takes now (the non-blocking path: call again when
+ *   `s` is writable), -1 until the queue is empty, > 0 a deadline for the whole call.
+ *
+ * Returns `SOCKHELP_OK` (the queue is empty); `SOCKHELP_EWOULDBLOCK` / `SOCKHELP_ETIMEDOUT`
+ * (bytes are left: see `sockhelp_writer_pending`); `SOCKHELP_ERESET`; `SOCKHELP_EINVAL`
+ * (NULL `w`, invalid socket, `timeout_ms` < -1); `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_writer_flush(struct sockhelp_writer *w,
+                          sockhelp_socket s,
+                          int timeout_ms);
+
+/**
+ * Bytes queued and not yet sent (0 for NULL).
+ */
+size_t sockhelp_writer_pending(const struct sockhelp_writer *w);
 
 #ifdef __cplusplus
 } // extern "C"

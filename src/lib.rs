@@ -8,6 +8,7 @@
 //! - [`io`]: `send_all` / `recv_all`.
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.
 //! - [`framing`]: sans-IO codecs, one file per wire format.
+//! - [`stream`]: framed I/O over a socket: `send_frame`, `Reader`, `Writer`.
 //! - [`ffi`]: the `extern "C"` shell that the header is generated from (C callers only).
 
 pub mod deadline;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod framing;
 pub mod io;
 pub mod net;
+pub mod stream;
 pub mod sys;
 
 pub mod ffi;

@@ -2,6 +2,11 @@
 //! file per area. Each body checks pointers, converts, calls the safe core and
 //! maps the result to a code, inside [`boundary`] so no panic reaches C.
 
+#![allow(non_camel_case_types)]
+// These functions are called from C, which has no `unsafe`: each one checks its
+// pointers for NULL and documents what it requires of the rest.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
 use std::cell::Cell;
 use std::os::raw::c_int;
 use std::panic::{self, AssertUnwindSafe};
@@ -11,7 +16,9 @@ use crate::error::{Error, Result};
 
 pub mod basics;
 pub mod bytes;
+pub mod framing;
 pub mod net;
+pub mod stream;
 
 thread_local! {
     /// The OS error behind the last failing call on this thread.
