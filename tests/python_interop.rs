@@ -101,7 +101,7 @@ fn exchange_with_python(format: &str) {
     for (i, want) in expected.iter().enumerate() {
         let (n, r) = reader.recv_frame(s, &mut buf, Deadline::from_timeout_ms(20_000).unwrap());
         assert_eq!(r, Ok(()), "{}: frame {}", format, i);
-        assert!(&buf[..n] == &want[..], "{}: frame {} differs", format, i);
+        assert!(buf[..n] == want[..], "{}: frame {} differs", format, i);
     }
     for p in &expected {
         let (_, r) = send_frame(s, &f, p, Deadline::from_timeout_ms(20_000).unwrap());
