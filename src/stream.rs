@@ -105,6 +105,7 @@ pub struct Reader {
     broken: Option<Error>,
     eof: bool,
     limit: usize,
+    recv_calls: u64,
 }
 
 impl Reader {
@@ -121,6 +122,7 @@ impl Reader {
             broken: None,
             eof: false,
             limit: max_frame.saturating_add(READ_CHUNK),
+            recv_calls: 0,
         }
     }
 
@@ -132,6 +134,11 @@ impl Reader {
     /// Bytes received but not yet returned as frames.
     pub fn buffered(&self) -> usize {
         self.end - self.start - self.handed_out
+    }
+
+    /// How many `recv` system calls this reader has made (for measuring batching).
+    pub fn recv_calls(&self) -> u64 {
+        self.recv_calls
     }
 
     /// The most this reader will ever buffer.
@@ -230,7 +237,9 @@ impl Reader {
         self.make_room(total)?;
         let end = self.end;
         let buf = &mut self.buf[end..];
+        let calls = &mut self.recv_calls;
         let n = retry(s, Interest::Readable, Deadline::Now, |dw| {
+            *calls += 1;
             sys::recv(s, buf, dw)
         })?;
         if n == 0 {
@@ -295,7 +304,11 @@ impl Reader {
             }
             let end = self.end;
             let buf = &mut self.buf[end..];
-            match retry(s, Interest::Readable, deadline, |dw| sys::recv(s, buf, dw)) {
+            let calls = &mut self.recv_calls;
+            match retry(s, Interest::Readable, deadline, |dw| {
+                *calls += 1;
+                sys::recv(s, buf, dw)
+            }) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
                 Err(e) => return (0, Err(e)),

@@ -252,3 +252,39 @@ fn feed_is_bounded() {
     assert_eq!(r.next_frame(), Err(Error::WouldBlock));
     assert_eq!(r.buffered(), 5);
 }
+
+/// Many small frames must cost one system call, not one each (the HOWTO's
+/// naive loop makes two per frame). Prints the counted ratio.
+#[test]
+fn many_small_frames_share_one_recv() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let f = u32be(1 << 20);
+    let frames = 20_000usize;
+    let writer_framing = f.clone();
+    let writer = thread::spawn(move || {
+        let mut w = Writer::new(writer_framing);
+        for i in 0..frames {
+            let mut p = [0u8; 64];
+            p[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            w.queue(&p).unwrap();
+        }
+        w.flush(b.as_raw_fd(), ms(-1)).unwrap();
+        b
+    });
+    let mut r = Reader::new(f);
+    let mut out = [0u8; 64];
+    for i in 0..frames {
+        let (n, res) = r.recv_frame(a.as_raw_fd(), &mut out, ms(10_000));
+        assert_eq!((n, res), (64, Ok(())));
+        assert_eq!(out[..8], (i as u64).to_be_bytes());
+    }
+    let _b = writer.join().unwrap();
+    let calls = r.recv_calls();
+    println!(
+        "{} frames of 64 bytes in {} recv calls: {:.4} recv per frame",
+        frames,
+        calls,
+        calls as f64 / frames as f64
+    );
+    assert!(calls * 20 <= frames as u64, "{} recv calls", calls);
+}
