@@ -1,0 +1,266 @@
+/*
+ * select_server: the HOWTO's "inside-out" non-blocking server.
+ *
+ * One thread, every socket non-blocking, one loop built around a readiness
+ * wait: sockhelp_select (Python's select.select, no FD_SETSIZE limit) or,
+ * with --poller, the sockhelp_poller (epoll/kqueue; for thousands of
+ * sockets). Each connection has a sockhelp_reader (fill + next: whole frames
+ * out of whatever the socket gives) and a sockhelp_writer (queue + flush: as
+ * much as the socket takes). A connection whose writer backs up is not read
+ * from until it drains, so a client that never reads cannot grow our memory.
+ *
+ * Protocol: 4-byte big-endian length-prefixed frames; the reply to a request
+ * is the request's bytes in reverse order.
+ *
+ *   select_server [--poller] [--port P] [--conns N]
+ * prints "listening on PORT", serves, and exits after N connections have come
+ * and gone (N = 0: forever). Exits 1 if nothing happens for 60 s.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockhelp.h"
+#include "portable.h"
+
+#define MAX_FRAME (1u << 20)
+#define BACKLOG_LIMIT (256u * 1024u) /* stop reading a connection with this much unsent */
+#define IDLE_EXIT_MS 60000
+
+struct conn {
+    sockhelp_socket s;
+    sockhelp_reader *r;
+    sockhelp_writer *w;
+    int open;
+    int eof; /* the peer closed its side: answer what is buffered, then close */
+};
+
+static sockhelp_framing *framing;
+static struct conn *conns;
+static size_t n_conns, cap_conns;
+static long long frames_served;
+
+static int conn_add(sockhelp_socket s) {
+    if (n_conns == cap_conns) {
+        size_t cap = cap_conns ? cap_conns * 2 : 64;
+        struct conn *c = realloc(conns, cap * sizeof *c);
+        if (!c) return -1;
+        conns = c;
+        cap_conns = cap;
+    }
+    struct conn *c = &conns[n_conns];
+    c->s = s;
+    c->r = sockhelp_reader_new(framing);
+    c->w = sockhelp_writer_new(framing);
+    c->open = c->r && c->w;
+    c->eof = 0;
+    if (!c->open) return -1;
+    n_conns++;
+    return 0;
+}
+
+/* Reads what is there, answers every whole frame, flushes what the socket takes.
+ * Returns 0 to keep the connection, -1 to close it. */
+static int conn_serve(struct conn *c, int readable) {
+    static unsigned char reply[MAX_FRAME];
+    if (readable && !c->eof) {
+        int rc = sockhelp_reader_fill(c->r, c->s);
+        if (rc == SOCKHELP_ECLOSED) c->eof = 1;
+        else if (rc != SOCKHELP_OK && rc != SOCKHELP_EWOULDBLOCK) return -1;
+    }
+    for (;;) {
+        const uint8_t *frame;
+        size_t len;
+        int rc = sockhelp_reader_next(c->r, &frame, &len);
+        if (rc == SOCKHELP_EWOULDBLOCK || rc == SOCKHELP_ECLOSED) break;
+        if (rc != SOCKHELP_OK) return -1; /* ETOOBIG / EBADFRAME: a broken peer */
+        for (size_t i = 0; i < len; i++) reply[i] = frame[len - 1 - i];
+        if (sockhelp_writer_queue(c->w, reply, len) != SOCKHELP_OK) return -1;
+        frames_served++;
+        if (sockhelp_writer_pending(c->w) >= BACKLOG_LIMIT) break;
+    }
+    int rc = sockhelp_writer_flush(c->w, c->s, 0);
+    if (rc != SOCKHELP_OK && rc != SOCKHELP_EWOULDBLOCK) return -1;
+    /* After the peer's close, a partial frame left in the reader can never complete. */
+    if (c->eof && sockhelp_writer_pending(c->w) == 0) return -1;
+    return 0;
+}
+
+static void conn_close(struct conn *c, sockhelp_poller *p) {
+    if (p) sockhelp_poller_remove(p, c->s);
+    sockhelp_close(c->s);
+    sockhelp_reader_free(c->r);
+    sockhelp_writer_free(c->w);
+    c->open = 0;
+}
+
+static int wants_read(const struct conn *c) {
+    return !c->eof && sockhelp_writer_pending(c->w) < BACKLOG_LIMIT;
+}
+
+/* Accepts every connection waiting now. Returns how many, or -1 on error. */
+static int accept_all(sockhelp_socket listener, sockhelp_poller *p) {
+    int n = 0;
+    for (;;) {
+        sockhelp_socket s;
+        int rc = sockhelp_accept(listener, 0, &s);
+        if (rc == SOCKHELP_EWOULDBLOCK) return n;
+        if (rc != SOCKHELP_OK) {
+            fprintf(stderr, "accept: %s (os error %d)\n", sockhelp_strerror(rc), sockhelp_last_os_error());
+            return n ? n : -1;
+        }
+        if (sockhelp_set_nonblocking(s, true) != SOCKHELP_OK || conn_add(s) != 0) return -1;
+        if (p && sockhelp_poller_add(p, s, SOCKHELP_READABLE, (uint64_t)(n_conns - 1)) != SOCKHELP_OK) return -1;
+        n++;
+    }
+}
+
+/* Closed connections leave holes; squeeze them out now and then (select mode only:
+ * the poller's tags are indexes, so there they stay until the end). */
+static void compact(void) {
+    size_t j = 0;
+    for (size_t i = 0; i < n_conns; i++)
+        if (conns[i].open) conns[j++] = conns[i];
+    n_conns = j;
+}
+
+static int run_select(sockhelp_socket listener, long long want_conns) {
+    long long accepted = 0, closed = 0;
+    sockhelp_socket *readers = NULL, *writers = NULL;
+    size_t cap = 0;
+    double idle_since = now_ms();
+    while (want_conns == 0 || closed < want_conns) {
+        if (cap < n_conns + 1) {
+            cap = (n_conns + 1) * 2;
+            readers = realloc(readers, cap * sizeof *readers);
+            writers = realloc(writers, cap * sizeof *writers);
+            if (!readers || !writers) return 1;
+        }
+        size_t nr = 0, nw = 0;
+        readers[nr++] = listener;
+        for (size_t i = 0; i < n_conns; i++) {
+            if (wants_read(&conns[i])) readers[nr++] = conns[i].s;
+            if (sockhelp_writer_pending(conns[i].w) > 0) writers[nw++] = conns[i].s;
+        }
+        int ready = sockhelp_select(readers, &nr, writers, &nw, NULL, NULL, 1000);
+        if (ready < 0) {
+            fprintf(stderr, "select: %s\n", sockhelp_strerror(ready));
+            return 1;
+        }
+        if (ready == 0) {
+            if (now_ms() - idle_since > IDLE_EXIT_MS) { fprintf(stderr, "idle for too long\n"); return 1; }
+            continue;
+        }
+        idle_since = now_ms();
+        /* The ready subsets keep the order they were given in: walk them alongside conns. */
+        size_t ri = 0, wi = 0;
+        if (nr > 0 && readers[0] == listener) {
+            ri = 1;
+            int n = accept_all(listener, NULL);
+            if (n < 0) return 1;
+            accepted += n;
+        }
+        size_t before = n_conns;
+        for (size_t i = 0; i < before; i++) {
+            struct conn *c = &conns[i];
+            if (!c->open) continue;
+            int readable = ri < nr && readers[ri] == c->s;
+            int writable = wi < nw && writers[wi] == c->s;
+            if (readable) ri++;
+            if (writable) wi++;
+            if ((readable || writable) && conn_serve(c, readable) != 0) {
+                conn_close(c, NULL);
+                closed++;
+            }
+        }
+        compact();
+    }
+    free(readers);
+    free(writers);
+    printf("select_server: %lld connections, %lld frames answered (select)\n", accepted, frames_served);
+    return 0;
+}
+
+static int run_poller(sockhelp_socket listener, long long want_conns) {
+    long long accepted = 0, closed = 0;
+    sockhelp_poller *p = sockhelp_poller_new();
+    const uint64_t LISTENER = UINT64_MAX;
+    enum { CAP = 1024 };
+    static sockhelp_event events[CAP];
+    if (!p || sockhelp_poller_add(p, listener, SOCKHELP_READABLE, LISTENER) != SOCKHELP_OK) return 1;
+    double idle_since = now_ms();
+    while (want_conns == 0 || closed < want_conns) {
+        int n = sockhelp_poller_wait(p, events, CAP, 1000);
+        if (n < 0) {
+            fprintf(stderr, "poller_wait: %s\n", sockhelp_strerror(n));
+            return 1;
+        }
+        if (n == 0) {
+            if (now_ms() - idle_since > IDLE_EXIT_MS) { fprintf(stderr, "idle for too long\n"); return 1; }
+            continue;
+        }
+        idle_since = now_ms();
+        for (int k = 0; k < n; k++) {
+            if (events[k].tag == LISTENER) {
+                int a = accept_all(listener, p);
+                if (a < 0) return 1;
+                accepted += a;
+                continue;
+            }
+            struct conn *c = &conns[events[k].tag];
+            if (!c->open) continue;
+            int readable = (events[k].events & (SOCKHELP_READABLE | SOCKHELP_HANGUP | SOCKHELP_ERROR)) != 0;
+            if (conn_serve(c, readable) != 0) {
+                conn_close(c, p);
+                closed++;
+                continue;
+            }
+            uint32_t interest = (wants_read(c) ? SOCKHELP_READABLE : 0) |
+                                (sockhelp_writer_pending(c->w) > 0 ? SOCKHELP_WRITABLE : 0);
+            if (sockhelp_poller_modify(p, c->s, interest, events[k].tag) != SOCKHELP_OK) {
+                conn_close(c, p);
+                closed++;
+            }
+        }
+    }
+    sockhelp_poller_free(p);
+    printf("select_server: %lld connections, %lld frames answered (poller)\n", accepted, frames_served);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    int use_poller = 0;
+    unsigned port = 0;
+    long long want_conns = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--poller") == 0) use_poller = 1;
+        else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = (unsigned)atoi(argv[++i]);
+        else if (strcmp(argv[i], "--conns") == 0 && i + 1 < argc) want_conns = atoll(argv[++i]);
+        else {
+            fprintf(stderr, "usage: %s [--poller] [--port P] [--conns N]\n", argv[0]);
+            return 2;
+        }
+    }
+    raise_fd_limit();
+    if (sockhelp_init() != SOCKHELP_OK) return 1;
+    framing = sockhelp_framing_length_prefixed(4, false, MAX_FRAME);
+    sockhelp_socket listener;
+    int rc = sockhelp_listen("127.0.0.1", (uint16_t)port, 4096, &listener);
+    if (rc != SOCKHELP_OK) {
+        fprintf(stderr, "listen: %s\n", sockhelp_strerror(rc));
+        return 1;
+    }
+    sockhelp_set_nonblocking(listener, true);
+    uint16_t bound = 0;
+    sockhelp_local_port(listener, &bound);
+    printf("listening on %u\n", bound);
+    fflush(stdout);
+    rc = use_poller ? run_poller(listener, want_conns) : run_select(listener, want_conns);
+    for (size_t i = 0; i < n_conns; i++)
+        if (conns[i].open) conn_close(&conns[i], NULL);
+    free(conns);
+    sockhelp_close(listener);
+    sockhelp_framing_free(framing);
+    sockhelp_cleanup();
+    return rc;
+}
