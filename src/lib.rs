@@ -15,6 +15,7 @@ pub mod error;
 pub mod framing;
 pub mod io;
 pub mod net;
+pub mod select;
 pub mod sys;
 
 pub mod ffi;

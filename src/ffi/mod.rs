@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 pub mod basics;
 pub mod bytes;
 pub mod net;
+pub mod select;
 
 thread_local! {
     /// The OS error behind the last failing call on this thread.
