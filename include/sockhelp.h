@@ -177,12 +177,43 @@
 #define SOCKHELP_SHUT_RDWR 2
 
 /**
+ * Poller interest / event bit: a read (or an accept) will not block: data, a pending
+ * connection, the peer's close.
+ */
+#define SOCKHELP_READABLE 1
+
+/**
+ * Poller interest / event bit: a write will not block, or a non-blocking connect finished
+ * (successfully or not: read `SO_ERROR`).
+ */
+#define SOCKHELP_WRITABLE 2
+
+/**
+ * Poller event bit: the connection hung up (both directions closed, or reset); reported
+ * whatever the interest.
+ */
+#define SOCKHELP_HANGUP 4
+
+/**
+ * Poller event bit: an error is pending on the socket (read it with `SO_ERROR`); reported
+ * whatever the interest.
+ */
+#define SOCKHELP_ERROR 8
+
+/**
  * A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
  * maximum payload length. Opaque; immutable once made, so one framing may be shared by
  * any number of readers and writers, in any threads. Free it with `sockhelp_framing_free`
  * (readers and writers keep their own copy: the framing may be freed after making them).
  */
 typedef struct sockhelp_framing sockhelp_framing;
+
+/**
+ * A set of sockets watched together (epoll on Linux, kqueue on the BSDs and macOS, IOCP on
+ * Windows), level-triggered. Made by `sockhelp_poller_new`, freed by `sockhelp_poller_free`;
+ * used by one thread at a time.
+ */
+typedef struct sockhelp_poller sockhelp_poller;
 
 /**
  * A framing plus the bytes received but not yet returned as frames: one `recv` may hold
@@ -234,6 +265,22 @@ typedef struct sockhelp_type_entry {
    */
   const struct sockhelp_framing *length_format;
 } sockhelp_type_entry;
+
+/**
+ * One readiness report of `sockhelp_poller_wait`: the tag given for the socket, and the
+ * `SOCKHELP_READABLE` / `SOCKHELP_WRITABLE` / `SOCKHELP_HANGUP` / `SOCKHELP_ERROR` bits that
+ * hold now.
+ */
+typedef struct sockhelp_event {
+  /**
+   * The tag passed to `sockhelp_poller_add` / `sockhelp_poller_modify`, all 64 bits.
+   */
+  uint64_t tag;
+  /**
+   * The bits that hold.
+   */
+  uint32_t events;
+} sockhelp_event;
 
 #ifdef __cplusplus
 extern "C" {
@@ -599,6 +646,135 @@ int sockhelp_close(sockhelp_socket s);
  */
 int sockhelp_close_graceful(sockhelp_socket s,
                             int timeout_ms);
+
+/**
+ * Python's `select.select` for C, without `FD_SETSIZE`: waits until at least one socket
+ * in the three arrays is ready, then keeps in each array only its ready sockets.
+ *
+ * - `readers` / `writers` / `errors`: arrays of `*n_readers` / `*n_writers` / `*n_errors`
+ *   sockets. An array may be NULL when its count is 0; a NULL count pointer means 0. A
+ *   socket may appear in several arrays (it is polled once). The arrays must not overlap.
+ * - Ready means: in `readers`, a read (or an accept on a listener) will not block: data,
+ *   a pending connection, the peer's close, a hang-up or an error (`POLLIN|POLLHUP|POLLERR`);
+ *   in `writers`, a write will not block, or a non-blocking connect finished, successfully
+ *   or not (read `SO_ERROR` to know which) (`POLLOUT|POLLHUP|POLLERR`); in `errors`, the
+ *   exceptional condition: out-of-band data (`POLLPRI`; `POLLRDBAND` on Windows) or a pending
+ *   socket error (`POLLERR`, e.g. a refused connect). A socket that is only in `errors` and
+ *   merely hangs up is not reported there (as with Python's select).
+ * - On return > 0 each array holds its ready sockets at its front, in their original
+ *   order, and each count is updated; on 0 (timeout) every count is set to 0. On an error
+ *   the arrays and counts are left untouched.
+ * - Built on `poll()` (`WSAPoll` on Windows), never `select()`: any descriptor number
+ *   works, however large. At most 1,000,000 entries in all.
+ * - `timeout_ms`: -1 waits forever, 0 polls once, > 0 is a deadline for the whole call;
+ *   an interrupted wait (`EINTR`) is resumed with the time left. With all counts 0 the call
+ *   just sleeps for `timeout_ms`.
+ *
+ * Returns the number of ready entries over the three arrays (a socket ready in two arrays
+ * counts twice), 0 on timeout, or `SOCKHELP_EINVAL` (an array NULL with a non-zero count,
+ * a socket value `SOCKHELP_INVALID_SOCKET`, more than 1,000,000 entries, overlapping arrays
+ * or shared count pointers, `timeout_ms` < -1, all counts 0 with `timeout_ms` -1),
+ * `SOCKHELP_EOS` (an entry is not an open socket: `sockhelp_last_os_error()` is `EBADF`,
+ * `WSAENOTSOCK` on Windows; or another system error), `SOCKHELP_ENOMEM`,
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_select(sockhelp_socket *readers,
+                    size_t *n_readers,
+                    sockhelp_socket *writers,
+                    size_t *n_writers,
+                    sockhelp_socket *errors,
+                    size_t *n_errors,
+                    int timeout_ms);
+
+/**
+ * Makes a new, empty poller: a set of sockets watched together, level-triggered (a socket
+ * is reported at every wait for as long as it is ready, like `sockhelp_select`), built on
+ * epoll (Linux), kqueue (BSDs, macOS) or IOCP (Windows). For thousands of sockets.
+ *
+ * The poller belongs to the caller: free it with `sockhelp_poller_free`. Use it from one
+ * thread at a time. Never waits.
+ *
+ * Returns the poller, or NULL when the system cannot make one (`sockhelp_last_os_error()`
+ * tells why, e.g. `EMFILE`) or memory runs out.
+ */
+struct sockhelp_poller *sockhelp_poller_new(void);
+
+/**
+ * Frees a poller from `sockhelp_poller_new`; NULL is fine. Sockets still added are
+ * unregistered, never closed: they stay the caller's.
+ */
+void sockhelp_poller_free(struct sockhelp_poller *p);
+
+/**
+ * Starts watching socket `s` (which stays the caller's) for `interest`:
+ * `SOCKHELP_READABLE` and/or `SOCKHELP_WRITABLE`. `SOCKHELP_HANGUP` and `SOCKHELP_ERROR`
+ * are always reported where the system reports them (epoll, IOCP; kqueue shows a hang-up
+ * as readable), so they may be given but change nothing. Interest 0 is allowed: the socket
+ * stays registered and reports only hang-ups and errors. Every event for `s` carries `tag`
+ * (any 64-bit value, e.g. a pointer or an index). Never waits.
+ *
+ * Remove a socket before closing it. If a socket was closed without being removed and a new
+ * socket got the same number, adding that number works on Linux (the system had dropped
+ * the old one); elsewhere call `sockhelp_poller_remove` for it first.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`, `SOCKHELP_INVALID_SOCKET`, unknown
+ * interest bits, `s` already added), `SOCKHELP_EOS` (e.g. `EBADF`: `s` is not an open
+ * descriptor; `EPERM`: it cannot be polled), `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_poller_add(struct sockhelp_poller *p,
+                        sockhelp_socket s,
+                        uint32_t interest,
+                        uint64_t tag);
+
+/**
+ * Changes the interest (as in `sockhelp_poller_add`) and the tag of a socket already added.
+ * Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`, `s` not added or already removed,
+ * unknown interest bits), `SOCKHELP_EOS` (e.g. `EBADF` / `ENOENT` when `s` was closed without
+ * being removed: remove it), `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_poller_modify(struct sockhelp_poller *p,
+                           sockhelp_socket s,
+                           uint32_t interest,
+                           uint64_t tag);
+
+/**
+ * Stops watching socket `s` and forgets it; `s` is not closed (it stays the caller's).
+ * Removing a socket the caller already closed is fine: it is forgotten and
+ * `SOCKHELP_OK` is returned (the system had dropped it already). Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`, `s` not added or already removed),
+ * `SOCKHELP_EOS` (an unexpected system error; `s` is forgotten all the same),
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_poller_remove(struct sockhelp_poller *p,
+                           sockhelp_socket s);
+
+/**
+ * Waits until at least one added socket is ready, then writes one `sockhelp_event` per
+ * ready socket (its tag and the bits that hold) to `events[0..]`.
+ *
+ * - `cap`: the room in `events`. When more sockets are ready than fit (or than 1024, the
+ *   most one wait fetches), `cap` events are returned and the others are reported by the
+ *   next wait: the poller is level-triggered, so a socket is reported again at every wait
+ *   for as long as it is ready (read the data or remove the socket to quiet it).
+ * - `SOCKHELP_READABLE` / `SOCKHELP_WRITABLE` appear only where asked for;
+ *   `SOCKHELP_HANGUP` / `SOCKHELP_ERROR` whatever the interest (where the system reports
+ *   them). A TCP peer's orderly close shows as `SOCKHELP_READABLE` (the next recv returns
+ *   0); `SOCKHELP_HANGUP` means both directions are closed or the connection was reset.
+ * - `timeout_ms`: -1 waits forever, 0 only looks, > 0 is a deadline for the whole call; an
+ *   interrupted wait (`EINTR`) is resumed with the time left.
+ * - Allocates nothing while `cap` stays the same from wait to wait.
+ *
+ * Returns the number of events written (1..`cap`), 0 on timeout, or `SOCKHELP_EINVAL`
+ * (NULL `p`, NULL `events`, `cap` 0, `timeout_ms` < -1), `SOCKHELP_EOS`, `SOCKHELP_ENOMEM`,
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_poller_wait(struct sockhelp_poller *p,
+                         struct sockhelp_event *events,
+                         size_t cap,
+                         int timeout_ms);
 
 /**
  * Makes a reader for framing `f` (copied: `f` may be freed afterwards). The buffer is

@@ -9,6 +9,7 @@
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.
 //! - [`framing`]: sans-IO codecs, one file per wire format.
 //! - [`stream`]: framed I/O over a socket: `send_frame`, `Reader`, `Writer`.
+//! - [`select`]: `select` without `FD_SETSIZE` (poll/WSAPoll) and the `Poller`.
 //! - [`ffi`]: the `extern "C"` shell that the header is generated from (C callers only).
 
 pub mod deadline;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod framing;
 pub mod io;
 pub mod net;
+pub mod select;
 pub mod stream;
 pub mod sys;
 

@@ -18,6 +18,7 @@ pub mod basics;
 pub mod bytes;
 pub mod framing;
 pub mod net;
+pub mod select;
 pub mod stream;
 
 thread_local! {

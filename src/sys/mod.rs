@@ -39,3 +39,18 @@ pub use imp::{
     set_keepalive_params, set_nonblocking, wait, with_socket,
 };
 pub(crate) use imp::{INVALID_SOCKET, LISTEN_BACKLOG_MAX};
+
+/// What `poll_sockets` learned about one socket, in `select`'s three senses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Readiness {
+    /// A read (or an accept) will not block: data, a peer's close, a hang-up or an error.
+    pub readable: bool,
+    /// A write will not block, or a connect has finished (success or failure), or an error.
+    pub writable: bool,
+    /// Out-of-band data is waiting, or an error is pending (`SO_ERROR`).
+    pub exceptional: bool,
+}
+
+pub use imp::{
+    is_bad_socket_error, poll_sockets, poller_add, poller_delete, poller_modify, PollFd,
+};

@@ -289,3 +289,112 @@ fn keepalive_probes(mut ka: TcpKeepalive, interval_s: i32, count: i32) -> Result
 fn keepalive_probes(_ka: TcpKeepalive, _interval_s: i32, _count: i32) -> Result<TcpKeepalive> {
     Err(Error::Unsupported)
 }
+
+/// One entry of a `poll()` set: a `struct pollfd`, so a slice of them is the array `poll` takes.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub struct PollFd(libc::pollfd);
+
+impl PollFd {
+    /// An entry for `s`, asking for the conditions behind `readable`, `writable` and
+    /// `exceptional` (`POLLIN`, `POLLOUT`, `POLLPRI`); errors and hang-ups are always reported.
+    pub fn new(s: RawSocket, readable: bool, writable: bool, exceptional: bool) -> PollFd {
+        let mut events = 0;
+        if readable {
+            events |= libc::POLLIN;
+        }
+        if writable {
+            events |= libc::POLLOUT;
+        }
+        if exceptional {
+            events |= libc::POLLPRI;
+        }
+        PollFd(libc::pollfd {
+            fd: s,
+            events,
+            revents: 0,
+        })
+    }
+
+    /// The socket this entry is for.
+    pub fn socket(&self) -> RawSocket {
+        self.0.fd
+    }
+
+    /// What the last `poll_sockets` reported for this entry:
+    /// readable = `POLLIN|POLLHUP|POLLERR`, writable = `POLLOUT|POLLHUP|POLLERR`,
+    /// exceptional = `POLLPRI|POLLERR`.
+    pub fn readiness(&self) -> super::Readiness {
+        let r = self.0.revents;
+        super::Readiness {
+            readable: r & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0,
+            writable: r & (libc::POLLOUT | libc::POLLHUP | libc::POLLERR) != 0,
+            exceptional: r & (libc::POLLPRI | libc::POLLERR) != 0,
+        }
+    }
+}
+
+/// One `poll()` over `fds` (never `select()`, which cannot name a descriptor at or above
+/// `FD_SETSIZE` and writes past its bitmaps if asked to). Returns how many entries have
+/// something to report; `EINTR` is returned to the caller, who owns the deadline. An entry
+/// that is not an open descriptor (`POLLNVAL`) fails the call with `EBADF`.
+pub fn poll_sockets(fds: &mut [PollFd], timeout_ms: i32) -> io::Result<usize> {
+    // SAFETY: `PollFd` is a transparent `pollfd`, so `fds` is `fds.len()` valid, writable
+    // pollfds for the call.
+    let n = unsafe {
+        libc::poll(
+            fds.as_mut_ptr().cast::<libc::pollfd>(),
+            fds.len() as libc::nfds_t,
+            timeout_ms,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if n > 0 && fds.iter().any(|p| p.0.revents & libc::POLLNVAL != 0) {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    Ok(n as usize)
+}
+
+/// True when `e` says the descriptor is not (or no longer) an open socket, or is not
+/// registered: `EBADF`, `ENOTSOCK`, `ENOENT`.
+pub fn is_bad_socket_error(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EBADF) | Some(libc::ENOTSOCK) | Some(libc::ENOENT)
+    )
+}
+
+/// Registers `s` with `poller`, level-triggered, for `ev` (its key names the socket).
+pub fn poller_add(poller: &polling::Poller, s: RawSocket, ev: polling::Event) -> io::Result<()> {
+    if !is_valid(s) {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    // SAFETY: polling asks that `s` be deleted before it is closed. On epoll and kqueue,
+    // which this house uses, the kernel forgets a closed descriptor by itself, so a caller
+    // who closes first leaves a stale entry that `poller_delete` or a new add clears up,
+    // never a dangling access: `s` is only handed to epoll_ctl / kevent as a number.
+    unsafe { poller.add_with_mode(s as RawFd, ev, polling::PollMode::Level) }
+}
+
+/// Changes what `s` is watched for (level-triggered), and its key.
+pub fn poller_modify(poller: &polling::Poller, s: RawSocket, ev: polling::Event) -> io::Result<()> {
+    if !is_valid(s) {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    // SAFETY: `s` is not -1; the borrow lives only for this call and the descriptor is
+    // only handed to epoll_ctl / kevent, which answer EBADF if the caller closed it.
+    let fd = unsafe { BorrowedFd::borrow_raw(s) };
+    poller.modify_with_mode(fd, ev, polling::PollMode::Level)
+}
+
+/// Stops watching `s`.
+pub fn poller_delete(poller: &polling::Poller, s: RawSocket) -> io::Result<()> {
+    if !is_valid(s) {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    // SAFETY: as in `poller_modify`.
+    let fd = unsafe { BorrowedFd::borrow_raw(s) };
+    poller.delete(fd)
+}

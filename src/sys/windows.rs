@@ -292,3 +292,116 @@ pub fn set_keepalive_params(
     sock.set_tcp_keepalive(&ka)?;
     Ok(())
 }
+
+/// One entry of a `WSAPoll` set: a `WSAPOLLFD`, so a slice of them is the array `WSAPoll` takes.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub struct PollFd(ws::WSAPOLLFD);
+
+impl PollFd {
+    /// An entry for `s`, asking for the conditions behind `readable`, `writable` and
+    /// `exceptional` (`POLLRDNORM`, `POLLWRNORM`, `POLLRDBAND`: `WSAPoll` refuses `POLLPRI`);
+    /// errors and hang-ups are always reported.
+    pub fn new(s: RawSocket, readable: bool, writable: bool, exceptional: bool) -> PollFd {
+        let mut events = 0;
+        if readable {
+            events |= ws::POLLRDNORM;
+        }
+        if writable {
+            events |= ws::POLLWRNORM;
+        }
+        if exceptional {
+            events |= ws::POLLRDBAND;
+        }
+        PollFd(ws::WSAPOLLFD {
+            fd: s,
+            events,
+            revents: 0,
+        })
+    }
+
+    /// The socket this entry is for.
+    pub fn socket(&self) -> RawSocket {
+        self.0.fd
+    }
+
+    /// What the last `poll_sockets` reported for this entry:
+    /// readable = `POLLRDNORM|POLLHUP|POLLERR`, writable = `POLLWRNORM|POLLHUP|POLLERR`,
+    /// exceptional = `POLLRDBAND|POLLERR`.
+    pub fn readiness(&self) -> super::Readiness {
+        let r = self.0.revents;
+        super::Readiness {
+            readable: r & (ws::POLLRDNORM | ws::POLLHUP | ws::POLLERR) != 0,
+            writable: r & (ws::POLLWRNORM | ws::POLLHUP | ws::POLLERR) != 0,
+            exceptional: r & (ws::POLLRDBAND | ws::POLLERR) != 0,
+        }
+    }
+}
+
+/// One `WSAPoll` over `fds` (never `select`, whose `fd_set` holds 64 sockets by default).
+/// `fds` must not be empty (`WSAPoll` refuses an empty set). Returns how many entries have
+/// something to report. An entry that is not a socket (`POLLNVAL`) fails the call with
+/// `WSAENOTSOCK`.
+pub fn poll_sockets(fds: &mut [PollFd], timeout_ms: i32) -> io::Result<usize> {
+    // SAFETY: `PollFd` is a transparent `WSAPOLLFD`, so `fds` is `fds.len()` valid, writable
+    // entries for the call.
+    let n = unsafe {
+        ws::WSAPoll(
+            fds.as_mut_ptr().cast::<ws::WSAPOLLFD>(),
+            fds.len() as u32,
+            timeout_ms,
+        )
+    };
+    if n == ws::SOCKET_ERROR {
+        return Err(last_error());
+    }
+    if n > 0 && fds.iter().any(|p| p.0.revents & ws::POLLNVAL != 0) {
+        return Err(io::Error::from_raw_os_error(ws::WSAENOTSOCK));
+    }
+    Ok(n as usize)
+}
+
+/// True when `e` says the handle is not (or no longer) a socket, or is not registered.
+pub fn is_bad_socket_error(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(ws::WSAENOTSOCK) | Some(ws::WSAEBADF))
+        || e.kind() == io::ErrorKind::NotFound
+}
+
+/// Registers `s` with `poller`, level-triggered, for `ev` (its key names the socket).
+pub fn poller_add(poller: &polling::Poller, s: RawSocket, ev: polling::Event) -> io::Result<()> {
+    if !is_valid(s) {
+        return Err(io::Error::from_raw_os_error(ws::WSAENOTSOCK));
+    }
+    // SAFETY: polling asks that `s` be deleted before it is closed. Its IOCP backend keeps
+    // the state of a registration in its own allocations and only hands `s` to AFD as a
+    // handle; a caller who closes first sees the pending poll cancelled and a stale entry
+    // that `poller_delete` clears, never a dangling access.
+    unsafe {
+        poller.add_with_mode(
+            s as std::os::windows::io::RawSocket,
+            ev,
+            polling::PollMode::Level,
+        )
+    }
+}
+
+/// Changes what `s` is watched for (level-triggered), and its key.
+pub fn poller_modify(poller: &polling::Poller, s: RawSocket, ev: polling::Event) -> io::Result<()> {
+    if !is_valid(s) {
+        return Err(io::Error::from_raw_os_error(ws::WSAENOTSOCK));
+    }
+    // SAFETY: `s` is not INVALID_SOCKET; the borrow lives only for this call, where polling
+    // uses it as a key into its own table.
+    let sock = unsafe { BorrowedSocket::borrow_raw(s as _) };
+    poller.modify_with_mode(sock, ev, polling::PollMode::Level)
+}
+
+/// Stops watching `s`.
+pub fn poller_delete(poller: &polling::Poller, s: RawSocket) -> io::Result<()> {
+    if !is_valid(s) {
+        return Err(io::Error::from_raw_os_error(ws::WSAENOTSOCK));
+    }
+    // SAFETY: as in `poller_modify`.
+    let sock = unsafe { BorrowedSocket::borrow_raw(s as _) };
+    poller.delete(sock)
+}

@@ -1,0 +1,436 @@
+//! Waiting for readiness: a `select` shaped like Python's `select.select`, and a poller for
+//! thousands of sockets.
+//!
+//! The HOWTO's non-blocking chapter builds everything around `select`. On POSIX the real
+//! `select()` cannot name a descriptor at or above `FD_SETSIZE` (1024) and writes past its
+//! bitmaps when asked to, so [`select`] is built on `poll()` (`WSAPoll` on Windows) through
+//! `sys::poll_sockets`: one entry per distinct socket, no limit but the caller's own counts.
+//!
+//! [`Poller`] is the same idea kept between calls, for many sockets: it wraps the `polling`
+//! crate (epoll on Linux, kqueue on the BSDs and macOS, IOCP/AFD on Windows) in
+//! level-triggered mode (`PollMode::Level`), so, like `select`, a socket is reported for as
+//! long as it is ready. The unsafe registration lives in `sys` (`poller_add`).
+
+use std::collections::HashMap;
+use std::io;
+use std::num::NonZeroUsize;
+use std::time::{Duration, Instant};
+
+use crate::deadline::Deadline;
+use crate::error::{Error, Result};
+use crate::sys::{self, PollFd, RawSocket, Readiness};
+
+pub use self::constants::*;
+
+/// The core's constants. They live in a private module that cbindgen skips, so their
+/// unprefixed names (`ERROR`...) never reach the C header; C sees the `SOCKHELP_*` ones
+/// in `ffi/select.rs`, which a test keeps equal to these.
+/// cbindgen:ignore
+mod constants {
+    /// `select` refuses more entries than this in its three arrays together (`Invalid`).
+    pub const MAX_SELECT_ENTRIES: usize = 1_000_000;
+
+    /// Interest / event bit: a read (or accept) will not block.
+    pub const READABLE: u32 = 1;
+    /// Interest / event bit: a write will not block, or a connect has finished.
+    pub const WRITABLE: u32 = 2;
+    /// Event bit: the connection hung up (`POLLHUP`); reported whatever the interest.
+    pub const HANGUP: u32 = 4;
+    /// Event bit: an error is pending on the socket (`POLLERR`, read it with `SO_ERROR`);
+    /// reported whatever the interest.
+    pub const ERROR: u32 = 8;
+    /// Every bit an interest may contain.
+    pub const ALL_EVENTS: u32 = READABLE | WRITABLE | HANGUP | ERROR;
+
+    /// At most this many events are fetched from the system per wait; the rest stay ready
+    /// (level-triggered) for the next wait.
+    pub const MAX_EVENTS_PER_WAIT: usize = 1024;
+}
+
+/// How many sockets `select` found ready in each array (each array's ready entries are at
+/// its front, in their original order).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Selected {
+    pub readers: usize,
+    pub writers: usize,
+    pub errors: usize,
+}
+
+impl Selected {
+    /// Ready entries over the three arrays (a socket in two arrays counts twice).
+    pub fn total(&self) -> usize {
+        self.readers + self.writers + self.errors
+    }
+}
+
+const WANT_READ: u8 = 1;
+const WANT_WRITE: u8 = 2;
+const WANT_EXCEPT: u8 = 4;
+
+/// Python's `select.select` over three arrays of sockets, without `FD_SETSIZE`.
+///
+/// - `readers`: ready when a read will not block: data, a pending connection on a listener,
+///   the peer's close, a hang-up or an error (`POLLIN|POLLHUP|POLLERR`).
+/// - `writers`: ready when a write will not block, or a non-blocking connect has finished,
+///   successfully or not (`SO_ERROR` tells which) (`POLLOUT|POLLHUP|POLLERR`).
+/// - `errors`: the exceptional condition: out-of-band data (`POLLPRI`; `POLLRDBAND` on
+///   Windows) or a pending socket error (`POLLERR`, e.g. a refused connect). A socket that
+///   appears only here and merely hangs up is not reported (as with Python's `select`) and
+///   is not polled again during this call.
+///
+/// A socket may appear in several arrays (it is polled once). On success each array's ready
+/// entries are moved to its front in their original order and the counts are returned; on
+/// timeout all counts are 0 (`Ok`, not `TimedOut`). On error the arrays are untouched.
+///
+/// `deadline`: `Forever`, `Now` (poll once) or `At` (the whole call); `EINTR` is retried
+/// against it. With no socket at all the call just sleeps until the deadline; `Forever`
+/// with no socket is `Invalid` (nothing could end the wait).
+///
+/// Errors: `Invalid` (an invalid socket value such as -1, more than [`MAX_SELECT_ENTRIES`]
+/// entries, no socket and no deadline); `Os(EBADF)` (`WSAENOTSOCK` on Windows) when an entry
+/// is not an open socket; `Os` / `NoMem` from the system.
+pub fn select(
+    readers: &mut [RawSocket],
+    writers: &mut [RawSocket],
+    errors: &mut [RawSocket],
+    deadline: Deadline,
+) -> Result<Selected> {
+    let total = readers
+        .len()
+        .checked_add(writers.len())
+        .and_then(|n| n.checked_add(errors.len()))
+        .ok_or(Error::Invalid)?;
+    if total > MAX_SELECT_ENTRIES {
+        return Err(Error::Invalid);
+    }
+    let all = readers.iter().chain(writers.iter()).chain(errors.iter());
+    if all.clone().any(|&s| !sys::is_valid(s)) {
+        return Err(Error::Invalid);
+    }
+    if total == 0 {
+        if deadline.is_forever() {
+            return Err(Error::Invalid);
+        }
+        sleep_until(deadline);
+        return Ok(Selected::default());
+    }
+
+    // One entry per distinct socket, with what each array wants of it.
+    let mut wanted: Vec<(RawSocket, u8)> = Vec::new();
+    wanted.try_reserve_exact(total).map_err(|_| Error::NoMem)?;
+    wanted.extend(readers.iter().map(|&s| (s, WANT_READ)));
+    wanted.extend(writers.iter().map(|&s| (s, WANT_WRITE)));
+    wanted.extend(errors.iter().map(|&s| (s, WANT_EXCEPT)));
+    wanted.sort_unstable_by_key(|&(s, _)| s);
+    wanted.dedup_by(|later, kept| {
+        if later.0 == kept.0 {
+            kept.1 |= later.1;
+            true
+        } else {
+            false
+        }
+    });
+    let mut fds: Vec<PollFd> = Vec::new();
+    fds.try_reserve_exact(wanted.len())
+        .map_err(|_| Error::NoMem)?;
+    fds.extend(wanted.iter().map(|&(s, w)| {
+        PollFd::new(
+            s,
+            w & WANT_READ != 0,
+            w & WANT_WRITE != 0,
+            w & WANT_EXCEPT != 0,
+        )
+    }));
+    let index = |s: RawSocket| wanted.binary_search_by_key(&s, |&(k, _)| k).ok();
+
+    let mut states = vec![Readiness::default(); wanted.len()];
+    loop {
+        if fds.is_empty() {
+            // Everything left hung up where only the exceptional condition was asked for.
+            sleep_until(deadline);
+            return Ok(Selected::default());
+        }
+        match sys::poll_sockets(&mut fds, deadline.remaining_ms()) {
+            Ok(0) => {}
+            Ok(_) => {
+                let mut any = false;
+                for fd in &fds {
+                    if let Some(i) = index(fd.socket()) {
+                        let r = fd.readiness();
+                        states[i] = r;
+                        any |= relevant(wanted[i].1, r);
+                    }
+                }
+                if any {
+                    return Ok(Selected {
+                        readers: compact(readers, |s| {
+                            index(s).map_or(false, |i| states[i].readable)
+                        }),
+                        writers: compact(writers, |s| {
+                            index(s).map_or(false, |i| states[i].writable)
+                        }),
+                        errors: compact(errors, |s| {
+                            index(s).map_or(false, |i| states[i].exceptional)
+                        }),
+                    });
+                }
+                // Only conditions nobody asked for (a hang-up of an errors-only socket):
+                // stop polling those, or poll would report them again at once.
+                fds.retain(|fd| fd.readiness() == Readiness::default());
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::from_io(&e)),
+        }
+        if deadline.expired() {
+            return Ok(Selected::default());
+        }
+    }
+}
+
+fn relevant(want: u8, r: Readiness) -> bool {
+    (want & WANT_READ != 0 && r.readable)
+        || (want & WANT_WRITE != 0 && r.writable)
+        || (want & WANT_EXCEPT != 0 && r.exceptional)
+}
+
+/// Moves the entries for which `ready` holds to the front, in order; returns how many.
+fn compact(list: &mut [RawSocket], ready: impl Fn(RawSocket) -> bool) -> usize {
+    let mut kept = 0;
+    for i in 0..list.len() {
+        let s = list[i];
+        if ready(s) {
+            list[kept] = s;
+            kept += 1;
+        }
+    }
+    kept
+}
+
+fn sleep_until(deadline: Deadline) {
+    match deadline {
+        Deadline::Now => {}
+        Deadline::At(at) => {
+            let now = Instant::now();
+            if at > now {
+                std::thread::sleep(at - now);
+            }
+        }
+        Deadline::Forever => loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        },
+    }
+}
+
+/// One readiness report: the caller's tag for the socket and the bits that hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Event {
+    pub tag: u64,
+    pub events: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Registration {
+    tag: u64,
+    interest: u32,
+}
+
+/// A set of sockets watched together, level-triggered: a socket is reported at every wait
+/// for as long as it is ready, exactly like `select`, so nothing is lost when a wait returns
+/// fewer events than are ready.
+///
+/// Bookkeeping rules (the OS side differs between epoll, kqueue and IOCP; these hold on all):
+/// - `add` of a socket already added is `Invalid`. The exception is Linux, where closing a
+///   socket removes it from epoll: if the caller closed a socket without removing it and a
+///   new socket got the same number, `add` of that number succeeds and replaces the stale
+///   entry. Elsewhere, `remove` the old number first.
+/// - `modify` / `remove` of a socket never added (or already removed) is `Invalid`.
+/// - `remove` of a socket the caller already closed forgets it and returns `Ok` (the system
+///   had already dropped it, or drops it now); nothing leaks.
+/// - Interest 0 is allowed: the socket stays registered and reports only `HANGUP` / `ERROR`
+///   (on kqueue, nothing at all). `HANGUP` and `ERROR` are reported whatever the interest
+///   where the system reports them (epoll, IOCP; kqueue shows a hang-up as readable).
+pub struct Poller {
+    poller: polling::Poller,
+    registered: HashMap<RawSocket, Registration>,
+    events: polling::Events,
+}
+
+impl Poller {
+    /// A new, empty poller (an epoll / kqueue descriptor or an IOCP port).
+    /// Errors: `Os` / `NoMem` from the system.
+    pub fn new() -> Result<Poller> {
+        let poller = polling::Poller::new()?;
+        Ok(Poller {
+            poller,
+            registered: HashMap::new(),
+            events: polling::Events::with_capacity(NonZeroUsize::new(1).unwrap()),
+        })
+    }
+
+    /// How many sockets are registered.
+    pub fn len(&self) -> usize {
+        self.registered.len()
+    }
+
+    /// True when no socket is registered.
+    pub fn is_empty(&self) -> bool {
+        self.registered.is_empty()
+    }
+
+    /// Starts watching `s` for `interest` (`READABLE` / `WRITABLE` bits; `HANGUP` and
+    /// `ERROR` are accepted and always reported anyway); its events carry `tag`.
+    ///
+    /// Errors: `Invalid` (invalid socket value, unknown interest bits, `s` already added:
+    /// see the type's rules); `Os` (e.g. `EBADF`: not an open descriptor; `EPERM`: not
+    /// pollable).
+    pub fn add(&mut self, s: RawSocket, interest: u32, tag: u64) -> Result<()> {
+        if !sys::is_valid(s) || interest & !ALL_EVENTS != 0 {
+            return Err(Error::Invalid);
+        }
+        let ev = to_polling(s, interest);
+        let known = self.registered.contains_key(&s);
+        match sys::poller_add(&self.poller, s, ev) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                if known {
+                    return Err(Error::Invalid);
+                }
+                // Not added as far as the caller knows: a leftover of a socket closed
+                // before it was removed (polling's own table on kqueue / IOCP). Clear it.
+                let _ = sys::poller_delete(&self.poller, s);
+                sys::poller_add(&self.poller, s, ev)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        // When `known`, the system had forgotten the old socket (closed without remove).
+        self.registered.insert(s, Registration { tag, interest });
+        Ok(())
+    }
+
+    /// Changes the interest and the tag of a socket already added.
+    ///
+    /// Errors: `Invalid` (not added, invalid value, unknown interest bits); `Os` (e.g.
+    /// `EBADF` / `ENOENT` when the caller closed the socket without removing it: remove it).
+    pub fn modify(&mut self, s: RawSocket, interest: u32, tag: u64) -> Result<()> {
+        if !sys::is_valid(s) || interest & !ALL_EVENTS != 0 {
+            return Err(Error::Invalid);
+        }
+        let reg = self.registered.get_mut(&s).ok_or(Error::Invalid)?;
+        sys::poller_modify(&self.poller, s, to_polling(s, interest))?;
+        *reg = Registration { tag, interest };
+        Ok(())
+    }
+
+    /// Stops watching `s` and forgets it.
+    ///
+    /// Errors: `Invalid` (not added); `Os` for an unexpected system error (the socket is
+    /// forgotten all the same). A socket the caller already closed is not an error.
+    pub fn remove(&mut self, s: RawSocket) -> Result<()> {
+        if self.registered.remove(&s).is_none() {
+            return Err(Error::Invalid);
+        }
+        match sys::poller_delete(&self.poller, s) {
+            Ok(()) => Ok(()),
+            Err(e) if sys::is_bad_socket_error(&e) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Waits until at least one registered socket is ready or the deadline passes, and
+    /// writes up to `out.len()` (at most [`MAX_EVENTS_PER_WAIT`]) events to the front of
+    /// `out`. Returns how many; 0 when the deadline passed. Sockets ready beyond that are
+    /// reported by the next wait (level-triggered). `EINTR` is retried against the deadline.
+    /// No allocation while `out.len()` stays the same from wait to wait.
+    ///
+    /// Errors: `Invalid` (`out` empty); `Os` from the system.
+    pub fn wait<E: From<Event>>(&mut self, out: &mut [E], deadline: Deadline) -> Result<usize> {
+        if out.is_empty() {
+            return Err(Error::Invalid);
+        }
+        let want = out.len().min(MAX_EVENTS_PER_WAIT);
+        if self.events.capacity().get() != want {
+            // `want` >= 1 because `out` is not empty.
+            let cap = NonZeroUsize::new(want).ok_or(Error::Invalid)?;
+            self.events = polling::Events::with_capacity(cap);
+        }
+        loop {
+            self.events.clear();
+            let timeout = match deadline {
+                Deadline::Forever => None,
+                Deadline::Now => Some(Duration::from_secs(0)),
+                Deadline::At(at) => Some(at.saturating_duration_since(Instant::now())),
+            };
+            match self.poller.wait(&mut self.events, timeout) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+            let mut n = 0;
+            for ev in self.events.iter() {
+                if n == want {
+                    break;
+                }
+                let s = ev.key as RawSocket;
+                let reg = match self.registered.get(&s) {
+                    Some(r) => *r,
+                    None => {
+                        // Not ours any more: make sure the system stops reporting it.
+                        let _ = sys::poller_delete(&self.poller, s);
+                        continue;
+                    }
+                };
+                let bits = from_polling(&ev, reg.interest);
+                if bits != 0 {
+                    out[n] = E::from(Event {
+                        tag: reg.tag,
+                        events: bits,
+                    });
+                    n += 1;
+                }
+            }
+            if n > 0 || deadline.expired() {
+                return Ok(n);
+            }
+        }
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        // polling asks that every source be deleted before the poller goes.
+        for &s in self.registered.keys() {
+            let _ = sys::poller_delete(&self.poller, s);
+        }
+    }
+}
+
+/// The polling registration for `s`: its key is the socket itself (a `c_int` >= 0 on POSIX,
+/// a `usize` on Windows, so the cast is lossless); hang-ups are always asked for.
+#[allow(clippy::unnecessary_cast)]
+fn to_polling(s: RawSocket, interest: u32) -> polling::Event {
+    polling::Event::new(
+        s as usize,
+        interest & READABLE != 0,
+        interest & WRITABLE != 0,
+    )
+    .with_interrupt()
+}
+
+/// polling's report as our bits: readable / writable only where asked for, hang-up and
+/// error always.
+fn from_polling(ev: &polling::Event, interest: u32) -> u32 {
+    let mut bits = 0;
+    if ev.readable && interest & READABLE != 0 {
+        bits |= READABLE;
+    }
+    if ev.writable && interest & WRITABLE != 0 {
+        bits |= WRITABLE;
+    }
+    if ev.is_interrupt() {
+        bits |= HANGUP;
+    }
+    if ev.is_err() == Some(true) {
+        bits |= ERROR;
+    }
+    bits
+}
