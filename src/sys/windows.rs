@@ -30,7 +30,7 @@ const CHUNK_MAX: usize = 1 << 30;
 const BUFS_MAX: usize = 64;
 
 /// `SO_EXCLUSIVEADDRUSE` is `~SO_REUSEADDR` in the Windows headers.
-const SO_EXCLUSIVEADDRUSE: i32 = !(ws::SO_REUSEADDR as i32);
+const SO_EXCLUSIVEADDRUSE: i32 = !ws::SO_REUSEADDR;
 
 /// How many `init` calls are not yet matched by `cleanup`.
 static INIT_COUNT: Mutex<usize> = Mutex::new(0);
