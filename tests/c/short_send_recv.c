@@ -89,7 +89,9 @@ static void lib_sends(unsigned char *buf, int timeout_ms, uint32_t seed)
     make_pair(&s, &p.fd);
     p.seed = seed;
     p.total = 0;
-    /* (no SO_RCVBUF shrinking: tiny windows stall in zero-window probes) */
+    /* The peer's SO_RCVBUF is left alone: shrinking it after the connection is up, with
+     * 1-byte reads, stalled the plain kernel send() for minutes on Linux 6.x
+     * (zero-window probing), nothing sockhelp can help with. */
     fill_pattern(buf, BIG, 0);
     CHECK(pthread_create(&t, NULL, slow_reader, &p) == 0);
 
