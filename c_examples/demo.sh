@@ -1,0 +1,47 @@
+#!/bin/sh
+# Runs the echo demo: the server on a loopback port chosen by the OS, one client against
+# it, then waits for the server (told to stop after one client) to exit.
+# Exits 0 when the client saw every echo intact and the server exited cleanly.
+set -u
+cd "$(dirname "$0")"
+
+out=echo_server.out
+rm -f "$out"
+./echo_server 0 1 >"$out" &
+server=$!
+
+# The server prints "listening on PORT" once it is ready.
+port=""
+tries=0
+while [ -z "$port" ] && [ $tries -lt 100 ]; do
+    port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$out" 2>/dev/null)
+    if [ -z "$port" ]; then
+        if ! kill -0 "$server" 2>/dev/null; then
+            echo "demo: the server exited before listening" >&2
+            exit 1
+        fi
+        sleep 0.1
+        tries=$((tries + 1))
+    fi
+done
+if [ -z "$port" ]; then
+    echo "demo: the server did not say which port it listens on" >&2
+    kill "$server" 2>/dev/null
+    exit 1
+fi
+echo "demo: server listening on 127.0.0.1:$port"
+
+./echo_client 127.0.0.1 "$port"
+client=$?
+
+wait "$server"
+server_status=$?
+echo "demo: server said:"
+sed 's/^/  /' "$out"
+rm -f "$out"
+
+if [ $client -ne 0 ] || [ $server_status -ne 0 ]; then
+    echo "demo: FAILED (client exit $client, server exit $server_status)" >&2
+    exit 1
+fi
+echo "demo: OK"

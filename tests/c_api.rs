@@ -1,0 +1,184 @@
+//! The C API driven from C: each test builds one program from `tests/c/` against
+//! `libsockhelp.a` and asserts it exits 0 (its stderr names the failed check otherwise).
+//! Each test is named after the Socket Programming HOWTO trap it guards.
+//!
+//! The C programs are POSIX (pthreads, fork, raw sockets for the hostile peer).
+#![cfg(unix)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{assert_success, build_c, run, run_c_test, syntax_check, wait_output};
+
+/// 64 MiB each way through a peer that moves 1 byte at a time, then random chunks.
+#[test]
+fn partial_send_and_recv_are_looped() {
+    run_c_test("short_send_recv");
+}
+
+/// The peer sends 1000 bytes and closes: ECLOSED with exactly 1000 received.
+#[test]
+fn recv_zero_is_peer_closed_and_keeps_the_bytes() {
+    run_c_test("peer_closed");
+}
+
+/// SO_LINGER {1, 0} + close: ERESET from recvall and from a later sendall.
+#[test]
+fn peer_reset_is_an_error_not_a_hang() {
+    run_c_test("peer_reset");
+}
+
+/// A silent peer: recvall / sendall with timeout 200 end in ~200 ms with the true count.
+#[test]
+fn silent_peer_is_bounded_by_the_timeout() {
+    run_c_test("silent_peer_timeout");
+}
+
+/// Non-blocking sockets work with timeout -1 and no call changes the socket's mode.
+#[test]
+fn nonblocking_sockets_work_and_modes_are_kept() {
+    run_c_test("socket_mode_kept");
+}
+
+/// timeout 0 is one attempt: EWOULDBLOCK at once, count = what was there.
+#[test]
+fn timeout_zero_never_waits() {
+    run_c_test("timeout_zero");
+}
+
+/// With SIGPIPE at its default, writing to a closed or reset peer returns ERESET and the
+/// process lives.
+#[test]
+fn writing_to_a_closed_peer_raises_no_sigpipe() {
+    run_c_test("no_sigpipe");
+}
+
+/// NULL pointers, bad `how`, timeouts below -1, closed descriptors: codes, not crashes.
+#[test]
+fn misuse_gives_error_codes_not_crashes() {
+    run_c_test("bad_args");
+}
+
+/// sendall / recvall on SOCKHELP_INVALID_SOCKET must say EINVAL (the header's contract).
+///
+/// Library bug: they return SOCKHELP_EOS with last_os_error EBADF, because
+/// `io::send_all` / `io::recv_all` go straight to `send`/`recv(-1)` without the
+/// `sys::is_valid` check the other calls make (via `with_socket`). Remove the ignore
+/// once fixed.
+#[test]
+#[ignore = "library bug: sendall/recvall(SOCKHELP_INVALID_SOCKET) return EOS, not EINVAL"]
+fn invalid_socket_is_einval_for_sendall_and_recvall() {
+    run_c_test("invalid_socket_bytes");
+}
+
+/// Connecting to a loopback port where nothing listens: EREFUSED at once.
+#[test]
+fn connect_to_a_closed_port_is_refused_at_once() {
+    run_c_test("connect_refused");
+}
+
+/// Connecting to a listener whose queue is full (SYNs dropped): ETIMEDOUT in ~300 ms.
+#[test]
+fn connect_that_gets_no_answer_times_out() {
+    run_c_test("connect_timeout");
+}
+
+/// accept with 200 / 0 / -1, and the accepted socket is blocking whatever the listener.
+#[test]
+fn accept_is_bounded_and_gives_blocking_sockets() {
+    run_c_test("accept_timeout");
+}
+
+/// shutdown(WR), drain, close: OK with a polite peer, ETIMEDOUT (and closed) otherwise.
+#[test]
+fn close_graceful_shuts_down_drains_and_closes() {
+    run_c_test("close_graceful");
+}
+
+/// TCP_NODELAY, keepalive timings (checked with getsockopt), shutdown(WR) gives EOF.
+#[test]
+fn nodelay_keepalive_and_shutdown_do_what_they_say() {
+    run_c_test("socket_options");
+}
+
+/// The header alone, as C99 and as C++11, every warning an error.
+#[test]
+fn header_compiles_as_c99_and_cpp() {
+    let src = "tests/c/header_compiles.c";
+    let c = syntax_check(
+        false,
+        &[
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-Iinclude",
+        ],
+        src,
+    );
+    assert_success("the header as C99", &c);
+    let cpp = syntax_check(
+        true,
+        &[
+            "-std=c++11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-Iinclude",
+            "-x",
+            "c++",
+        ],
+        src,
+    );
+    assert_success("the header as C++11", &cpp);
+}
+
+/// The examples in `c_examples/` (the HOWTO's echo client and server) build with the
+/// strict flags and work together: the server prints its port, the client sends
+/// messages up to several MiB and checks every echo, the server stops after one client.
+#[test]
+fn c_examples_echo_client_and_server_work() {
+    let server = build_c("echo_server", &["c_examples/echo_server.c"], &[]);
+    let client = build_c("echo_client", &["c_examples/echo_client.c"], &[]);
+
+    let mut child = Command::new(&server)
+        .args(["0", "1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("echo_server starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    let read = stdout.read_line(&mut line);
+    let port = line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|p| p.parse::<u16>().ok());
+    let port = match (read, port) {
+        (Ok(_), Some(p)) if p != 0 => p,
+        _ => {
+            let _ = child.kill();
+            let out = wait_output(child, Duration::from_secs(5));
+            panic!(
+                "echo_server did not print `listening on PORT` (got {:?}):\n{}",
+                line,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+
+    let out = run(&client, &["127.0.0.1".to_string(), port.to_string()]);
+    assert_success("echo_client", &out);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("all echoed intact"), "client said: {}", said);
+
+    let server_out = wait_output(child, Duration::from_secs(30));
+    drop(stdout); // kept open until now: the server may print more lines
+    assert_success("echo_server (after its one client)", &server_out);
+}
