@@ -44,4 +44,41 @@ if [ $client -ne 0 ] || [ $server_status -ne 0 ]; then
     echo "demo: FAILED (client exit $client, server exit $server_status)" >&2
     exit 1
 fi
+
+echo
+echo "demo: framed_rpc (length-prefixed messages, pipelined requests)"
+./framed_rpc demo || { echo "demo: framed_rpc FAILED" >&2; exit 1; }
+
+echo
+echo "demo: line_chat (newline-delimited messages, 3 clients)"
+./line_chat demo || { echo "demo: line_chat FAILED" >&2; exit 1; }
+
+echo
+echo "demo: select_server --poller (one thread, non-blocking) with load_client 200 x 50"
+out=select_server.out
+rm -f "$out"
+./select_server --poller --conns 200 >"$out" &
+server=$!
+port=""
+tries=0
+while [ -z "$port" ] && [ $tries -lt 100 ]; do
+    port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$out" 2>/dev/null)
+    [ -n "$port" ] || { sleep 0.1; tries=$((tries + 1)); }
+done
+if [ -z "$port" ]; then
+    echo "demo: select_server did not start" >&2
+    kill "$server" 2>/dev/null
+    exit 1
+fi
+./load_client "$port" 200 50
+client=$?
+wait "$server"
+server_status=$?
+sed 's/^/  /' "$out"
+rm -f "$out"
+if [ $client -ne 0 ] || [ $server_status -ne 0 ]; then
+    echo "demo: select_server FAILED (client exit $client, server exit $server_status)" >&2
+    exit 1
+fi
+echo
 echo "demo: OK"

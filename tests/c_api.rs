@@ -62,14 +62,9 @@ fn misuse_gives_error_codes_not_crashes() {
     run_c_test("bad_args");
 }
 
-/// sendall / recvall on SOCKHELP_INVALID_SOCKET must say EINVAL (the header's contract).
-///
-/// Library bug: they return SOCKHELP_EOS with last_os_error EBADF, because
-/// `io::send_all` / `io::recv_all` go straight to `send`/`recv(-1)` without the
-/// `sys::is_valid` check the other calls make (via `with_socket`). Remove the ignore
-/// once fixed.
+/// sendall / recvall on SOCKHELP_INVALID_SOCKET must say EINVAL (the header's contract),
+/// not pass -1 on to the system.
 #[test]
-#[ignore = "library bug: sendall/recvall(SOCKHELP_INVALID_SOCKET) return EOS, not EINVAL"]
 fn invalid_socket_is_einval_for_sendall_and_recvall() {
     run_c_test("invalid_socket_bytes");
 }
