@@ -177,3 +177,48 @@ fn c_examples_echo_client_and_server_work() {
     drop(stdout); // kept open until now: the server may print more lines
     assert_success("echo_server (after its one client)", &server_out);
 }
+
+/// Every `extern "C"` function of `src/ffi` is a defined global symbol of the
+/// static library (what `nm -g --defined-only libsockhelp.a` lists), so a C
+/// program can link against any name the header declares.
+#[test]
+fn every_exported_function_is_defined_in_the_static_library() {
+    let lib = common::staticlib();
+    let out = Command::new("nm")
+        .args(["-g", "--defined-only"])
+        .arg(&lib)
+        .output()
+        .expect("nm runs (install binutils to run this test)");
+    assert!(out.status.success());
+    let symbols = String::from_utf8_lossy(&out.stdout);
+    let defined: std::collections::HashSet<&str> = symbols
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(_), Some("T"), Some(name)) => Some(name),
+                _ => None,
+            }
+        })
+        .collect();
+    let mut count = 0;
+    for entry in std::fs::read_dir(common::root().join("src/ffi")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines() {
+            if let Some(rest) = line.trim().strip_prefix("pub extern \"C\" fn ") {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                assert!(
+                    defined.contains(name.as_str()),
+                    "{} is not in {:?}",
+                    name,
+                    lib
+                );
+                count += 1;
+            }
+        }
+    }
+    assert!(count >= 40, "only {} exported functions found", count);
+}
