@@ -48,7 +48,13 @@ fn quiet_panics_inside_calls() {
 pub(crate) fn boundary<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
     quiet_panics_inside_calls();
     IN_CALL.with(|c| c.set(c.get() + 1));
-    let r = panic::catch_unwind(AssertUnwindSafe(f));
+    let r = panic::catch_unwind(AssertUnwindSafe(|| {
+        #[cfg(test)]
+        if FORCE_PANIC.with(|c| c.replace(false)) {
+            panic!("panic forced by a test");
+        }
+        f()
+    }));
     IN_CALL.with(|c| c.set(c.get().saturating_sub(1)));
     r.unwrap_or(on_panic)
 }
@@ -116,4 +122,40 @@ pub(crate) fn c_str<'a>(p: *const std::os::raw::c_char) -> Result<Option<&'a str
     // SAFETY: the C caller passes a NUL-terminated string alive for the call.
     let s = unsafe { std::ffi::CStr::from_ptr(p) };
     s.to_str().map(Some).map_err(|_| Error::Invalid)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test-only hook: the next exported call on this thread panics inside the boundary.
+    static FORCE_PANIC: Cell<bool> = const { Cell::new(false) };
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::FORCE_PANIC;
+    use std::os::unix::io::AsRawFd;
+    use std::os::unix::net::UnixStream;
+
+    use super::basics::{SOCKHELP_EINTERNAL, SOCKHELP_OK};
+    use super::bytes::sockhelp_sendall;
+    use super::framing::{sockhelp_framing_fixed, sockhelp_framing_free};
+
+    #[test]
+    fn a_panic_inside_an_exported_function_is_einternal_and_the_process_lives() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let mut sent = 99usize;
+        FORCE_PANIC.with(|c| c.set(true));
+        let rc = sockhelp_sendall(a.as_raw_fd(), b"x".as_ptr().cast(), 1, 100, &mut sent);
+        assert_eq!(rc, SOCKHELP_EINTERNAL);
+        assert_eq!(sent, 0);
+        // Functions returning pointers give NULL instead.
+        FORCE_PANIC.with(|c| c.set(true));
+        assert!(sockhelp_framing_fixed(4).is_null());
+        // And the next calls work normally.
+        let rc = sockhelp_sendall(a.as_raw_fd(), b"x".as_ptr().cast(), 1, 100, &mut sent);
+        assert_eq!((rc, sent), (SOCKHELP_OK, 1));
+        let f = sockhelp_framing_fixed(4);
+        assert!(!f.is_null());
+        sockhelp_framing_free(f);
+    }
 }
