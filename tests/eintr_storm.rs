@@ -21,6 +21,11 @@ use sockhelp::Error;
 
 static SIGNALS: AtomicUsize = AtomicUsize::new(0);
 
+/// Work for one thread of a storm.
+type Job<T> = Box<dyn FnOnce() -> T + Send>;
+/// How long a timed call took, and what it returned.
+type Timed = (Duration, (usize, Result<(), Error>));
+
 extern "C" fn on_signal(_: libc::c_int) {
     SIGNALS.fetch_add(1, Ordering::Relaxed);
 }
@@ -89,9 +94,9 @@ fn sendall_and_recvall_of_64_mib_survive_an_eintr_storm() {
     let (a, b) = UnixStream::pair().unwrap();
     let data = Arc::new(pattern(64 << 20));
     let expect = data.clone();
-    let send: Box<dyn FnOnce() -> (usize, Result<(), Error>) + Send> =
+    let send: Job<(usize, Result<(), Error>)> =
         Box::new(move || send_all(a.as_raw_fd(), &data, Deadline::Forever));
-    let recv: Box<dyn FnOnce() -> (usize, Result<(), Error>) + Send> = Box::new(move || {
+    let recv: Job<(usize, Result<(), Error>)> = Box::new(move || {
         let mut buf = vec![0u8; 64 << 20];
         let r = recv_all(
             b.as_raw_fd(),
@@ -118,7 +123,7 @@ fn framed_io_of_64_mib_survives_an_eintr_storm() {
     let f = Framing::length_prefixed(4, false, 1 << 20).unwrap();
     let frames = (64usize << 20) / 4096;
     let wf = f.clone();
-    let send: Box<dyn FnOnce() -> usize + Send> = Box::new(move || {
+    let send: Job<usize> = Box::new(move || {
         let mut w = Writer::new(wf);
         let mut payload = vec![0u8; 4096];
         for i in 0..frames {
@@ -131,7 +136,7 @@ fn framed_io_of_64_mib_survives_an_eintr_storm() {
         w.flush(a.as_raw_fd(), Deadline::Forever).unwrap();
         frames
     });
-    let recv: Box<dyn FnOnce() -> usize + Send> = Box::new(move || {
+    let recv: Job<usize> = Box::new(move || {
         let mut r = Reader::new(f);
         let mut out = vec![0u8; 4096];
         for i in 0..frames {
@@ -158,30 +163,28 @@ fn framed_io_of_64_mib_survives_an_eintr_storm() {
 fn deadlines_hold_during_an_eintr_storm() {
     let (a, _b) = UnixStream::pair().unwrap();
     let (c, _d) = UnixStream::pair().unwrap();
-    let recv: Box<dyn FnOnce() -> (Duration, (usize, Result<(), Error>)) + Send> =
-        Box::new(move || {
-            let start = Instant::now();
-            let mut buf = [0u8; 16];
-            let r = recv_all(
-                a.as_raw_fd(),
-                &mut buf,
-                Deadline::from_timeout_ms(300).unwrap(),
-            );
-            (start.elapsed(), r)
-        });
-    let sel: Box<dyn FnOnce() -> (Duration, (usize, Result<(), Error>)) + Send> =
-        Box::new(move || {
-            let start = Instant::now();
-            let mut readers = [c.as_raw_fd()];
-            let r = select::select(
-                &mut readers,
-                &mut [],
-                &mut [],
-                Deadline::from_timeout_ms(300).unwrap(),
-            )
-            .map(|s| s.total());
-            (start.elapsed(), (r.clone().unwrap_or(99), r.map(|_| ())))
-        });
+    let recv: Job<Timed> = Box::new(move || {
+        let start = Instant::now();
+        let mut buf = [0u8; 16];
+        let r = recv_all(
+            a.as_raw_fd(),
+            &mut buf,
+            Deadline::from_timeout_ms(300).unwrap(),
+        );
+        (start.elapsed(), r)
+    });
+    let sel: Job<Timed> = Box::new(move || {
+        let start = Instant::now();
+        let mut readers = [c.as_raw_fd()];
+        let r = select::select(
+            &mut readers,
+            &mut [],
+            &mut [],
+            Deadline::from_timeout_ms(300).unwrap(),
+        )
+        .map(|s| s.total());
+        (start.elapsed(), (r.clone().unwrap_or(99), r.map(|_| ())))
+    });
     let (results, _) = under_storm(vec![recv, sel]);
     let (took, r) = results[0];
     assert_eq!(r, (0, Err(Error::TimedOut)));
