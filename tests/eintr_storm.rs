@@ -37,7 +37,7 @@ fn install_handler() {
         // SAFETY: a zeroed sigaction with a plain handler and an empty mask is valid.
         unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as usize;
+            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
             sa.sa_flags = 0;
             libc::sigemptyset(&mut sa.sa_mask);
             assert_eq!(libc::sigaction(libc::SIGUSR2, &sa, std::ptr::null_mut()), 0);
@@ -183,7 +183,7 @@ fn deadlines_hold_during_an_eintr_storm() {
             Deadline::from_timeout_ms(300).unwrap(),
         )
         .map(|s| s.total());
-        (start.elapsed(), (r.clone().unwrap_or(99), r.map(|_| ())))
+        (start.elapsed(), (r.unwrap_or(99), r.map(|_| ())))
     });
     let (results, _) = under_storm(vec![recv, sel]);
     let (took, r) = results[0];
