@@ -265,3 +265,27 @@ pub fn run_c_test(name: &str) {
     let out = run(&exe, &[] as &[&str]);
     assert_success(&src, &out);
 }
+
+/// Compiles `source` into the shared object `target/ctest/bin/<name>.so` (for
+/// `LD_PRELOAD` shims: not linked against sockhelp), and returns its path.
+pub fn build_shared(name: &str, source: &str) -> PathBuf {
+    let bin_dir = ctest_dir().join("bin");
+    std::fs::create_dir_all(&bin_dir).expect("target/ctest/bin can be created");
+    let out = bin_dir.join(format!("{}.so", name));
+    let mut cmd = compiler(false);
+    cmd.current_dir(root())
+        .args(["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror"])
+        .arg(source)
+        .arg("-o")
+        .arg(&out)
+        .arg("-ldl");
+    let res = cmd.output().expect("the C compiler can be started");
+    assert!(
+        res.status.success(),
+        "compiling {} failed: {:?}\n{}",
+        name,
+        cmd,
+        String::from_utf8_lossy(&res.stderr)
+    );
+    out
+}
