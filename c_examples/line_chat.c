@@ -148,7 +148,7 @@ static int run_client(uint16_t port, const char *name, int n) {
     return rc != SOCKHELP_OK || bad || known != n;
 }
 
-struct client_arg { uint16_t port; char name[16]; int n; int result; };
+struct client_arg { uint16_t port; char name[24]; int n; int result; };
 
 static void *client_thread(void *p) {
     struct client_arg *a = p;
