@@ -1,0 +1,180 @@
+//! Shared checks for the fuzz targets: one target per wire format, plus the
+//! reader fed random chunkings. The first input bytes choose the framing's
+//! parameters; the rest is the byte stream a hostile peer sends.
+
+use sockhelp::framing::{DecodeState, Decoded, Framing, TypeBody};
+use sockhelp::stream::Reader;
+
+/// Small maxima, so that length checks are reached often.
+const MAX: usize = 4096;
+
+pub fn fixed(p: u8) -> Framing {
+    Framing::fixed(1 + (p as usize % 64)).unwrap()
+}
+
+pub fn delimited(p: u8) -> Framing {
+    let delims: [&[u8]; 5] = [b"\n", b"\r\n", b"\0", b"aa", b"abab"];
+    Framing::delimited(
+        delims[p as usize % delims.len()],
+        (p as usize >> 3) * 16 % MAX,
+    )
+    .unwrap()
+}
+
+pub fn length_prefixed(p: u8) -> Framing {
+    let width = [1, 2, 4, 8][p as usize % 4];
+    Framing::length_prefixed(width, p & 4 != 0, MAX >> (p as usize >> 4)).unwrap()
+}
+
+pub fn varint(p: u8) -> Framing {
+    Framing::varint(MAX >> (p as usize % 12)).unwrap()
+}
+
+pub fn ascii_length(p: u8) -> Framing {
+    Framing::ascii_length(1 + p as usize % 20, MAX >> (p as usize >> 5)).unwrap()
+}
+
+pub fn typed(p: u8) -> Framing {
+    let table = [
+        (b'P', TypeBody::Fixed(0)),
+        (b'T', TypeBody::Fixed(1 + p as usize % 9)),
+        (
+            b'M',
+            TypeBody::Header(Framing::length_prefixed(2, p & 1 != 0, MAX).unwrap()),
+        ),
+        (b'V', TypeBody::Header(Framing::varint(MAX).unwrap())),
+        (
+            b'A',
+            TypeBody::Header(Framing::ascii_length(1 + p as usize % 5, MAX).unwrap()),
+        ),
+    ];
+    Framing::typed(&table, MAX >> (p as usize >> 6)).unwrap()
+}
+
+/// Decodes `stream` frame by frame and checks every invariant the reader relies
+/// on: spans lie inside the buffer, frames respect the maximum, and a decoded
+/// payload encodes back to exactly the bytes it came from (every format is
+/// canonical). Returns the frames, and the error that ended the stream if any.
+pub fn decode_all(f: &Framing, stream: &[u8]) -> (Vec<Vec<u8>>, Option<sockhelp::Error>) {
+    let mut frames = Vec::new();
+    let mut at = 0;
+    let mut state = DecodeState::new();
+    loop {
+        let rest = &stream[at..];
+        match f.decode(rest, &mut state) {
+            Ok(Decoded::Frame(span)) => {
+                assert!(span.frame_len <= rest.len() && span.frame_len > 0 || rest.is_empty());
+                assert!(span.payload_start + span.payload_len <= span.frame_len);
+                assert!(span.user_len() <= f.max_payload());
+                let mut copy = rest[..span.frame_len].to_vec();
+                let payload = span.user_payload(&mut copy).unwrap().to_vec();
+                let mut re = vec![0u8; payload.len() + f.max_overhead() + 1];
+                let n = f
+                    .encode(&payload, &mut re)
+                    .expect("a decoded payload encodes");
+                assert_eq!(&re[..n], &rest[..span.frame_len], "not canonical");
+                frames.push(payload);
+                at += span.frame_len;
+                if span.frame_len == 0 {
+                    return (frames, None);
+                }
+            }
+            Ok(Decoded::NeedMore { total }) => {
+                if let Some(t) = total {
+                    assert!(t > rest.len());
+                    assert!(t <= f.max_payload() + f.max_overhead() + 1);
+                }
+                return (frames, None);
+            }
+            Err(e) => return (frames, Some(e)),
+        }
+    }
+}
+
+/// One target per format: `data[0]` picks the parameters, the rest is the stream.
+pub fn fuzz_format(data: &[u8], make: fn(u8) -> Framing) {
+    if data.is_empty() {
+        return;
+    }
+    let f = make(data[0]);
+    let stream = &data[1..];
+    let (whole, err) = decode_all(&f, stream);
+    // Incremental at every byte boundary: growing the buffer one byte at a time
+    // finds the same frames and the same error.
+    let (frames, err2) = decode_growing(&f, stream);
+    assert_eq!(whole, frames);
+    assert_eq!(err, err2);
+}
+
+fn decode_growing(f: &Framing, stream: &[u8]) -> (Vec<Vec<u8>>, Option<sockhelp::Error>) {
+    let mut frames = Vec::new();
+    let mut start = 0;
+    let mut state = DecodeState::new();
+    let mut end = start;
+    while end <= stream.len() {
+        match f.decode(&stream[start..end], &mut state) {
+            Ok(Decoded::Frame(span)) => {
+                let mut copy = stream[start..start + span.frame_len].to_vec();
+                frames.push(span.user_payload(&mut copy).unwrap().to_vec());
+                start += span.frame_len;
+                end = start;
+            }
+            Ok(Decoded::NeedMore { .. }) => end += 1,
+            Err(e) => return (frames, Some(e)),
+        }
+    }
+    (frames, None)
+}
+
+/// The reader fed random chunkings: `data[0]` picks the format, `data[1]` its
+/// parameters, `data[2..10]` seed the chunk sizes; the frames must be the
+/// ones whole-buffer decoding finds, and memory must stay within the bound.
+pub fn fuzz_reader(data: &[u8]) {
+    if data.len() < 10 {
+        return;
+    }
+    let makers: [fn(u8) -> Framing; 6] = [
+        fixed,
+        delimited,
+        length_prefixed,
+        varint,
+        ascii_length,
+        typed,
+    ];
+    let f = makers[data[0] as usize % makers.len()](data[1]);
+    let mut seed = u64::from_le_bytes(data[2..10].try_into().unwrap()) | 1;
+    let stream = &data[10..];
+    let (want, want_err) = decode_all(&f, stream);
+    let mut r = Reader::new(f);
+    let mut got = Vec::new();
+    let mut at = 0;
+    let mut err = None;
+    'outer: while at < stream.len() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let n = 1 + (seed % 700) as usize;
+        let chunk = &stream[at..(at + n).min(stream.len())];
+        match r.feed(chunk) {
+            Ok(()) => at += chunk.len(),
+            Err(sockhelp::Error::NoSpace) => {}
+            Err(e) => {
+                err = Some(e);
+                break;
+            }
+        }
+        assert!(r.buffered() <= r.memory_limit());
+        loop {
+            match r.next_frame() {
+                Ok(frame) => got.push(frame.to_vec()),
+                Err(sockhelp::Error::WouldBlock) => break,
+                Err(e) => {
+                    err = Some(e);
+                    break 'outer;
+                }
+            }
+        }
+    }
+    assert_eq!(got, want);
+    assert_eq!(err, want_err);
+}
