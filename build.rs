@@ -2,10 +2,36 @@
 //! with Rust 1.63, which cbindgen does not support). With `--features header`,
 //! cbindgen writes the header to `$SOCKHELP_HEADER_OUT` if set, else to
 //! `include/sockhelp.h`; `scripts/gen-header.sh` and the header test use this.
+//!
+//! On Linux the shared library gets its SONAME here (see [`set_soname`]).
 
 fn main() {
+    set_soname();
     #[cfg(feature = "header")]
     generate_header();
+}
+
+/// Gives `libsockhelp.so` the SONAME `libsockhelp.so.<ABI>`, where ABI is `0.MINOR`
+/// before 1.0 (Cargo's rule: 0.1 -> 0.2 may break) and `MAJOR` from 1.0 on. The root
+/// Makefile and CMakeLists.txt compute the same name for the files they install.
+///
+/// Build scripts run on the host, so the target OS comes from cargo, not `#[cfg]`;
+/// other targets (Windows, macOS) get no SONAME.
+fn set_soname() {
+    if std::env::var("CARGO_CFG_TARGET_OS").ok().as_deref() != Some("linux") {
+        return;
+    }
+    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_default();
+    let minor = std::env::var("CARGO_PKG_VERSION_MINOR").unwrap_or_default();
+    let abi = if major == "0" {
+        format!("0.{}", minor)
+    } else {
+        major
+    };
+    println!(
+        "cargo:rustc-cdylib-link-arg=-Wl,-soname,libsockhelp.so.{}",
+        abi
+    );
 }
 
 #[cfg(feature = "header")]

@@ -1,0 +1,667 @@
+//! sockhelp consumed the way C projects consume libuv or libevent: installed into a
+//! prefix (`make install PREFIX=...`), then found by pkg-config or CMake's
+//! `find_package`, or built from source with CMake's `add_subdirectory`.
+//!
+//! One install per test process into `target/pkgtest/prefix` (the release build in
+//! `target/ctest`, shared with the C tests); every test builds and runs the consumer in
+//! `c_examples/consumer/` (or the examples) against it in its own directory.
+//!
+//! Needs make, cmake, pkg-config, gcc/g++ and clang (scripts/test.sh installs them); a
+//! missing tool fails the test with what to install, it never passes silently.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, Once};
+use std::time::Duration;
+
+use common::{assert_success, ctest_dir, root, run, wait_output};
+
+/// How long one build step (make install, a CMake configure or build) may take.
+const BUILD_LIMIT: Duration = Duration::from_secs(900);
+
+/// The SONAME's version: `0.MINOR` before 1.0, `MAJOR` after (as build.rs sets it).
+fn abi() -> String {
+    let major = env!("CARGO_PKG_VERSION_MAJOR");
+    if major == "0" {
+        format!("0.{}", env!("CARGO_PKG_VERSION_MINOR"))
+    } else {
+        major.to_string()
+    }
+}
+
+fn soname() -> String {
+    format!("libsockhelp.so.{}", abi())
+}
+
+fn pkgtest_dir() -> PathBuf {
+    root().join("target").join("pkgtest")
+}
+
+/// A fresh, empty `target/pkgtest/<name>`.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = pkgtest_dir().join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot empty {}: {}", dir.display(), e));
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Panics, saying what to install, unless `tool` runs.
+fn require(tool: &str, package: &str) {
+    let found = Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{} not found: the packaging tests need it. Install it (apt-get install {}), \
+         or run scripts/test.sh, which installs it when run as root",
+        tool, package
+    );
+}
+
+fn require_build_tools() {
+    require("make", "make");
+    require("cmake", "cmake");
+    require("pkg-config", "pkg-config");
+}
+
+/// Runs a build step to completion (bounded by [`BUILD_LIMIT`]); panics with its output
+/// unless it succeeds.
+fn build_step(what: &str, cmd: &mut Command) -> Output {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: cannot start {:?}: {}", what, cmd, e));
+    let out = wait_output(child, BUILD_LIMIT);
+    assert_success(&format!("{} ({:?})", what, cmd), &out);
+    out
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+static INSTALL: Once = Once::new();
+static PREFIX: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// `make install` into `target/pkgtest/prefix` once per test process; returns the prefix.
+fn prefix() -> PathBuf {
+    require_build_tools();
+    INSTALL.call_once(|| {
+        let prefix = fresh_dir("prefix");
+        build_step(
+            "make install",
+            Command::new("make")
+                .current_dir(root())
+                .arg("install")
+                .arg(format!("PREFIX={}", prefix.display()))
+                .arg(format!("TARGET_DIR={}", ctest_dir().display()))
+                .arg(format!("CARGO={}", env!("CARGO"))),
+        );
+        *PREFIX.lock().unwrap_or_else(|e| e.into_inner()) = Some(prefix);
+    });
+    PREFIX
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .expect("make install succeeded (an earlier test's install failed?)")
+}
+
+fn pkg_config_path(prefix: &Path) -> PathBuf {
+    prefix.join("lib").join("pkgconfig")
+}
+
+/// `readelf -d` of a binary or library.
+fn dynamic_section(file: &Path) -> String {
+    let out = build_step("readelf -d", Command::new("readelf").arg("-d").arg(file));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The `NEEDED` entries of `file`.
+fn needed(file: &Path) -> Vec<String> {
+    dynamic_section(file)
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .filter_map(|l| {
+            let start = l.find('[')? + 1;
+            let end = l.rfind(']')?;
+            Some(l[start..end].to_string())
+        })
+        .collect()
+}
+
+/// Runs the consumer (with `env` added) and checks it did its round trip.
+fn run_consumer(exe: &Path, env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(exe);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {}", exe.display(), e));
+    let out = wait_output(child, common::RUN_LIMIT);
+    assert_success(&exe.display().to_string(), &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!("consumer: ok, sockhelp {},", env!("CARGO_PKG_VERSION"));
+    assert!(stdout.contains(&expected), "unexpected output: {}", stdout);
+    out
+}
+
+/// The consumer built by c_examples/consumer/Makefile (pkg-config) into `out_dir`.
+fn make_consumer(prefix: &Path, link: &str, out_dir: &Path) -> PathBuf {
+    build_step(
+        &format!("make consumer LINK={}", link),
+        Command::new("make")
+            .current_dir(root().join("c_examples").join("consumer"))
+            .arg(format!(
+                "PKG_CONFIG_PATH={}",
+                pkg_config_path(prefix).display()
+            ))
+            .arg(format!("LINK={}", link))
+            .arg(format!("OUT={}", out_dir.display())),
+    );
+    out_dir.join("consumer")
+}
+
+/// Configures and builds the CMake project `source` into `build` with `defines`.
+fn cmake_build(source: &Path, build: &Path, defines: &[String]) {
+    build_step(
+        "cmake configure",
+        Command::new("cmake")
+            .arg("-S")
+            .arg(source)
+            .arg("-B")
+            .arg(build)
+            .args(defines),
+    );
+    build_step(
+        "cmake --build",
+        Command::new("cmake").arg("--build").arg(build).arg("-j2"),
+    );
+}
+
+#[test]
+fn install_puts_header_libraries_pkgconfig_and_cmake_package_in_the_prefix() {
+    let prefix = prefix();
+    let lib = prefix.join("lib");
+    let real = format!("libsockhelp.so.{}", env!("CARGO_PKG_VERSION"));
+    for f in [
+        prefix.join("include/sockhelp.h"),
+        lib.join("libsockhelp.a"),
+        lib.join(&real),
+        lib.join("pkgconfig/sockhelp.pc"),
+        lib.join("cmake/sockhelp/sockhelpConfig.cmake"),
+        lib.join("cmake/sockhelp/sockhelpConfigVersion.cmake"),
+    ] {
+        assert!(f.is_file(), "{} was not installed", f.display());
+    }
+    // libsockhelp.so -> libsockhelp.so.ABI -> libsockhelp.so.X.Y.Z
+    let link = |name: &str| {
+        std::fs::read_link(lib.join(name))
+            .unwrap_or_else(|e| panic!("{} is not a symlink: {}", name, e))
+    };
+    assert_eq!(link(&soname()), PathBuf::from(&real));
+    assert_eq!(link("libsockhelp.so"), PathBuf::from(soname()));
+    assert_eq!(
+        std::fs::read(prefix.join("include/sockhelp.h")).unwrap(),
+        std::fs::read(root().join("include/sockhelp.h")).unwrap(),
+        "the installed header differs from include/sockhelp.h"
+    );
+
+    let pc = |args: &[&str]| {
+        let out = build_step(
+            "pkg-config",
+            Command::new("pkg-config")
+                .env("PKG_CONFIG_PATH", pkg_config_path(&prefix))
+                .args(args)
+                .arg("sockhelp"),
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(pc(&["--modversion"]), env!("CARGO_PKG_VERSION"));
+    let static_libs = pc(&["--static", "--libs"]);
+    for l in ["-lsockhelp", "-lpthread", "-ldl", "-lm"] {
+        assert!(
+            static_libs.split_whitespace().any(|w| w == l),
+            "pkg-config --static --libs lacks {}: {}",
+            l,
+            static_libs
+        );
+    }
+    let shared_libs = pc(&["--libs"]);
+    assert!(
+        !shared_libs.contains("-ldl"),
+        "Libs.private leaked into Libs: {}",
+        shared_libs
+    );
+}
+
+/// A packager's staged install (DESTDIR) and the uninstall that undoes it.
+#[test]
+fn staged_install_and_uninstall_leave_nothing_behind() {
+    prefix(); // the library is built
+    let stage = fresh_dir("stage");
+    let script = |extra: &[&str]| {
+        build_step(
+            "scripts/install.sh",
+            Command::new("sh")
+                .current_dir(root())
+                .arg("scripts/install.sh")
+                .args(["--prefix", "/usr/local", "--destdir"])
+                .arg(&stage)
+                .arg("--target-dir")
+                .arg(ctest_dir())
+                .args(extra),
+        )
+    };
+    script(&[]);
+    let staged = stage.join("usr/local");
+    assert!(staged.join("include/sockhelp.h").is_file());
+    assert!(staged.join("lib/pkgconfig/sockhelp.pc").is_file());
+    assert!(staged.join("lib").join(soname()).exists());
+    script(&["--uninstall"]);
+    let mut left = Vec::new();
+    let mut stack = vec![staged];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                left.push(p);
+            }
+        }
+    }
+    assert!(left.is_empty(), "uninstall left {:?}", left);
+}
+
+#[test]
+fn installed_shared_library_has_the_soname() {
+    let prefix = prefix();
+    let lib = prefix
+        .join("lib")
+        .join(format!("libsockhelp.so.{}", env!("CARGO_PKG_VERSION")));
+    let dynamic = dynamic_section(&lib);
+    let want = format!("Library soname: [{}]", soname());
+    assert!(
+        dynamic
+            .lines()
+            .any(|l| l.contains("(SONAME)") && l.contains(&want)),
+        "readelf -d {} shows no SONAME {}:\n{}",
+        lib.display(),
+        soname(),
+        dynamic
+    );
+}
+
+/// `nm -D --defined-only`: every exported symbol is a sockhelp_* function, and every
+/// function the header declares is exported.
+#[test]
+fn installed_shared_library_exports_only_sockhelp_functions() {
+    let prefix = prefix();
+    let lib = prefix.join("lib").join(soname());
+    let out = build_step(
+        "nm -D",
+        Command::new("nm").args(["-D", "--defined-only"]).arg(&lib),
+    );
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let mut exported = Vec::new();
+    for line in listing.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (kind, name) = match fields.as_slice() {
+            [_addr, kind, name] => (*kind, *name),
+            _ => panic!("unexpected nm line: {:?}", line),
+        };
+        assert!(
+            kind == "T" && name.starts_with("sockhelp_"),
+            "{} exports {} ({}), not a sockhelp_* function; nm -D said:\n{}",
+            lib.display(),
+            name,
+            kind,
+            listing
+        );
+        exported.push(name.to_string());
+    }
+    let header = std::fs::read_to_string(prefix.join("include/sockhelp.h")).unwrap();
+    let mut declared = 0;
+    for line in header.lines() {
+        let t = line.trim_start();
+        if t.starts_with('*') || t.starts_with("/*") || t.starts_with('#') {
+            continue;
+        }
+        // A declaration: the identifier right before the first '('.
+        let before = match t.find('(') {
+            Some(p) => &t[..p],
+            None => continue,
+        };
+        let name = before
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        if name.starts_with("sockhelp_") {
+            declared += 1;
+            assert!(
+                exported.iter().any(|e| e == name),
+                "{} is declared in the header but not exported",
+                name
+            );
+        }
+    }
+    assert!(declared >= 40, "found only {} declarations", declared);
+    assert_eq!(declared, exported.len(), "exported: {:?}", exported);
+}
+
+/// The installed header alone (no other include first, no feature macros), as C99 and
+/// C++ with gcc and clang, every warning an error; and a C++ program calling it links
+/// against the C library (extern "C").
+#[test]
+fn installed_header_compiles_alone_as_c99_and_cpp_with_gcc_and_clang() {
+    let prefix = prefix();
+    for (tool, package) in [
+        ("gcc", "gcc"),
+        ("g++", "g++"),
+        ("clang", "clang"),
+        ("clang++", "clang"),
+    ] {
+        require(tool, package);
+    }
+    let dir = fresh_dir("header");
+    let src = dir.join("only_header.c");
+    std::fs::write(
+        &src,
+        "#include <sockhelp.h>\n#include <sockhelp.h>\n\
+         int header_version(void);\n\
+         int header_version(void) {\n\
+         \x20   sockhelp_socket s = SOCKHELP_INVALID_SOCKET;\n\
+         \x20   return SOCKHELP_VERSION_MAJOR * 10000 + SOCKHELP_VERSION_MINOR * 100\n\
+         \x20          + SOCKHELP_VERSION_PATCH + (s == SOCKHELP_INVALID_SOCKET);\n\
+         }\n",
+    )
+    .unwrap();
+    let include = format!("-I{}", prefix.join("include").display());
+    let strict = ["-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only"];
+    for (compiler, lang, std) in [
+        ("gcc", "c", "c99"),
+        ("clang", "c", "c99"),
+        ("gcc", "c", "c11"),
+        ("g++", "c++", "c++98"),
+        ("g++", "c++", "c++11"),
+        ("clang++", "c++", "c++11"),
+        ("clang++", "c++", "c++17"),
+    ] {
+        build_step(
+            &format!("{} -std={} on the header", compiler, std),
+            Command::new(compiler)
+                .arg(format!("-std={}", std))
+                .args(strict)
+                .arg(&include)
+                .args(["-x", lang])
+                .arg(&src),
+        );
+    }
+
+    let cpp = dir.join("from_cpp.cpp");
+    std::fs::write(
+        &cpp,
+        "#include <sockhelp.h>\n#include <cstdio>\n\
+         int main() { std::printf(\"%s\\n\", sockhelp_version()); return 0; }\n",
+    )
+    .unwrap();
+    let exe = dir.join("from_cpp");
+    for compiler in ["g++", "clang++"] {
+        build_step(
+            &format!("{} links a C++ program against libsockhelp.a", compiler),
+            Command::new(compiler)
+                .args(["-std=c++11", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+                .arg(&include)
+                .arg(&cpp)
+                .arg("-o")
+                .arg(&exe)
+                .arg(prefix.join("lib/libsockhelp.a"))
+                .args(["-lpthread", "-ldl", "-lm"]),
+        );
+        let out = run(&exe, &[] as &[&str]);
+        assert_success("the C++ program", &out);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+}
+
+/// make + pkg-config, static: libsockhelp.a plus Libs.private; the program does not
+/// need the shared library at all.
+#[test]
+fn make_pkg_config_static_consumer_runs() {
+    let prefix = prefix();
+    let dir = fresh_dir("make-static");
+    let exe = make_consumer(&prefix, "static", &dir);
+    let deps = needed(&exe);
+    assert!(
+        !deps.iter().any(|d| d.starts_with("libsockhelp")),
+        "the static consumer needs {:?}",
+        deps
+    );
+    run_consumer(&exe, &[]);
+}
+
+/// make + pkg-config, shared, from a copy of the prefix (the .pc file is relocatable):
+/// the program loads libsockhelp.so.ABI from that copy through LD_LIBRARY_PATH, and
+/// fails to start once that file is gone, so it really uses the installed library.
+#[test]
+fn make_pkg_config_shared_consumer_runs_from_the_installed_library() {
+    let prefix = prefix();
+    let moved = fresh_dir("make-shared-prefix");
+    build_step(
+        "cp -a prefix",
+        Command::new("cp")
+            .arg("-a")
+            .arg(prefix.join("."))
+            .arg(&moved),
+    );
+    let dir = fresh_dir("make-shared");
+    let exe = make_consumer(&moved, "shared", &dir);
+    assert!(
+        needed(&exe).contains(&soname()),
+        "the shared consumer does not need {}: {:?}",
+        soname(),
+        needed(&exe)
+    );
+    assert!(
+        !dynamic_section(&exe).contains("RUNPATH") && !dynamic_section(&exe).contains("RPATH"),
+        "the consumer has a run path; it should find the library through LD_LIBRARY_PATH"
+    );
+    let lib_dir = moved.join("lib");
+    let env = [("LD_LIBRARY_PATH", lib_dir.as_path())];
+    run_consumer(&exe, &env);
+
+    let ldd = build_step(
+        "ldd",
+        Command::new("ldd")
+            .arg(&exe)
+            .env("LD_LIBRARY_PATH", &lib_dir),
+    );
+    let want = format!("{} => {}", soname(), lib_dir.join(soname()).display());
+    assert!(
+        text(&ldd).contains(&want),
+        "ldd does not show {}:\n{}",
+        want,
+        text(&ldd)
+    );
+
+    let real = lib_dir.join(format!("libsockhelp.so.{}", env!("CARGO_PKG_VERSION")));
+    std::fs::rename(&real, lib_dir.join("hidden")).unwrap();
+    let out = Command::new(&exe)
+        .env("LD_LIBRARY_PATH", &lib_dir)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && text(&out).contains(&soname()),
+        "the consumer ran without the installed library: {}",
+        text(&out)
+    );
+}
+
+/// CMake find_package(sockhelp CONFIG REQUIRED) + sockhelp::sockhelp: linked to the
+/// installed libsockhelp.so.ABI, found at run time through CMake's build run path.
+#[test]
+fn cmake_find_package_shared_consumer_runs() {
+    let prefix = prefix();
+    let build = fresh_dir("cmake-find-shared");
+    cmake_build(
+        &root().join("c_examples/consumer"),
+        &build,
+        &[format!("-DCMAKE_PREFIX_PATH={}", prefix.display())],
+    );
+    let exe = build.join("consumer");
+    assert!(needed(&exe).contains(&soname()), "{:?}", needed(&exe));
+    let ldd = build_step("ldd", Command::new("ldd").arg(&exe));
+    let want = format!(
+        "{} => {}",
+        soname(),
+        prefix.join("lib").join(soname()).display()
+    );
+    assert!(text(&ldd).contains(&want), "ldd:\n{}", text(&ldd));
+    run_consumer(&exe, &[]);
+}
+
+/// CMake find_package + sockhelp::sockhelp_static: the archive and its system libraries.
+#[test]
+fn cmake_find_package_static_consumer_runs() {
+    let prefix = prefix();
+    let build = fresh_dir("cmake-find-static");
+    cmake_build(
+        &root().join("c_examples/consumer"),
+        &build,
+        &[
+            format!("-DCMAKE_PREFIX_PATH={}", prefix.display()),
+            "-DCONSUMER_STATIC=ON".to_string(),
+        ],
+    );
+    let exe = build.join("consumer");
+    assert!(!needed(&exe).iter().any(|d| d.starts_with("libsockhelp")));
+    run_consumer(&exe, &[]);
+}
+
+/// CMake add_subdirectory of the source tree: the root CMakeLists.txt runs cargo and
+/// defines the same sockhelp::sockhelp / sockhelp::sockhelp_static targets.
+#[test]
+fn cmake_add_subdirectory_builds_sockhelp_from_source() {
+    require_build_tools();
+    let build = fresh_dir("cmake-subdir");
+    // cargo's own output lives beside the CMake build so reruns are incremental.
+    let cargo_dir = pkgtest_dir().join("cmake-subdir-cargo");
+    let mut defines = vec![
+        format!("-DSOCKHELP_SOURCE_DIR={}", root().display()),
+        format!("-DSOCKHELP_CARGO={}", env!("CARGO")),
+        format!("-DSOCKHELP_CARGO_TARGET_DIR={}", cargo_dir.display()),
+    ];
+    let source = root().join("c_examples/consumer");
+    cmake_build(&source, &build, &defines);
+    let exe = build.join("consumer");
+    let staged = build.join("sockhelp").join("lib");
+    let lib = staged.join(format!("libsockhelp.so.{}", env!("CARGO_PKG_VERSION")));
+    assert!(
+        dynamic_section(&lib).contains(&format!("[{}]", soname())),
+        "{} has no SONAME {}",
+        lib.display(),
+        soname()
+    );
+    assert!(needed(&exe).contains(&soname()), "{:?}", needed(&exe));
+    let ldd = build_step("ldd", Command::new("ldd").arg(&exe));
+    let want = format!("{} => {}", soname(), staged.join(soname()).display());
+    assert!(text(&ldd).contains(&want), "ldd:\n{}", text(&ldd));
+    run_consumer(&exe, &[]);
+
+    defines.push("-DCONSUMER_STATIC=ON".to_string());
+    cmake_build(&source, &build, &defines);
+    assert!(!needed(&exe).iter().any(|d| d.starts_with("libsockhelp")));
+    run_consumer(&exe, &[]);
+}
+
+/// c_examples/Makefile builds every example against the installed prefix through
+/// pkg-config (shared and static), and the programs work.
+#[test]
+fn examples_build_against_the_installed_prefix_with_make_and_pkg_config() {
+    let prefix = prefix();
+    for (target, dir) in [
+        ("installed", "examples-make-shared"),
+        ("installed-static", "examples-make-static"),
+    ] {
+        let out_dir = fresh_dir(dir);
+        build_step(
+            &format!("make -C c_examples {}", target),
+            Command::new("make")
+                .current_dir(root().join("c_examples"))
+                .arg(target)
+                .arg(format!(
+                    "PKG_CONFIG_PATH={}",
+                    pkg_config_path(&prefix).display()
+                ))
+                .arg(format!("INSTALLED_OUT={}", out_dir.display())),
+        );
+        let exe = out_dir.join("framed_rpc");
+        let shared = needed(&exe).contains(&soname());
+        assert_eq!(
+            shared,
+            target == "installed",
+            "{}: {:?}",
+            target,
+            needed(&exe)
+        );
+        let out = run(&exe, &["demo"]);
+        assert_success(&format!("{} framed_rpc demo", target), &out);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("every reply correct"));
+    }
+}
+
+/// c_examples/CMakeLists.txt builds every example with find_package (shared and static).
+#[test]
+fn examples_build_against_the_installed_prefix_with_cmake_find_package() {
+    let prefix = prefix();
+    for (static_, dir) in [
+        ("OFF", "examples-cmake-shared"),
+        ("ON", "examples-cmake-static"),
+    ] {
+        let build = fresh_dir(dir);
+        cmake_build(
+            &root().join("c_examples"),
+            &build,
+            &[
+                format!("-DCMAKE_PREFIX_PATH={}", prefix.display()),
+                format!("-DSOCKHELP_EXAMPLES_STATIC={}", static_),
+            ],
+        );
+        for example in [
+            "echo_server",
+            "echo_client",
+            "framed_rpc",
+            "line_chat",
+            "select_server",
+            "load_client",
+        ] {
+            assert!(build.join(example).is_file(), "{} was not built", example);
+        }
+        let out = run(&build.join("line_chat"), &["demo"]);
+        assert_success(&format!("line_chat demo (static {})", static_), &out);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("in order"));
+    }
+}
