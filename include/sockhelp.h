@@ -30,44 +30,6 @@
 #endif
 
 /**
- * Size of the scratch buffer [`Framing::encode_header`] writes a header into.
- *
- * An upper bound on every format's header (the largest today is a typed frame's
- * type byte plus a 20-digit ASCII length: 21 bytes).
- */
-#define HEADER_MAX 32
-
-/**
- * Upper bound on [`Framing::max_overhead`]: the header and trailer bytes that
- * encoding adds to a payload, for every framing.
- */
-#define OVERHEAD_MAX 32
-
-
-
-/**
- * The most digits a length may have (10^20 - 1 exceeds every 64-bit length).
- */
-#define MAX_DIGITS 20
-
-/**
- * The longest delimiter allowed.
- */
-#define MAX_DELIMITER_LEN 16
-
-/**
- * The most bytes a varint may take (enough for 64 bits).
- */
-#define MAX_VARINT_LEN 10
-
-/**
- * One `recv` asks for up to this much (more when a frame needs it), so many
- * small frames cost one system call; also the slack a reader may hold beyond
- * one maximal frame.
- */
-#define READ_CHUNK (64 * 1024)
-
-/**
  * The major version of the header; compare with `sockhelp_version()` at run time.
  */
 #define SOCKHELP_VERSION_MAJOR 0

@@ -94,3 +94,34 @@ fn collect_exports(dir: &Path, names: &mut Vec<String>) {
         }
     }
 }
+
+/// Every name the header defines (macros, types, functions) carries the
+/// sockhelp prefix, so including it can never clash with a user's names.
+#[test]
+fn every_name_in_the_header_is_prefixed() {
+    let header = std::fs::read_to_string(root().join("include/sockhelp.h")).unwrap();
+    for line in header.lines() {
+        let t = line.trim();
+        let name = if let Some(rest) = t.strip_prefix("#define ") {
+            rest.split_whitespace().next()
+        } else if let Some(rest) = t.strip_prefix("typedef ") {
+            rest.trim_end_matches(';')
+                .split_whitespace()
+                .rfind(|w| *w != "{")
+        } else if let (Some(rest), true) = (t.strip_prefix("} "), t.ends_with(';')) {
+            Some(rest.trim_end_matches(';'))
+        } else {
+            None
+        };
+        if let Some(name) = name {
+            let name = name.trim_start_matches('*');
+            assert!(
+                name.starts_with("sockhelp_")
+                    || name.starts_with("SOCKHELP_")
+                    || name == "SOCKHELP_H",
+                "the header defines an unprefixed name: {}",
+                line
+            );
+        }
+    }
+}
