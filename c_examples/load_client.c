@@ -8,7 +8,13 @@
  * next, M times. Requests carry the connection number and sequence number and
  * vary in length (8 to 300 bytes).
  *
- *   load_client PORT N M     exits 0 when all N*M replies were right
+ * With --mixed (for select_server --mixed), connection i speaks framing i % 5
+ * (u32 big-endian, u16 little-endian, varint, 5 ASCII digits, 0-delimited) and
+ * requests have random sizes from 8 bytes to 64 KiB. With --resets PCT, that
+ * percentage of connections resets (SO_LINGER 0, then close) at a random point
+ * instead of finishing; the others must still get every reply right.
+ *
+ *   load_client [--mixed] [--resets PCT] PORT N M    exits 0 when all replies were right
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +23,10 @@
 #include "sockhelp.h"
 #include "portable.h"
 
-#define MAX_FRAME 4096
+#define MAX_FRAME 65536
+#if !defined(_WIN32)
+#include <sys/socket.h>
+#endif
 #define DEADLINE_MS 600000.0
 
 struct client {
@@ -26,26 +35,64 @@ struct client {
     sockhelp_writer *w;
     unsigned id;
     unsigned seq;  /* the request in flight */
+    unsigned reset_at; /* --resets: reset instead of sending request number reset_at */
     int done;
 };
 
+static int mixed;
+
+/* A deterministic pseudo-random number from (id, seq, salt). */
+static unsigned mix(unsigned id, unsigned seq, unsigned salt) {
+    unsigned long long x = ((unsigned long long)id << 32 | seq) * 0x9E3779B97F4A7C15ull + salt;
+    x ^= x >> 29;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 32;
+    return (unsigned)x;
+}
+
 static size_t make_request(unsigned id, unsigned seq, unsigned char *out) {
-    size_t len = 8 + (id * 131u + seq * 37u) % 293u;
+    size_t len = mixed ? 8 + mix(id, seq, 1) % (MAX_FRAME - 8) : 8 + (id * 131u + seq * 37u) % 293u;
     out[0] = (unsigned char)(id >> 24); out[1] = (unsigned char)(id >> 16);
     out[2] = (unsigned char)(id >> 8);  out[3] = (unsigned char)id;
     out[4] = (unsigned char)(seq >> 24); out[5] = (unsigned char)(seq >> 16);
     out[6] = (unsigned char)(seq >> 8);  out[7] = (unsigned char)seq;
     for (size_t i = 8; i < len; i++) out[i] = (unsigned char)(id * 7u + seq * 13u + i);
+    if (mixed) /* the 0-delimited format: no 0 byte in a payload */
+        for (size_t i = 0; i < len; i++) if (out[i] == 0) out[i] = 0x5a;
     return len;
 }
 
+/* Resets the connection: the peer gets ECONNRESET, not an orderly close. */
+static void reset_connection(sockhelp_socket s) {
+#if !defined(_WIN32)
+    struct linger lg;
+    lg.l_onoff = 1;
+    lg.l_linger = 0;
+    setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+#endif
+    sockhelp_close(s);
+}
+
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s PORT CONNECTIONS ROUND_TRIPS\n", argv[0]);
+    unsigned reset_pct = 0;
+    int a = 1;
+    for (; a < argc && argv[a][0] == '-'; a++) {
+        if (strcmp(argv[a], "--mixed") == 0) mixed = 1;
+        else if (strcmp(argv[a], "--resets") == 0 && a + 1 < argc) reset_pct = (unsigned)atoi(argv[++a]);
+        else break;
+    }
+    if (argc - a != 3) {
+        fprintf(stderr, "usage: %s [--mixed] [--resets PCT] PORT CONNECTIONS ROUND_TRIPS\n", argv[0]);
         return 2;
     }
-    uint16_t port = (uint16_t)atoi(argv[1]);
-    unsigned n = (unsigned)atoi(argv[2]), m = (unsigned)atoi(argv[3]);
+    uint16_t port = (uint16_t)atoi(argv[a]);
+    unsigned n = (unsigned)atoi(argv[a + 1]), m = (unsigned)atoi(argv[a + 2]);
+    sockhelp_framing *formats[5];
+    formats[0] = sockhelp_framing_length_prefixed(4, false, MAX_FRAME);
+    formats[1] = sockhelp_framing_length_prefixed(2, true, 65535);
+    formats[2] = sockhelp_framing_varint(MAX_FRAME);
+    formats[3] = sockhelp_framing_ascii_length(5, 99999);
+    formats[4] = sockhelp_framing_delimited("", 1, MAX_FRAME);
     raise_fd_limit();
     if (sockhelp_init() != SOCKHELP_OK) return 1;
     sockhelp_framing *f = sockhelp_framing_length_prefixed(4, false, MAX_FRAME);
@@ -61,10 +108,15 @@ int main(int argc, char **argv) {
                     sockhelp_last_os_error());
             return 1;
         }
+        if (mixed) { /* the first byte chooses the framing */
+            unsigned char choice = (unsigned char)(i % 5);
+            if (sockhelp_sendall(cs[i].s, &choice, 1, 10000, NULL) != SOCKHELP_OK) return 1;
+        }
         sockhelp_set_nonblocking(cs[i].s, true);
-        cs[i].r = sockhelp_reader_new(f);
-        cs[i].w = sockhelp_writer_new(f);
+        cs[i].r = sockhelp_reader_new(mixed ? formats[i % 5] : f);
+        cs[i].w = sockhelp_writer_new(mixed ? formats[i % 5] : f);
         cs[i].id = i;
+        cs[i].reset_at = reset_pct && mix(i, 0, 7) % 100 < reset_pct ? mix(i, 0, 9) % (m ? m : 1) : m + 1;
         size_t len = make_request(i, 0, req);
         if (sockhelp_writer_queue(cs[i].w, req, len) != SOCKHELP_OK) return 1;
         if (sockhelp_poller_add(p, cs[i].s, SOCKHELP_READABLE | SOCKHELP_WRITABLE, i) != SOCKHELP_OK) {
@@ -72,7 +124,7 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    unsigned finished = 0;
+    unsigned finished = 0, resets = 0;
     unsigned long long replies = 0;
     double start = now_ms();
     while (finished < n) {
@@ -112,7 +164,19 @@ int main(int argc, char **argv) {
                     return 1;
                 }
                 replies++;
-                if (++c->seq == m) {
+                if (++c->seq == c->reset_at) {
+                    c->done = 1;
+                    finished++;
+                    resets++;
+                    sockhelp_poller_remove(p, c->s);
+                    if (c->seq % 2) { /* half of them with a request half sent */
+                        size_t next = make_request(c->id, c->seq, req);
+                        sockhelp_sendall(c->s, req, next / 2, 0, NULL);
+                    }
+                    reset_connection(c->s);
+                    break;
+                }
+                if (c->seq == m) {
                     c->done = 1;
                     finished++;
                     sockhelp_poller_remove(p, c->s);
@@ -137,6 +201,7 @@ int main(int argc, char **argv) {
     double secs = (now_ms() - start) / 1000.0;
     printf("load_client: %u connections x %u round trips: %llu replies, all correct, %.2f s (%.0f round trips/s)\n",
            n, m, replies, secs, secs > 0 ? (double)replies / secs : 0.0);
+    if (reset_pct) printf("load_client: %u connections reset on purpose\n", resets);
     for (unsigned i = 0; i < n; i++) {
         sockhelp_reader_free(cs[i].r);
         sockhelp_writer_free(cs[i].w);
@@ -145,6 +210,7 @@ int main(int argc, char **argv) {
     free(events);
     sockhelp_poller_free(p);
     sockhelp_framing_free(f);
+    for (int i = 0; i < 5; i++) sockhelp_framing_free(formats[i]);
     sockhelp_cleanup();
     return 0;
 }

@@ -10,9 +10,10 @@
  * from until it drains, so a client that never reads cannot grow our memory.
  *
  * Protocol: 4-byte big-endian length-prefixed frames; the reply to a request
- * is the request's bytes in reverse order.
+ * is the request's bytes in reverse order. With --mixed, each connection first
+ * sends one byte choosing its framing (see FORMATS below) and then speaks it.
  *
- *   select_server [--poller] [--port P] [--conns N]
+ *   select_server [--poller] [--mixed] [--port P] [--conns N]
  * prints "listening on PORT", serves, and exits after N connections have come
  * and gone (N = 0: forever). Exits 1 if nothing happens for 60 s.
  */
@@ -36,6 +37,20 @@ struct conn {
 };
 
 static sockhelp_framing *framing;
+
+/* --mixed: the framing a connection asks for with its first byte. Payloads of the
+ * delimited format never contain 0 (the load client keeps to that). */
+enum { N_FORMATS = 5 };
+static sockhelp_framing *formats[N_FORMATS];
+static int mixed;
+
+static void make_formats(void) {
+    formats[0] = sockhelp_framing_length_prefixed(4, false, MAX_FRAME);
+    formats[1] = sockhelp_framing_length_prefixed(2, true, 65535);
+    formats[2] = sockhelp_framing_varint(MAX_FRAME);
+    formats[3] = sockhelp_framing_ascii_length(5, 99999);
+    formats[4] = sockhelp_framing_delimited("", 1, MAX_FRAME); /* a single 0 byte */
+}
 static struct conn *conns;
 static size_t n_conns, cap_conns;
 static long long frames_served;
@@ -50,9 +65,9 @@ static int conn_add(sockhelp_socket s) {
     }
     struct conn *c = &conns[n_conns];
     c->s = s;
-    c->r = sockhelp_reader_new(framing);
-    c->w = sockhelp_writer_new(framing);
-    c->open = c->r && c->w;
+    c->r = mixed ? NULL : sockhelp_reader_new(framing);
+    c->w = mixed ? NULL : sockhelp_writer_new(framing);
+    c->open = mixed || (c->r && c->w);
     c->eof = 0;
     if (!c->open) return -1;
     n_conns++;
@@ -63,6 +78,15 @@ static int conn_add(sockhelp_socket s) {
  * Returns 0 to keep the connection, -1 to close it. */
 static int conn_serve(struct conn *c, int readable) {
     static unsigned char reply[MAX_FRAME];
+    if (!c->r) { /* --mixed: the first byte chooses the framing */
+        unsigned char choice;
+        int rc = sockhelp_recvall(c->s, &choice, 1, 0, NULL);
+        if (rc == SOCKHELP_EWOULDBLOCK) return 0;
+        if (rc != SOCKHELP_OK || choice >= N_FORMATS) return -1;
+        c->r = sockhelp_reader_new(formats[choice]);
+        c->w = sockhelp_writer_new(formats[choice]);
+        if (!c->r || !c->w) return -1;
+    }
     if (readable && !c->eof) {
         int rc = sockhelp_reader_fill(c->r, c->s);
         if (rc == SOCKHELP_ECLOSED) c->eof = 1;
@@ -95,7 +119,7 @@ static void conn_close(struct conn *c, sockhelp_poller *p) {
 }
 
 static int wants_read(const struct conn *c) {
-    return !c->eof && sockhelp_writer_pending(c->w) < BACKLOG_LIMIT;
+    return !c->eof && sockhelp_writer_pending(c->w) < BACKLOG_LIMIT; /* NULL writer: 0 pending */
 }
 
 /* Accepts every connection waiting now. Returns how many, or -1 on error. */
@@ -234,16 +258,18 @@ int main(int argc, char **argv) {
     long long want_conns = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--poller") == 0) use_poller = 1;
+        else if (strcmp(argv[i], "--mixed") == 0) mixed = 1;
         else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = (unsigned)atoi(argv[++i]);
         else if (strcmp(argv[i], "--conns") == 0 && i + 1 < argc) want_conns = atoll(argv[++i]);
         else {
-            fprintf(stderr, "usage: %s [--poller] [--port P] [--conns N]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--poller] [--mixed] [--port P] [--conns N]\n", argv[0]);
             return 2;
         }
     }
     raise_fd_limit();
     if (sockhelp_init() != SOCKHELP_OK) return 1;
     framing = sockhelp_framing_length_prefixed(4, false, MAX_FRAME);
+    make_formats();
     sockhelp_socket listener;
     int rc = sockhelp_listen("127.0.0.1", (uint16_t)port, 4096, &listener);
     if (rc != SOCKHELP_OK) {
@@ -261,6 +287,11 @@ int main(int argc, char **argv) {
     free(conns);
     sockhelp_close(listener);
     sockhelp_framing_free(framing);
+    for (int i = 0; i < N_FORMATS; i++) sockhelp_framing_free(formats[i]);
+#if !defined(_WIN32)
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) printf("select_server: peak RSS %ld KiB\n", ru.ru_maxrss);
+#endif
     sockhelp_cleanup();
     return rc;
 }
