@@ -6,14 +6,13 @@
 //! bitmaps when asked to, so [`select`] is built on `poll()` (`WSAPoll` on Windows) through
 //! `sys::poll_sockets`: one entry per distinct socket, no limit but the caller's own counts.
 //!
-//! [`Poller`] is the same idea kept between calls, for many sockets: it wraps the `polling`
-//! crate (epoll on Linux, kqueue on the BSDs and macOS, IOCP/AFD on Windows) in
-//! level-triggered mode (`PollMode::Level`), so, like `select`, a socket is reported for as
-//! long as it is ready. The unsafe registration lives in `sys` (`poller_add`).
+//! [`Poller`] is the same idea kept between calls, for many sockets: `sys::PollerBackend`
+//! is epoll on Linux (called directly: one system call per wait) and the `polling` crate
+//! elsewhere (kqueue on the BSDs and macOS, IOCP/AFD on Windows), level-triggered in both,
+//! so, like `select`, a socket is reported for as long as it is ready.
 
 use std::collections::HashMap;
 use std::io;
-use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use crate::deadline::Deadline;
@@ -250,20 +249,17 @@ struct Registration {
 ///   (on kqueue, nothing at all). `HANGUP` and `ERROR` are reported whatever the interest
 ///   where the system reports them (epoll, IOCP; kqueue shows a hang-up as readable).
 pub struct Poller {
-    poller: polling::Poller,
+    backend: sys::PollerBackend,
     registered: HashMap<RawSocket, Registration>,
-    events: polling::Events,
 }
 
 impl Poller {
     /// A new, empty poller (an epoll / kqueue descriptor or an IOCP port).
     /// Errors: `Os` / `NoMem` from the system.
     pub fn new() -> Result<Poller> {
-        let poller = polling::Poller::new()?;
         Ok(Poller {
-            poller,
+            backend: sys::PollerBackend::new()?,
             registered: HashMap::new(),
-            events: polling::Events::with_capacity(NonZeroUsize::new(1).unwrap()),
         })
     }
 
@@ -287,9 +283,9 @@ impl Poller {
         if !sys::is_valid(s) || interest & !ALL_EVENTS != 0 {
             return Err(Error::Invalid);
         }
-        let ev = to_polling(s, interest);
+        let (r, w) = (interest & READABLE != 0, interest & WRITABLE != 0);
         let known = self.registered.contains_key(&s);
-        match sys::poller_add(&self.poller, s, ev) {
+        match self.backend.add(s, r, w) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 if known {
@@ -297,8 +293,8 @@ impl Poller {
                 }
                 // Not added as far as the caller knows: a leftover of a socket closed
                 // before it was removed (polling's own table on kqueue / IOCP). Clear it.
-                let _ = sys::poller_delete(&self.poller, s);
-                sys::poller_add(&self.poller, s, ev)?;
+                let _ = self.backend.delete(s);
+                self.backend.add(s, r, w)?;
             }
             Err(e) => return Err(e.into()),
         }
@@ -316,7 +312,8 @@ impl Poller {
             return Err(Error::Invalid);
         }
         let reg = self.registered.get_mut(&s).ok_or(Error::Invalid)?;
-        sys::poller_modify(&self.poller, s, to_polling(s, interest))?;
+        self.backend
+            .modify(s, interest & READABLE != 0, interest & WRITABLE != 0)?;
         *reg = Registration { tag, interest };
         Ok(())
     }
@@ -329,7 +326,7 @@ impl Poller {
         if self.registered.remove(&s).is_none() {
             return Err(Error::Invalid);
         }
-        match sys::poller_delete(&self.poller, s) {
+        match self.backend.delete(s) {
             Ok(()) => Ok(()),
             Err(e) if sys::is_bad_socket_error(&e) => Ok(()),
             Err(e) => Err(e.into()),
@@ -348,45 +345,36 @@ impl Poller {
             return Err(Error::Invalid);
         }
         let want = out.len().min(MAX_EVENTS_PER_WAIT);
-        if self.events.capacity().get() != want {
-            // `want` >= 1 because `out` is not empty.
-            let cap = NonZeroUsize::new(want).ok_or(Error::Invalid)?;
-            self.events = polling::Events::with_capacity(cap);
-        }
         loop {
-            self.events.clear();
-            let timeout = match deadline {
-                Deadline::Forever => None,
-                Deadline::Now => Some(Duration::from_secs(0)),
-                Deadline::At(at) => Some(at.saturating_duration_since(Instant::now())),
-            };
-            match self.poller.wait(&mut self.events, timeout) {
-                Ok(_) => {}
+            let mut stale: Option<RawSocket> = None;
+            let mut n = 0;
+            match self.backend.wait(want, deadline.remaining_ms()) {
+                Ok(reports) => {
+                    for rep in reports {
+                        let reg = match self.registered.get(&rep.socket) {
+                            Some(r) => *r,
+                            None => {
+                                stale = Some(rep.socket);
+                                continue;
+                            }
+                        };
+                        let bits = event_bits(rep, reg.interest);
+                        if bits != 0 && n < want {
+                            out[n] = E::from(Event {
+                                tag: reg.tag,
+                                events: bits,
+                            });
+                            n += 1;
+                        }
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e.into()),
             }
-            let mut n = 0;
-            for ev in self.events.iter() {
-                if n == want {
-                    break;
-                }
-                let s = ev.key as RawSocket;
-                let reg = match self.registered.get(&s) {
-                    Some(r) => *r,
-                    None => {
-                        // Not ours any more: make sure the system stops reporting it.
-                        let _ = sys::poller_delete(&self.poller, s);
-                        continue;
-                    }
-                };
-                let bits = from_polling(&ev, reg.interest);
-                if bits != 0 {
-                    out[n] = E::from(Event {
-                        tag: reg.tag,
-                        events: bits,
-                    });
-                    n += 1;
-                }
+            if let Some(s) = stale {
+                // Not ours any more: make sure the system stops reporting it (one per wait;
+                // any other stale socket is reported again next time, level-triggered).
+                let _ = self.backend.delete(s);
             }
             if n > 0 || deadline.expired() {
                 return Ok(n);
@@ -398,38 +386,27 @@ impl Poller {
 impl Drop for Poller {
     fn drop(&mut self) {
         // polling asks that every source be deleted before the poller goes.
-        for &s in self.registered.keys() {
-            let _ = sys::poller_delete(&self.poller, s);
+        let sockets: Vec<RawSocket> = self.registered.keys().copied().collect();
+        for s in sockets {
+            let _ = self.backend.delete(s);
         }
     }
 }
 
-/// The polling registration for `s`: its key is the socket itself (a `c_int` >= 0 on POSIX,
-/// a `usize` on Windows, so the cast is lossless); hang-ups are always asked for.
-#[allow(clippy::unnecessary_cast)]
-fn to_polling(s: RawSocket, interest: u32) -> polling::Event {
-    polling::Event::new(
-        s as usize,
-        interest & READABLE != 0,
-        interest & WRITABLE != 0,
-    )
-    .with_interrupt()
-}
-
-/// polling's report as our bits: readable / writable only where asked for, hang-up and
-/// error always.
-fn from_polling(ev: &polling::Event, interest: u32) -> u32 {
+/// The backend's report as our bits: readable / writable only where asked for, hang-up
+/// and error always.
+fn event_bits(rep: &sys::PollReport, interest: u32) -> u32 {
     let mut bits = 0;
-    if ev.readable && interest & READABLE != 0 {
+    if rep.readable && interest & READABLE != 0 {
         bits |= READABLE;
     }
-    if ev.writable && interest & WRITABLE != 0 {
+    if rep.writable && interest & WRITABLE != 0 {
         bits |= WRITABLE;
     }
-    if ev.is_interrupt() {
+    if rep.hangup {
         bits |= HANGUP;
     }
-    if ev.is_err() == Some(true) {
+    if rep.error {
         bits |= ERROR;
     }
     bits

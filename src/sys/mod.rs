@@ -54,3 +54,27 @@ pub struct Readiness {
 pub use imp::{
     is_bad_socket_error, poll_sockets, poller_add, poller_delete, poller_modify, PollFd,
 };
+
+/// What the poller's backend saw for one socket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PollReport {
+    pub socket: RawSocket,
+    /// Readable, or hung up, or in error (the poller keeps it only when asked for).
+    pub readable: bool,
+    /// Writable, or hung up, or in error (the poller keeps it only when asked for).
+    pub writable: bool,
+    /// Both directions are closed or the connection was reset (`EPOLLHUP`).
+    pub hangup: bool,
+    /// An error is pending (`EPOLLERR`).
+    pub error: bool,
+}
+
+// The poller's backend: epoll directly on Linux, the `polling` crate elsewhere.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod epoll;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use epoll::PollerBackend;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod polling_backend;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub use polling_backend::PollerBackend;

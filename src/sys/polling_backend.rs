@@ -1,0 +1,71 @@
+//! The poller's backend where it is not epoll: the `polling` crate (kqueue on the BSDs
+//! and macOS, IOCP/AFD on Windows), level-triggered. The unsafe registration is in each
+//! house's `poller_add`.
+
+use std::io;
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use super::{poller_add, poller_delete, poller_modify, PollReport, RawSocket};
+
+/// A `polling::Poller` and the buffers its waits fill.
+pub struct PollerBackend {
+    poller: polling::Poller,
+    events: polling::Events,
+    reports: Vec<PollReport>,
+}
+
+/// The registration for `s`: its key is the socket itself (a `c_int` >= 0 on POSIX, a
+/// `usize` on Windows, so the cast is lossless); hang-ups are always asked for.
+#[allow(clippy::unnecessary_cast)]
+fn event(s: RawSocket, readable: bool, writable: bool) -> polling::Event {
+    polling::Event::new(s as usize, readable, writable).with_interrupt()
+}
+
+impl PollerBackend {
+    pub fn new() -> io::Result<PollerBackend> {
+        Ok(PollerBackend {
+            poller: polling::Poller::new()?,
+            events: polling::Events::with_capacity(NonZeroUsize::new(1).unwrap()),
+            reports: Vec::new(),
+        })
+    }
+
+    pub fn add(&mut self, s: RawSocket, readable: bool, writable: bool) -> io::Result<()> {
+        poller_add(&self.poller, s, event(s, readable, writable))
+    }
+
+    pub fn modify(&mut self, s: RawSocket, readable: bool, writable: bool) -> io::Result<()> {
+        poller_modify(&self.poller, s, event(s, readable, writable))
+    }
+
+    pub fn delete(&mut self, s: RawSocket) -> io::Result<()> {
+        poller_delete(&self.poller, s)
+    }
+
+    pub fn wait(&mut self, cap: usize, timeout_ms: i32) -> io::Result<&[PollReport]> {
+        let cap = NonZeroUsize::new(cap.max(1)).unwrap();
+        if self.events.capacity() != cap {
+            self.events = polling::Events::with_capacity(cap);
+            self.reports = Vec::with_capacity(cap.get());
+        }
+        self.events.clear();
+        self.reports.clear();
+        let timeout = if timeout_ms < 0 {
+            None
+        } else {
+            Some(Duration::from_millis(timeout_ms as u64))
+        };
+        self.poller.wait(&mut self.events, timeout)?;
+        for ev in self.events.iter() {
+            self.reports.push(PollReport {
+                socket: ev.key as RawSocket,
+                readable: ev.readable,
+                writable: ev.writable,
+                hangup: ev.is_interrupt(),
+                error: ev.is_err() == Some(true),
+            });
+        }
+        Ok(&self.reports)
+    }
+}
