@@ -104,12 +104,44 @@ fn ready_now(s: RawSocket, interest: Interest) -> io::Result<()> {
     }
 }
 
-/// One `send` of at most `CHUNK_MAX` bytes of `buf`.
+/// How much a non-waiting send may hand to `send` at once.
+///
+/// Writable only promises room for *some* bytes, and on a blocking socket Winsock's `send`
+/// does not return early with a partial count (as POSIX `MSG_DONTWAIT` would): it blocks
+/// until it has taken the whole buffer. A timed `send_all` of 64 MiB to a peer that reads
+/// nothing would then block forever inside `send`, past its deadline. A quarter of
+/// `SO_SNDBUF` fits in the room a writable socket has (Windows buffers a send while its
+/// queue is below `SO_SNDBUF`; Linux, under Wine, reports writable only with at least a
+/// third of the buffer free), so each timed send returns at once and the deadline holds.
+fn dontwait_cap(s: RawSocket) -> usize {
+    let mut size: i32 = 0;
+    let mut len = std::mem::size_of::<i32>() as i32;
+    // SAFETY: SO_SNDBUF writes one int into `size`; `len` holds its size.
+    let rc = unsafe {
+        ws::getsockopt(
+            s,
+            ws::SOL_SOCKET,
+            ws::SO_SNDBUF,
+            &mut size as *mut i32 as *mut u8,
+            &mut len,
+        )
+    };
+    if rc != 0 || size <= 0 {
+        // Unknown (or SO_SNDBUF 0: sends go straight from the caller's buffer): small steps.
+        return 4096;
+    }
+    (size as usize / 4).max(1)
+}
+
+/// One `send` of at most `CHUNK_MAX` bytes of `buf` (with `dontwait`, at most what fits
+/// without blocking: see `dontwait_cap`).
 pub fn send(s: RawSocket, buf: &[u8], dontwait: bool) -> io::Result<usize> {
+    let mut max = CHUNK_MAX;
     if dontwait {
         ready_now(s, Interest::Writable)?;
+        max = dontwait_cap(s);
     }
-    let len = buf.len().min(CHUNK_MAX);
+    let len = buf.len().min(max);
     // SAFETY: `buf` is valid for `len` bytes for the call.
     let n = unsafe { ws::send(s, buf.as_ptr(), len as i32, 0) };
     if n == ws::SOCKET_ERROR {
@@ -119,10 +151,13 @@ pub fn send(s: RawSocket, buf: &[u8], dontwait: bool) -> io::Result<usize> {
     }
 }
 
-/// One gathered write (`WSASend`) of `bufs`.
+/// One gathered write (`WSASend`) of `bufs` (with `dontwait`, at most what fits without
+/// blocking: see `dontwait_cap`).
 pub fn send_vectored(s: RawSocket, bufs: &[IoSlice<'_>], dontwait: bool) -> io::Result<usize> {
+    let mut max = CHUNK_MAX;
     if dontwait {
         ready_now(s, Interest::Writable)?;
+        max = dontwait_cap(s);
     }
     let mut wsabufs = [ws::WSABUF {
         len: 0,
@@ -131,14 +166,14 @@ pub fn send_vectored(s: RawSocket, bufs: &[IoSlice<'_>], dontwait: bool) -> io::
     let mut count = 0;
     let mut total = 0usize;
     for b in bufs.iter().take(BUFS_MAX) {
-        let len = b.len().min(CHUNK_MAX - total);
+        let len = b.len().min(max - total);
         wsabufs[count] = ws::WSABUF {
             len: len as u32,
             buf: b.as_ptr() as *mut u8,
         };
         count += 1;
         total += len;
-        if total >= CHUNK_MAX {
+        if total >= max {
             break;
         }
     }

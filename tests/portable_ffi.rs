@@ -1,0 +1,328 @@
+//! The C ABI called from Rust (`sockhelp::ffi::*`, the very functions C links against),
+//! over loopback TCP, on every platform: Linux here, Windows under Wine via
+//! `scripts/windows-test.sh` (where `sockhelp_socket` is a `SOCKET`, pointer-sized and
+//! unsigned, and `sockhelp_init` is `WSAStartup`).
+
+mod portable_util;
+
+use std::ffi::{c_void, CStr, CString};
+use std::ptr;
+use std::thread;
+use std::time::Instant;
+
+use portable_util::*;
+use sockhelp::ffi::basics::*;
+use sockhelp::ffi::bytes::*;
+use sockhelp::ffi::framing::*;
+use sockhelp::ffi::net::*;
+use sockhelp::ffi::select::*;
+use sockhelp::ffi::stream::*;
+use sockhelp::sys::sockhelp_socket;
+
+const INVALID: sockhelp_socket = !0 as sockhelp_socket;
+
+fn localhost() -> CString {
+    CString::new("127.0.0.1").unwrap()
+}
+
+/// A connected pair made through the C API: (client, server side).
+fn c_pair() -> (sockhelp_socket, sockhelp_socket) {
+    assert_eq!(sockhelp_init(), SOCKHELP_OK);
+    let host = localhost();
+    let mut l = INVALID;
+    assert_eq!(sockhelp_listen(host.as_ptr(), 0, 8, &mut l), SOCKHELP_OK);
+    let mut port = 0u16;
+    assert_eq!(sockhelp_local_port(l, &mut port), SOCKHELP_OK);
+    let mut c = INVALID;
+    assert_eq!(
+        sockhelp_connect(host.as_ptr(), port, 5000, &mut c),
+        SOCKHELP_OK
+    );
+    let mut a = INVALID;
+    assert_eq!(sockhelp_accept(l, 5000, &mut a), SOCKHELP_OK);
+    assert_eq!(sockhelp_close(l), SOCKHELP_OK);
+    (c, a)
+}
+
+/// init / cleanup are reference counted and may be called many times; the version and
+/// every code's text are static strings.
+#[test]
+fn init_cleanup_version_and_strerror() {
+    for _ in 0..3 {
+        assert_eq!(sockhelp_init(), SOCKHELP_OK);
+    }
+    for _ in 0..3 {
+        sockhelp_cleanup();
+    }
+    // SAFETY: the version is a static NUL-terminated string.
+    let v = unsafe { CStr::from_ptr(sockhelp_version()) };
+    assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+    for code in -14..=0 {
+        // SAFETY: strerror returns a static NUL-terminated string for every code.
+        let s = unsafe { CStr::from_ptr(sockhelp_strerror(code)) };
+        assert!(!s.to_bytes().is_empty());
+    }
+}
+
+/// sendall / recvall through the C ABI: counts in out-parameters on every return, a
+/// peer's close is ECLOSED with the count, timeout 0 is EWOULDBLOCK, an invalid socket is
+/// EINVAL.
+#[test]
+fn sendall_recvall_codes_and_counts() {
+    let (c, a) = c_pair();
+    let data = pattern(1 << 20);
+    let writer = thread::spawn(move || {
+        let mut sent = 0usize;
+        let rc = sockhelp_sendall(c, data.as_ptr() as *const c_void, data.len(), -1, &mut sent);
+        (rc, sent, c)
+    });
+    let mut buf = vec![0u8; 1 << 20];
+    let mut got = 0usize;
+    let rc = sockhelp_recvall(
+        a,
+        buf.as_mut_ptr() as *mut c_void,
+        buf.len(),
+        10_000,
+        &mut got,
+    );
+    assert_eq!((rc, got), (SOCKHELP_OK, 1 << 20));
+    assert!(buf == pattern(1 << 20));
+    let (rc, sent, c) = writer.join().unwrap();
+    assert_eq!((rc, sent), (SOCKHELP_OK, 1 << 20));
+
+    let rc = sockhelp_recvall(a, buf.as_mut_ptr() as *mut c_void, 10, 0, &mut got);
+    assert_eq!((rc, got), (SOCKHELP_EWOULDBLOCK, 0));
+    let t0 = Instant::now();
+    let rc = sockhelp_recvall(a, buf.as_mut_ptr() as *mut c_void, 10, 200, &mut got);
+    assert_eq!((rc, got), (SOCKHELP_ETIMEDOUT, 0));
+    assert_elapsed("recvall(200)", t0, 190, 2000);
+
+    let mut sent = 0usize;
+    assert_eq!(
+        sockhelp_sendall(c, b"tail".as_ptr() as *const c_void, 4, 1000, &mut sent),
+        SOCKHELP_OK
+    );
+    assert_eq!(sockhelp_shutdown(c, SOCKHELP_SHUT_WR), SOCKHELP_OK);
+    let rc = sockhelp_recvall(a, buf.as_mut_ptr() as *mut c_void, 10, 5000, &mut got);
+    assert_eq!((rc, got), (SOCKHELP_ECLOSED, 4));
+    assert_eq!(&buf[..4], b"tail");
+
+    let rc = sockhelp_recvall(INVALID, buf.as_mut_ptr() as *mut c_void, 10, 0, &mut got);
+    assert_eq!((rc, got), (SOCKHELP_EINVAL, 0));
+    let rc = sockhelp_sendall(INVALID, b"x".as_ptr() as *const c_void, 1, 0, &mut sent);
+    assert_eq!((rc, sent), (SOCKHELP_EINVAL, 0));
+    assert_eq!(sockhelp_shutdown(c, 99), SOCKHELP_EINVAL);
+    assert_eq!(sockhelp_close(c), SOCKHELP_OK);
+    assert_eq!(sockhelp_close(a), SOCKHELP_OK);
+}
+
+/// connect refused, the socket mode calls (get_nonblocking is EUNSUPPORTED on Windows),
+/// nodelay, keepalive (a probe count is EUNSUPPORTED on Windows), close_graceful.
+#[test]
+fn connect_options_and_close_through_the_c_abi() {
+    assert_eq!(sockhelp_init(), SOCKHELP_OK);
+    let host = localhost();
+    let port = listener().1;
+    let mut s: sockhelp_socket = 77;
+    assert_eq!(
+        sockhelp_connect(host.as_ptr(), port, 5000, &mut s),
+        SOCKHELP_EREFUSED
+    );
+    assert_eq!(s, INVALID, "*out is SOCKHELP_INVALID_SOCKET on failure");
+    assert!(sockhelp_last_os_error() != 0);
+
+    let (c, a) = c_pair();
+    assert_eq!(sockhelp_set_nonblocking(c, true), SOCKHELP_OK);
+    let mut on = false;
+    let rc = sockhelp_get_nonblocking(c, &mut on);
+    if cfg!(windows) {
+        assert_eq!(rc, SOCKHELP_EUNSUPPORTED);
+    } else {
+        assert_eq!((rc, on), (SOCKHELP_OK, true));
+    }
+    let mut got = 0usize;
+    let mut b = [0u8; 1];
+    assert_eq!(
+        sockhelp_recvall(c, b.as_mut_ptr() as *mut c_void, 1, 0, &mut got),
+        SOCKHELP_EWOULDBLOCK
+    );
+    assert_eq!(sockhelp_set_nonblocking(c, false), SOCKHELP_OK);
+    assert_eq!(sockhelp_set_nodelay(c, true), SOCKHELP_OK);
+    let rc = sockhelp_set_keepalive(c, true, 60, 10, 4);
+    assert_eq!(
+        rc,
+        if cfg!(windows) {
+            SOCKHELP_EUNSUPPORTED
+        } else {
+            SOCKHELP_OK
+        }
+    );
+    assert_eq!(sockhelp_set_keepalive(c, true, 60, 10, 0), SOCKHELP_OK);
+
+    // close_graceful with a peer that closes too: OK.
+    let closer = thread::spawn(move || {
+        let mut b = [0u8; 16];
+        let mut got = 0usize;
+        let rc = sockhelp_recvall(a, b.as_mut_ptr() as *mut c_void, 16, 5000, &mut got);
+        assert_eq!((rc, got), (SOCKHELP_ECLOSED, 0));
+        assert_eq!(sockhelp_close(a), SOCKHELP_OK);
+    });
+    assert_eq!(sockhelp_close_graceful(c, 5000), SOCKHELP_OK);
+    closer.join().unwrap();
+    assert_eq!(sockhelp_close(INVALID), SOCKHELP_EINVAL);
+}
+
+/// Framed I/O through the C ABI: send_frame, recv_frame (ENOSPACE keeps the frame),
+/// the reader's fill / next and the writer's queue / flush.
+#[test]
+fn frames_through_the_c_abi() {
+    let (c, a) = c_pair();
+    let f = sockhelp_framing_length_prefixed(4, false, 1 << 20);
+    assert!(!f.is_null());
+    let d = sockhelp_framing_delimited(b"\n".as_ptr() as *const c_void, 1, 1000);
+    assert!(!d.is_null());
+
+    let mut sent = 0usize;
+    let rc = sockhelp_send_frame(c, f, b"hello".as_ptr() as *const c_void, 5, 1000, &mut sent);
+    assert_eq!((rc, sent), (SOCKHELP_OK, 9));
+    let r = sockhelp_reader_new(f);
+    let mut small = [0u8; 2];
+    let mut len = 0usize;
+    let rc = sockhelp_recv_frame(r, a, small.as_mut_ptr() as *mut c_void, 2, &mut len, 1000);
+    assert_eq!((rc, len), (SOCKHELP_ENOSPACE, 5));
+    let mut out = [0u8; 64];
+    let rc = sockhelp_recv_frame(r, a, out.as_mut_ptr() as *mut c_void, 64, &mut len, 1000);
+    assert_eq!((rc, len), (SOCKHELP_OK, 5));
+    assert_eq!(&out[..5], b"hello");
+    sockhelp_reader_free(r);
+
+    // Writer: three lines in one flush; the reader takes them with fill + next.
+    let w = sockhelp_writer_new(d);
+    for line in [&b"one"[..], b"", b"three"] {
+        assert_eq!(
+            sockhelp_writer_queue(w, line.as_ptr() as *const c_void, line.len()),
+            SOCKHELP_OK
+        );
+    }
+    assert_eq!(sockhelp_writer_pending(w), 11);
+    assert_eq!(
+        sockhelp_writer_queue(w, b"a\nb".as_ptr() as *const c_void, 3),
+        SOCKHELP_EINVAL
+    );
+    assert_eq!(sockhelp_writer_flush(w, c, 1000), SOCKHELP_OK);
+    assert_eq!(sockhelp_writer_pending(w), 0);
+    sockhelp_writer_free(w);
+
+    assert_eq!(sockhelp_set_nonblocking(a, true), SOCKHELP_OK);
+    let r = sockhelp_reader_new(d);
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    let start = Instant::now();
+    while lines.len() < 3 {
+        assert!(start.elapsed().as_secs() < 10, "lines did not arrive");
+        let mut frame: *const u8 = ptr::null();
+        let mut n = 0usize;
+        match sockhelp_reader_next(r, &mut frame, &mut n) {
+            SOCKHELP_OK => {
+                // SAFETY: next hands out `n` valid bytes until the next reader call.
+                let bytes = if n == 0 {
+                    &[][..]
+                } else {
+                    unsafe { std::slice::from_raw_parts(frame, n) }
+                };
+                lines.push(bytes.to_vec());
+            }
+            SOCKHELP_EWOULDBLOCK => {
+                let rc = sockhelp_reader_fill(r, a);
+                assert!(
+                    rc == SOCKHELP_OK || rc == SOCKHELP_EWOULDBLOCK,
+                    "fill: {}",
+                    rc
+                );
+                if rc == SOCKHELP_EWOULDBLOCK {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            }
+            rc => panic!("next: {}", rc),
+        }
+    }
+    assert_eq!(lines, vec![b"one".to_vec(), Vec::new(), b"three".to_vec()]);
+    assert_eq!(sockhelp_reader_buffered(r), 0);
+    sockhelp_reader_free(r);
+    sockhelp_framing_free(f);
+    sockhelp_framing_free(d);
+    assert_eq!(sockhelp_close(c), SOCKHELP_OK);
+    assert_eq!(sockhelp_close(a), SOCKHELP_OK);
+}
+
+/// select and the poller through the C ABI: the arrays are compacted in place and the
+/// counts written back; the poller reports the tag given.
+#[test]
+fn select_and_poller_through_the_c_abi() {
+    let (c, a) = c_pair();
+    let mut readers = [c, a];
+    let mut nr = 2usize;
+    let mut nw = 0usize;
+    let mut ne = 0usize;
+    let rc = sockhelp_select(
+        readers.as_mut_ptr(),
+        &mut nr,
+        ptr::null_mut(),
+        &mut nw,
+        ptr::null_mut(),
+        &mut ne,
+        50,
+    );
+    assert_eq!((rc, nr), (SOCKHELP_OK, 0));
+
+    let mut sent = 0usize;
+    assert_eq!(
+        sockhelp_sendall(c, b"ping".as_ptr() as *const c_void, 4, 1000, &mut sent),
+        SOCKHELP_OK
+    );
+    let mut readers = [c, a];
+    let mut nr = 2usize;
+    let mut writers = [c];
+    let mut nw = 1usize;
+    let rc = sockhelp_select(
+        readers.as_mut_ptr(),
+        &mut nr,
+        writers.as_mut_ptr(),
+        &mut nw,
+        ptr::null_mut(),
+        &mut ne,
+        5000,
+    );
+    assert_eq!((rc, nr, nw), (2, 1, 1), "select returns the ready count");
+    assert_eq!(readers[0], a);
+
+    let p = sockhelp_poller_new();
+    assert!(!p.is_null(), "poller_new: {}", sockhelp_last_os_error());
+    let tag = 0xdead_beef_0000_0001u64;
+    assert_eq!(
+        sockhelp_poller_add(p, a, SOCKHELP_READABLE, tag),
+        SOCKHELP_OK
+    );
+    assert_eq!(
+        sockhelp_poller_add(p, a, SOCKHELP_READABLE, 1),
+        SOCKHELP_EINVAL
+    );
+    let mut evs = [sockhelp_event::default(); 4];
+    for _ in 0..2 {
+        let n = sockhelp_poller_wait(p, evs.as_mut_ptr(), 4, 5000);
+        assert_eq!(n, 1);
+        assert_eq!(evs[0].tag, tag);
+        assert_eq!(evs[0].events, SOCKHELP_READABLE);
+    }
+    assert_eq!(
+        sockhelp_poller_modify(p, a, SOCKHELP_WRITABLE, 7),
+        SOCKHELP_OK
+    );
+    let n = sockhelp_poller_wait(p, evs.as_mut_ptr(), 4, 5000);
+    assert_eq!((n, evs[0].tag, evs[0].events), (1, 7, SOCKHELP_WRITABLE));
+    assert_eq!(sockhelp_poller_remove(p, a), SOCKHELP_OK);
+    assert_eq!(sockhelp_poller_remove(p, a), SOCKHELP_EINVAL);
+    assert_eq!(sockhelp_poller_wait(p, evs.as_mut_ptr(), 4, 50), 0);
+    sockhelp_poller_free(p);
+    assert_eq!(sockhelp_close(c), SOCKHELP_OK);
+    assert_eq!(sockhelp_close(a), SOCKHELP_OK);
+}

@@ -1,0 +1,372 @@
+//! The byte-moving and connection calls over loopback TCP, on every platform (Linux here,
+//! Windows under Wine via `scripts/windows-test.sh`). Each test is named after the HOWTO
+//! trap it guards; where Windows differs, the test says how and checks the Windows way.
+
+mod portable_util;
+
+use std::io::{Read, Write};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use portable_util::*;
+use sockhelp::error::Error;
+use sockhelp::io::{recv_all, send_all};
+use sockhelp::net::{self, Shutdown};
+use sockhelp::sys;
+
+/// 4 MiB each way through a peer that moves the first bytes one at a time, then random
+/// chunks with pauses: `send_all` / `recv_all` loop over partial transfers, and every byte
+/// arrives in order.
+#[test]
+fn partial_send_and_recv_are_looped() {
+    let p = pair();
+    let len = 4 << 20;
+    let data = pattern(len);
+
+    let mut peer = p.peer.try_clone().unwrap();
+    let reader = thread::spawn(move || slow_read(&mut peer, len, 2000, 1));
+    let (n, r) = send_all(p.s, &data, ms(-1));
+    assert_eq!((n, r), (len, Ok(())));
+    assert!(reader.join().unwrap() == data, "the peer got other bytes");
+
+    let mut peer = p.peer.try_clone().unwrap();
+    let sent = data.clone();
+    let writer = thread::spawn(move || slow_write(&mut peer, &sent, 2000, 2));
+    let mut got = vec![0u8; len];
+    let (n, r) = recv_all(p.s, &mut got, ms(-1));
+    writer.join().unwrap();
+    assert_eq!((n, r), (len, Ok(())));
+    assert!(got == data, "received other bytes than sent");
+    sys::close(p.s).unwrap();
+}
+
+/// The peer sends 1000 bytes and closes: `Closed` with exactly 1000 received.
+#[test]
+fn recv_zero_is_peer_closed_and_keeps_the_bytes() {
+    let mut p = pair();
+    p.peer.write_all(&pattern(1000)).unwrap();
+    p.peer.shutdown(std::net::Shutdown::Both).unwrap();
+    let mut buf = vec![0u8; 4000];
+    let (n, r) = recv_all(p.s, &mut buf, ms(5000));
+    assert_eq!((n, r), (1000, Err(Error::Closed)));
+    assert!(buf[..1000] == pattern(1000)[..]);
+    // The close stays visible: again Closed, nothing received.
+    let (n, r) = recv_all(p.s, &mut buf, ms(5000));
+    assert_eq!((n, r), (0, Err(Error::Closed)));
+    sys::close(p.s).unwrap();
+}
+
+/// `SO_LINGER {1, 0}` + close on the peer sends a RST: `Reset` from recv_all (after the
+/// bytes that came before it) and from a later send_all, never a hang
+/// (Windows: WSAECONNRESET 10054; Linux: ECONNRESET / EPIPE).
+#[test]
+fn peer_reset_is_an_error_not_a_hang() {
+    let Pair { s, mut peer } = pair();
+    peer.write_all(b"abc").unwrap();
+    let mut buf = [0u8; 3];
+    assert_eq!(recv_all(s, &mut buf, ms(5000)), (3, Ok(())));
+    reset(peer);
+    let mut buf = [0u8; 10];
+    let t0 = Instant::now();
+    let (n, r) = recv_all(s, &mut buf, ms(5000));
+    assert_eq!(n, 0);
+    assert!(matches!(r, Err(Error::Reset(_))), "recv_all: {:?}", r);
+    assert!(elapsed_ms(t0) < 4000, "the reset was not seen at once");
+    let (_, r) = send_all(s, &[7u8; 100_000], ms(5000));
+    assert!(matches!(r, Err(Error::Reset(_))), "send_all: {:?}", r);
+    sys::close(s).unwrap();
+}
+
+/// A silent peer: recv_all and send_all with a 200 ms timeout end in about 200 ms with
+/// `TimedOut` and the true count.
+#[test]
+fn silent_peer_is_bounded_by_the_timeout() {
+    let mut p = pair();
+    p.peer.write_all(&[1u8; 10]).unwrap();
+    thread::sleep(Duration::from_millis(50));
+    let mut buf = [0u8; 100];
+    let t0 = Instant::now();
+    let (n, r) = recv_all(p.s, &mut buf, ms(200));
+    assert_eq!((n, r), (10, Err(Error::TimedOut)));
+    assert_elapsed("recv_all(200)", t0, 190, 2000);
+
+    // The peer reads nothing: the send fills both buffers and must stop at the deadline.
+    let big = vec![5u8; 64 << 20];
+    let t0 = Instant::now();
+    let (n, r) = send_all(p.s, &big, ms(200));
+    assert_eq!(r, Err(Error::TimedOut));
+    assert!(n > 0 && n < big.len(), "sent {} of {}", n, big.len());
+    assert_elapsed("send_all(200)", t0, 190, 3000);
+    // The count is true: exactly n bytes reach the peer.
+    sys::close(p.s).unwrap();
+    let mut total = 0usize;
+    let mut chunk = vec![0u8; 1 << 16];
+    p.peer
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    loop {
+        let k = p.peer.read(&mut chunk).unwrap();
+        if k == 0 {
+            break;
+        }
+        assert!(chunk[..k].iter().all(|&b| b == 5));
+        total += k;
+    }
+    assert_eq!(total, n, "the count reported is not what the peer got");
+}
+
+/// Timeout 0 is one attempt: `WouldBlock` at once, with what was there.
+#[test]
+fn timeout_zero_never_waits() {
+    let mut p = pair();
+    let mut buf = [0u8; 10];
+    let t0 = Instant::now();
+    assert_eq!(recv_all(p.s, &mut buf, ms(0)), (0, Err(Error::WouldBlock)));
+    p.peer.write_all(b"four").unwrap();
+    thread::sleep(Duration::from_millis(100));
+    assert_eq!(recv_all(p.s, &mut buf, ms(0)), (4, Err(Error::WouldBlock)));
+    assert_eq!(&buf[..4], b"four");
+    assert!(elapsed_ms(t0) < 1000);
+    // A send that fits is done in the one attempt.
+    assert_eq!(send_all(p.s, b"hello", ms(0)), (5, Ok(())));
+    let mut got = [0u8; 5];
+    p.peer.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"hello");
+    sys::close(p.s).unwrap();
+}
+
+/// How a socket's mode is observed: `get_nonblocking` on POSIX; on Windows it is
+/// `Unsupported` (Winsock cannot read FIONBIO back), so the behaviour is checked instead:
+/// a plain `recv` on an idle non-blocking socket says would-block at once.
+fn assert_nonblocking(s: sys::RawSocket, expected: bool) {
+    match sys::get_nonblocking(s) {
+        Ok(on) => assert_eq!(on, expected, "the socket's mode changed"),
+        Err(Error::Unsupported) => {
+            let windows = cfg!(windows);
+            assert!(windows, "get_nonblocking is Unsupported only on Windows");
+            if expected {
+                let mut b = [0u8; 1];
+                let t0 = Instant::now();
+                let r = sys::recv(s, &mut b, false);
+                assert_eq!(
+                    r.map_err(|e| e.kind()),
+                    Err(std::io::ErrorKind::WouldBlock),
+                    "a non-blocking socket blocked or read"
+                );
+                assert!(elapsed_ms(t0) < 1000);
+            }
+        }
+        Err(e) => panic!("get_nonblocking: {:?}", e),
+    }
+}
+
+/// A non-blocking socket works with timeout -1 (the helpers wait for readiness) and
+/// stays non-blocking; a blocking one stays blocking.
+#[test]
+fn nonblocking_sockets_work_and_modes_are_kept() {
+    let p = pair();
+    sys::set_nonblocking(p.s, true).unwrap();
+    assert_nonblocking(p.s, true);
+
+    let mut peer = p.peer.try_clone().unwrap();
+    let writer = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(100));
+        slow_write(&mut peer, &pattern(300_000), 100, 3);
+    });
+    let mut buf = vec![0u8; 300_000];
+    assert_eq!(recv_all(p.s, &mut buf, ms(-1)), (300_000, Ok(())));
+    writer.join().unwrap();
+    assert!(buf == pattern(300_000));
+    assert_nonblocking(p.s, true);
+
+    let mut peer = p.peer.try_clone().unwrap();
+    let reader = thread::spawn(move || slow_read(&mut peer, 2 << 20, 100, 4));
+    assert_eq!(send_all(p.s, &pattern(2 << 20), ms(-1)), (2 << 20, Ok(())));
+    assert!(reader.join().unwrap() == pattern(2 << 20));
+    assert_nonblocking(p.s, true);
+
+    // Timed calls on a blocking socket leave it blocking.
+    sys::set_nonblocking(p.s, false).unwrap();
+    let mut b = [0u8; 1];
+    assert_eq!(recv_all(p.s, &mut b, ms(50)), (0, Err(Error::TimedOut)));
+    assert_nonblocking(p.s, false);
+    if cfg!(windows) {
+        // Blocking again: a plain recv waits for the peer's byte.
+        let mut peer = p.peer.try_clone().unwrap();
+        let t = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(300));
+            peer.write_all(b"x").unwrap();
+        });
+        let t0 = Instant::now();
+        assert_eq!(sys::recv(p.s, &mut b, false).unwrap(), 1);
+        assert!(elapsed_ms(t0) >= 250, "a blocking socket did not block");
+        t.join().unwrap();
+    }
+    sys::close(p.s).unwrap();
+}
+
+/// Connecting to a loopback port where nothing listens: `Refused`
+/// (Windows: WSAECONNREFUSED 10061), well before the timeout.
+#[test]
+fn connect_to_a_closed_port_is_refused() {
+    init();
+    let port = {
+        let (_l, port) = listener();
+        port
+    };
+    let t0 = Instant::now();
+    let r = net::connect("127.0.0.1", port, ms(10_000));
+    assert!(matches!(r, Err(Error::Refused(_))), "connect: {:?}", r);
+    // Real Windows retries a refused SYN for about 2 s; Linux and Wine answer at once.
+    assert!(elapsed_ms(t0) < 5000);
+}
+
+/// A listener with backlog 1 that never accepts: once its queue is full, a connect gets
+/// no answer and must end with `TimedOut` in about the timeout.
+#[test]
+fn connect_that_gets_no_answer_times_out() {
+    init();
+    let l = net::listen(Some("127.0.0.1"), 0, 1).unwrap();
+    let port = net::local_port(l).unwrap();
+    let mut fillers = Vec::new();
+    let mut timed_out = false;
+    for _ in 0..16 {
+        let t0 = Instant::now();
+        match net::connect("127.0.0.1", port, ms(300)) {
+            Ok(s) => fillers.push(s),
+            Err(Error::TimedOut) => {
+                assert_elapsed("connect(300)", t0, 290, 3000);
+                timed_out = true;
+                break;
+            }
+            // Real Windows answers a full queue with a RST (retried for ~2 s, so the
+            // 300 ms deadline normally comes first).
+            Err(Error::Refused(_)) if cfg!(windows) => {}
+            Err(e) => panic!("connect: {:?}", e),
+        }
+    }
+    for s in fillers {
+        sys::close(s).unwrap();
+    }
+    sys::close(l).unwrap();
+    assert!(timed_out, "no connect timed out against a full queue");
+}
+
+/// accept with 200 ms / 0 ends with `TimedOut` / `WouldBlock`; the accepted socket is
+/// blocking even when the listener is not (BSDs and Windows inherit the listener's mode).
+#[test]
+fn accept_is_bounded_and_gives_blocking_sockets() {
+    init();
+    let l = net::listen(Some("127.0.0.1"), 0, 8).unwrap();
+    let port = net::local_port(l).unwrap();
+    let t0 = Instant::now();
+    assert_eq!(net::accept(l, ms(200)), Err(Error::TimedOut));
+    assert_elapsed("accept(200)", t0, 190, 2000);
+    assert_eq!(net::accept(l, ms(0)), Err(Error::WouldBlock));
+
+    sys::set_nonblocking(l, true).unwrap();
+    let c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let a = net::accept(l, ms(5000)).unwrap();
+    assert_nonblocking(a, false);
+    let mut peer = c.try_clone().unwrap();
+    let t = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(300));
+        peer.write_all(b"y").unwrap();
+    });
+    let mut b = [0u8; 1];
+    let t0 = Instant::now();
+    assert_eq!(sys::recv(a, &mut b, false).unwrap(), 1);
+    assert!(elapsed_ms(t0) >= 250, "the accepted socket did not block");
+    t.join().unwrap();
+    // The listener is still non-blocking: a plain accept says would-block at once.
+    let r = sys::with_socket(l, |ls| Ok(ls.accept().map(|_| ()).map_err(|e| e.kind())));
+    assert_eq!(r, Ok(Err(std::io::ErrorKind::WouldBlock)));
+    sys::close(a).unwrap();
+    sys::close(l).unwrap();
+}
+
+/// `shutdown(Write)` gives the peer EOF while the other direction still works.
+#[test]
+fn shutdown_write_gives_the_peer_eof() {
+    let mut p = pair();
+    assert_eq!(send_all(p.s, b"last", ms(1000)), (4, Ok(())));
+    net::shutdown(p.s, Shutdown::Write).unwrap();
+    let mut all = Vec::new();
+    p.peer.read_to_end(&mut all).unwrap();
+    assert_eq!(all, b"last");
+    p.peer.write_all(b"back").unwrap();
+    let mut b = [0u8; 4];
+    assert_eq!(recv_all(p.s, &mut b, ms(1000)), (4, Ok(())));
+    assert_eq!(&b, b"back");
+    sys::close(p.s).unwrap();
+}
+
+/// `TCP_NODELAY` and keepalive: the options are set (read back through socket2).
+/// Windows fixes the keepalive probe count (10): a count is `Unsupported` there, and the
+/// idle / interval timings alone work.
+#[test]
+fn nodelay_and_keepalive_do_what_they_say() {
+    let p = pair();
+    net::set_nodelay(p.s, true).unwrap();
+    sys::with_socket(p.s, |s| {
+        assert!(s.nodelay()?);
+        Ok(())
+    })
+    .unwrap();
+    net::set_nodelay(p.s, false).unwrap();
+    sys::with_socket(p.s, |s| {
+        assert!(!s.nodelay()?);
+        Ok(())
+    })
+    .unwrap();
+
+    let r = net::set_keepalive(p.s, true, 30, 5, 3);
+    if cfg!(windows) {
+        assert_eq!(r, Err(Error::Unsupported));
+    } else {
+        assert_eq!(r, Ok(()));
+    }
+    net::set_keepalive(p.s, true, 30, 5, 0).unwrap();
+    net::set_keepalive(p.s, true, 0, 0, 0).unwrap();
+    sys::with_socket(p.s, |s| {
+        assert!(s.keepalive()?);
+        Ok(())
+    })
+    .unwrap();
+    net::set_keepalive(p.s, false, 0, 0, 0).unwrap();
+    sys::with_socket(p.s, |s| {
+        assert!(!s.keepalive()?);
+        Ok(())
+    })
+    .unwrap();
+    sys::close(p.s).unwrap();
+}
+
+/// close_graceful: shut down the write side, drain, close. `Ok` with a polite peer (it
+/// sees EOF, answers, closes); `TimedOut` with a peer that never closes, and the socket is
+/// closed either way.
+#[test]
+fn close_graceful_shuts_down_drains_and_closes() {
+    let Pair { s, mut peer } = pair();
+    // The polite peer reads to EOF, answers, and closes (drops its only handle).
+    let polite = thread::spawn(move || {
+        let mut all = Vec::new();
+        peer.read_to_end(&mut all).unwrap();
+        peer.write_all(&[9u8; 50_000]).unwrap();
+        all
+    });
+    assert_eq!(send_all(s, b"bye", ms(1000)), (3, Ok(())));
+    let t0 = Instant::now();
+    assert_eq!(net::close_graceful(s, ms(5000)), Ok(()));
+    assert!(elapsed_ms(t0) < 4000);
+    assert_eq!(polite.join().unwrap(), b"bye");
+
+    let Pair { s, mut peer } = pair();
+    let t0 = Instant::now();
+    assert_eq!(net::close_graceful(s, ms(200)), Err(Error::TimedOut));
+    assert_elapsed("close_graceful(200)", t0, 190, 2000);
+    // Closed: the peer sees EOF.
+    peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut b = [0u8; 1];
+    assert_eq!(peer.read(&mut b).unwrap(), 0);
+}
