@@ -288,3 +288,78 @@ fn many_small_frames_share_one_recv() {
     );
     assert!(calls * 20 <= frames as u64, "{} recv calls", calls);
 }
+
+/// Property: whatever bytes arrive, in whatever chunks, a reader never holds more
+/// than its bound (one maximal frame plus READ_CHUNK), never panics, and once it
+/// reports a broken stream it keeps reporting it.
+#[test]
+fn reader_memory_stays_bounded_on_random_input() {
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rand = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let framings = [
+        Framing::fixed(100).unwrap(),
+        Framing::delimited(b"\r\n", 5000).unwrap(),
+        Framing::length_prefixed(4, false, 5000).unwrap(),
+        Framing::length_prefixed(2, true, 300).unwrap(),
+        Framing::varint(5000).unwrap(),
+        Framing::ascii_length(5, 5000).unwrap(),
+        Framing::typed(
+            &[
+                (b'a', TypeBody::Fixed(3)),
+                (b'b', TypeBody::Header(Framing::varint(5000).unwrap())),
+            ],
+            5000,
+        )
+        .unwrap(),
+    ];
+    for f in framings.iter() {
+        for _round in 0..40 {
+            let mut r = Reader::new(f.clone());
+            let limit = r.memory_limit();
+            let mut broken = None;
+            for _chunk in 0..200 {
+                let len = (rand() % 3000) as usize;
+                // Mostly digits and small bytes, so headers often parse.
+                let chunk: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let x = rand();
+                        match x % 4 {
+                            0 => b'0' + (x >> 8) as u8 % 10,
+                            1 => (x >> 8) as u8 % 4,
+                            _ => (x >> 8) as u8,
+                        }
+                    })
+                    .collect();
+                match r.feed(&chunk) {
+                    Ok(()) | Err(Error::NoSpace) => {}
+                    Err(e) => {
+                        if let Some(b) = broken {
+                            assert_eq!(e, b);
+                        }
+                        broken = Some(e);
+                    }
+                }
+                assert!(r.buffered() <= limit, "{} > {}", r.buffered(), limit);
+                loop {
+                    match r.next_frame() {
+                        Ok(frame) => assert!(frame.len() <= f.max_payload()),
+                        Err(Error::WouldBlock) => break,
+                        Err(e) => {
+                            assert!(e == Error::TooBig || e == Error::BadFrame, "{:?}", e);
+                            if let Some(b) = broken {
+                                assert_eq!(e, b);
+                            }
+                            broken = Some(e);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
