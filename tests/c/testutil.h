@@ -29,40 +29,7 @@
 
 #include "sockhelp.h"
 
-#define FAIL(...)                                                                    \
-    do {                                                                             \
-        fprintf(stderr, "%s:%d: FAILED: ", __FILE__, __LINE__);                      \
-        fprintf(stderr, __VA_ARGS__);                                                \
-        fprintf(stderr, "\n");                                                       \
-        exit(1);                                                                     \
-    } while (0)
-
-/* A condition that must hold. */
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond))                                                                 \
-            FAIL("check `%s`", #cond);                                               \
-    } while (0)
-
-/* A sockhelp call that must return `expected`. */
-#define CHECK_RC(call, expected)                                                     \
-    do {                                                                             \
-        int rc_ = (call);                                                            \
-        int exp_ = (expected);                                                       \
-        if (rc_ != exp_)                                                             \
-            FAIL("`%s` returned %d (%s), expected %s = %d (%s); last_os_error %d",   \
-                 #call, rc_, sockhelp_strerror(rc_), #expected, exp_,                \
-                 sockhelp_strerror(exp_), sockhelp_last_os_error());                 \
-    } while (0)
-
-/* Two size_t values that must be equal. */
-#define CHECK_EQ_SZ(a, b)                                                            \
-    do {                                                                             \
-        size_t a_ = (a), b_ = (b);                                                   \
-        if (a_ != b_)                                                                \
-            FAIL("`%s` is %lu, expected `%s` = %lu", #a, (unsigned long)a_, #b,      \
-                 (unsigned long)b_);                                                 \
-    } while (0)
+#include "check.h"
 
 /* A raw POSIX call that must not fail (returns < 0 on failure). */
 #define SYS(call)                                                                    \

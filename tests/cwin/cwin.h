@@ -36,38 +36,7 @@
 #define CW_WINDOWS 0
 #endif
 
-#define FAIL(...)                                                                    \
-    do {                                                                             \
-        fprintf(stderr, "%s:%d: FAILED: ", __FILE__, __LINE__);                      \
-        fprintf(stderr, __VA_ARGS__);                                                \
-        fprintf(stderr, "\n");                                                       \
-        fflush(stderr);                                                              \
-        exit(1);                                                                     \
-    } while (0)
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond))                                                                 \
-            FAIL("check `%s`", #cond);                                               \
-    } while (0)
-
-#define CHECK_RC(call, expected)                                                     \
-    do {                                                                             \
-        int rc_ = (call);                                                            \
-        int exp_ = (expected);                                                       \
-        if (rc_ != exp_)                                                             \
-            FAIL("`%s` returned %d (%s), expected %s = %d (%s); last_os_error %d",   \
-                 #call, rc_, sockhelp_strerror(rc_), #expected, exp_,                \
-                 sockhelp_strerror(exp_), sockhelp_last_os_error());                 \
-    } while (0)
-
-#define CHECK_EQ_SZ(a, b)                                                            \
-    do {                                                                             \
-        size_t a_ = (a), b_ = (b);                                                   \
-        if (a_ != b_)                                                                \
-            FAIL("`%s` is %lu, expected `%s` = %lu", #a, (unsigned long)a_, #b,      \
-                 (unsigned long)b_);                                                 \
-    } while (0)
+#include "../c/check.h"
 
 /* An elapsed time (ms) within [lo, hi): generous upper bounds, Wine is slow. */
 #define CHECK_ELAPSED(ms, lo, hi)                                                    \
