@@ -502,6 +502,21 @@ impl Framing {
         }
     }
 
+    /// The frame at the start of `buf` when it is whole and valid, found without
+    /// any state: the per-frame fast path of readers. `None` means "not known
+    /// whole here: ask [`Framing::decode`]" (not yet whole, invalid, or a format
+    /// whose check needs a [`DecodeState`], as delimited does). Cost: O(header).
+    #[inline]
+    pub fn whole_frame(&self, buf: &[u8]) -> Option<FrameSpan> {
+        match self {
+            Framing::Delimited(_) => None,
+            _ => match self.frame_span(buf) {
+                Ok(Some(span)) if span.frame_len <= buf.len() => Some(span),
+                _ => None,
+            },
+        }
+    }
+
     /// For formats whose frame length is known from the header (all but
     /// delimited): once the header at the start of `buf` is whole, where the frame
     /// will lie, even if its body is not buffered yet; `None` before that, and
