@@ -28,6 +28,10 @@ pub const SOCKHELP_ERROR: u32 = 8;
 #[allow(non_camel_case_types)]
 pub struct sockhelp_poller {
     inner: Poller,
+    /// Reached by `sockhelp_poller_wake` from other threads and signal handlers while a
+    /// wait holds `inner`: only ever borrowed shared, and never through a reference to the
+    /// whole struct.
+    waker: select::Waker,
 }
 
 /// One readiness report of `sockhelp_poller_wait`: the tag given for the socket, and the
@@ -226,7 +230,10 @@ fn event_slice<'a>(events: *mut sockhelp_event, len: usize) -> &'a mut [sockhelp
 #[no_mangle]
 pub extern "C" fn sockhelp_poller_new() -> *mut sockhelp_poller {
     boundary(ptr::null_mut(), || match Poller::new() {
-        Ok(inner) => Box::into_raw(Box::new(sockhelp_poller { inner })),
+        Ok(inner) => {
+            let waker = inner.waker();
+            Box::into_raw(Box::new(sockhelp_poller { inner, waker }))
+        }
         Err(e) => {
             code(Err(e));
             ptr::null_mut()
@@ -254,7 +261,11 @@ pub extern "C" fn sockhelp_poller_free(p: *mut sockhelp_poller) {
 ///
 /// Remove a socket before closing it. If a socket was closed without being removed and a new
 /// socket got the same number, adding that number works on Linux (the system had dropped
-/// the old one); elsewhere call `sockhelp_poller_remove` for it first.
+/// the old one); elsewhere call `sockhelp_poller_remove` for it first. These rules hold for
+/// sockets shared with another descriptor too (`dup`, a forked child, a pre-fork server):
+/// once the caller has closed its number and removed it (in either order), the poller never
+/// reports the old socket again, neither under its tag nor under the tag of a new socket
+/// that gets the same number, and no wait spins on it.
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`, `SOCKHELP_INVALID_SOCKET`, unknown
 /// interest bits, `s` already added), `SOCKHELP_EOS` (e.g. `EBADF`: `s` is not an open
@@ -343,6 +354,42 @@ pub extern "C" fn sockhelp_poller_wait(
             Err(e) => code(Err(e)),
         }
     })
+}
+
+/// Makes the wait in progress on `p` (in another thread) return promptly, or, when none is
+/// in progress, the next one. The woken wait returns the events ready by then, possibly
+/// none (0, as on a timeout). Wakes before a wait coalesce: several wakes make one wait
+/// return early, not several. Never waits.
+///
+/// Unlike every other call on a poller, this one may be called from any thread while
+/// another thread uses the poller, and from a signal handler: on Linux it is one `write(2)`
+/// to an eventfd and async-signal-safe (it touches no lock, no thread-local state, and
+/// allocates nothing). Elsewhere it is the system's notify (thread-safe). It must not race
+/// with `sockhelp_poller_free`.
+///
+/// The Ctrl-C pattern: the SIGINT handler sets a `volatile sig_atomic_t` flag and calls
+/// `sockhelp_poller_wake(p)`; the loop checks the flag each time `sockhelp_poller_wait`
+/// returns, and stops cleanly.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`); `SOCKHELP_EOS` (the system refused;
+/// not expected). It does not set `sockhelp_last_os_error()` (thread-local state is not
+/// async-signal-safe).
+#[no_mangle]
+pub extern "C" fn sockhelp_poller_wake(p: *mut sockhelp_poller) -> c_int {
+    // No panic boundary here: `boundary` touches thread-local state, which is not
+    // async-signal-safe, and nothing below can panic (a pointer check, a field borrow, one
+    // write(2)).
+    if p.is_null() {
+        return Error::Invalid.code();
+    }
+    // SAFETY: a non-NULL `p` came from `sockhelp_poller_new` and is not freed (the C
+    // contract). Only the `waker` field is borrowed, shared, through the raw pointer: a wait
+    // on another thread holds `&mut` to the disjoint `inner` field only.
+    let waker = unsafe { &(*p).waker };
+    match waker.wake() {
+        Ok(()) => 0,
+        Err(e) => e.code(),
+    }
 }
 
 #[cfg(test)]
