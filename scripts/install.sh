@@ -11,6 +11,7 @@
 #   PREFIX/lib/pkgconfig/sockhelp.pc, sockhelp-static.pc
 #   PREFIX/lib/cmake/sockhelp/sockhelpConfig.cmake, sockhelpConfigVersion.cmake
 #   PREFIX/share/man/man3/sockhelp.3, sockhelp_*.3         (built by `make docs`)
+#   PREFIX/share/sockhelp/sockhelp_cffi.h                  declarations for Python's cffi
 #   PREFIX/share/doc/sockhelp/LICENSE-MIT, LICENSE-APACHE, README.md, CHANGELOG.md, html/
 #
 # ABI is 0.MINOR before 1.0 and MAJOR after (build.rs sets the same SONAME). The .pc and
@@ -197,6 +198,7 @@ pc_dir=$dest/$pkgconfigdir
 cmake_dir=$lib_dir/cmake/sockhelp
 man_dir=$dest/$mandir/man3
 doc_dir=$dest/$docdir
+data_dir=$dest/share/sockhelp
 docs_built=$target_dir/docs
 
 if [ "$uninstall" = yes ]; then
@@ -209,11 +211,11 @@ if [ "$uninstall" = yes ]; then
              "$cmake_dir/sockhelpConfig.cmake" "$cmake_dir/sockhelpConfigVersion.cmake" \
              "$man_dir"/sockhelp.3 "$man_dir"/sockhelp_*.3 \
              "$doc_dir/LICENSE-MIT" "$doc_dir/LICENSE-APACHE" "$doc_dir/README.md" \
-             "$doc_dir/CHANGELOG.md"; do
+             "$doc_dir/CHANGELOG.md" "$data_dir/sockhelp_cffi.h"; do
         if [ -e "$f" ] || [ -L "$f" ]; then rm -f "$f" && echo "removed $f"; fi
     done
     if [ -d "$doc_dir/html" ]; then rm -rf "$doc_dir/html" && echo "removed $doc_dir/html"; fi
-    rmdir "$cmake_dir" "$doc_dir" 2>/dev/null || true
+    rmdir "$cmake_dir" "$doc_dir" "$data_dir" 2>/dev/null || true
     exit 0
 fi
 
@@ -291,8 +293,10 @@ strip_lib() { # static|shared file
     esac
 }
 
-install -d "$inc_dir" "$lib_dir" "$shared_dest" "$pc_dir" "$cmake_dir" "$man_dir" "$doc_dir/html"
+install -d "$inc_dir" "$lib_dir" "$shared_dest" "$pc_dir" "$cmake_dir" "$man_dir" "$doc_dir/html" \
+    "$data_dir"
 put 644 "$root/include/sockhelp.h" "$inc_dir/sockhelp.h"
+put 644 "$root/include/sockhelp_cffi.h" "$data_dir/sockhelp_cffi.h"
 put 644 "$built/libsockhelp.a" "$lib_dir/libsockhelp.a"
 strip_lib static "$lib_dir/libsockhelp.a"
 # A fresh file, not an overwrite in place: programs running from the old one keep working.
