@@ -272,7 +272,7 @@ rm -rf "$winprefix"
 c_check "install.sh --os windows" sh scripts/install.sh --os windows --prefix "$winprefix" \
     --target-dir "$CARGO_TARGET_DIR" --built "$CARGO_TARGET_DIR/$TARGET/release" \
     --strip x86_64-w64-mingw32-strip
-c_check "installed layout: bin/sockhelp.dll, lib/libsockhelp.dll.a, lib/libsockhelp.a" \
+c_check "installed layout: the DLL in bin, import and static libraries in lib" \
     test -f "$winprefix/bin/sockhelp.dll" -a -f "$winprefix/lib/libsockhelp.dll.a" -a -f "$winprefix/lib/libsockhelp.a"
 c_check "cmake find_package, shared: configure + build" cmake_consumer find-shared -DCMAKE_PREFIX_PATH="$winprefix"
 c_check "cmake find_package, shared: runs with the installed DLL" consumer_runs "$cache/cmake-find-shared" "$winprefix/bin"
@@ -282,7 +282,7 @@ echo "  consumer.exe (shared) imports: $(imports "$cache/cmake-find-shared/consu
 
 echo
 echo "windows-test: Rust tests under Wine: ${rust_passed:-0} passed, ${rust_failed:-0} failed, ${rust_skipped:-0} skipped (Wine skips listed above)"
-echo "windows-test: C under Wine: $c_tests_passed C test programs and $((c_passed - c_tests_passed)) example runs passed, $c_failed failed, $c_skipped skipped (Wine skips listed above)"
+echo "windows-test: C under Wine: $c_tests_passed C test programs and $((c_passed - c_tests_passed)) example runs and CMake consumer checks passed, $c_failed failed, $c_skipped skipped (Wine skips listed above)"
 if [ "$rust_status" -ne 0 ] || [ "$c_failed" -ne 0 ]; then
     echo "windows-test: FAILED" >&2
     exit 1
