@@ -110,7 +110,7 @@ def parse_header(path):
             pending_doc = None
             i += 1
             continue
-        if t.startswith("typedef struct") and t.endswith("{"):
+        if re.match(r"^typedef (struct|enum|union)\b.*\{$", t):
             j = i
             while not lines[j].startswith("}"):
                 j += 1
@@ -129,8 +129,8 @@ def parse_header(path):
                     field_doc = strip_comment(lines[k : m + 1])
                     k = m + 1
                     continue
-                if s.endswith(";"):
-                    fields.append((s, field_doc or []))
+                if s.endswith(";") or s.endswith(",") or re.match(r"^[A-Z][A-Z0-9_]*( = .*)?$", s):
+                    fields.append((s.rstrip(","), field_doc or []))
                     field_doc = None
                 k += 1
             item = Item("struct", name, body, pending_doc or [], i + 1)
@@ -494,6 +494,10 @@ dt{font-weight:bold;margin-top:0.6em}table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:0.25em 0.5em;vertical-align:top;text-align:left}"""
 
 
+# Names with an anchor in index.html (constants, codes, types): filled by main().
+ANCHORS = set()
+
+
 def html_inline(text, functions, here=None):
     parts = re.split(r"(`[^`]*`)", text)
     out = []
@@ -503,6 +507,8 @@ def html_inline(text, functions, here=None):
             esc = html.escape(code)
             if code in functions and code != here:
                 out.append('<a href="%s.html"><code>%s</code></a>' % (code, esc))
+            elif code in ANCHORS:
+                out.append('<a href="index.html#%s"><code>%s</code></a>' % (code, esc))
             else:
                 out.append("<code>%s</code>" % esc)
         else:
@@ -618,6 +624,7 @@ def main():
         macros[m].decl.split()[2] if m in macros else "?"
         for m in ("SOCKHELP_VERSION_MAJOR", "SOCKHELP_VERSION_MINOR", "SOCKHELP_VERSION_PATCH"))
     functions = {it.name: it for it in items if it.kind == "function"}
+    ANCHORS.update(it.name for it in items if it.kind != "function")
     if not functions:
         warn("%s declares no sockhelp_* function" % args.header)
     with open(args.header, encoding="utf-8") as f:
