@@ -903,6 +903,7 @@ fn docs_build_is_warning_free_and_fails_on_an_undocumented_function() {
         "{}",
         text(&out)
     );
+    assert_html_links_resolve(&out_dir.join("html"));
 
     let header = std::fs::read_to_string(root().join("include/sockhelp.h")).unwrap();
     let at = header
@@ -928,6 +929,42 @@ fn docs_build_is_warning_free_and_fails_on_an_undocumented_function() {
         "gen-docs did not fail on an undocumented function:\n{}",
         text(&out)
     );
+}
+
+/// Every `href` of the HTML reference names a page that exists, and an `id` in it.
+fn assert_html_links_resolve(dir: &Path) {
+    let attr = |html: &str, name: &str| -> Vec<String> {
+        let key = format!("{}=\"", name);
+        html.split(key.as_str())
+            .skip(1)
+            .filter_map(|rest| rest.find('"').map(|end| rest[..end].to_string()))
+            .collect()
+    };
+    let mut pages = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let page = entry.unwrap().path();
+        let html = std::fs::read_to_string(&page).unwrap();
+        pages += 1;
+        for href in attr(&html, "href") {
+            let (file, anchor) = match href.find('#') {
+                Some(p) => (&href[..p], Some(&href[p + 1..])),
+                None => (href.as_str(), None),
+            };
+            let target = dir.join(file);
+            assert!(target.is_file(), "{}: broken link {}", page.display(), href);
+            if let Some(anchor) = anchor {
+                let ids = attr(&std::fs::read_to_string(&target).unwrap(), "id");
+                assert!(
+                    ids.iter().any(|i| i == anchor),
+                    "{}: no id {} in {}",
+                    page.display(),
+                    anchor,
+                    file
+                );
+            }
+        }
+    }
+    assert!(pages > 40, "only {} HTML pages", pages);
 }
 
 /// Licenses, README, CHANGELOG and the cffi declarations are installed.
