@@ -237,6 +237,8 @@ header_version=$(header_macro MAJOR).$(header_macro MINOR).$(header_macro PATCH)
 [ "$header_version" = "$version" ] || die "include/sockhelp.h says $header_version, Cargo.toml $version: regenerate the header (scripts/gen-header.sh)"
 grep -q "sockhelp $version" "$docs_built/man/man3/sockhelp.3" \
     || die "the man pages in $docs_built are not for $version: run make (or make docs) again"
+[ "$root/include/sockhelp.h" -nt "$docs_built/man/man3/sockhelp.3" ] \
+    && die "the man pages in $docs_built are older than include/sockhelp.h: run make (or make docs) again"
 
 if [ "$os" = windows ] || [ "$(getconf LONG_BIT 2>/dev/null || echo 64)" = 64 ]; then
     sizeof_void_p=8
