@@ -605,7 +605,7 @@ def html_overview(preamble, items, version, functions):
 
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".tmp"
+    tmp = "%s.tmp%d" % (path, os.getpid())
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(tmp, path)
@@ -641,17 +641,27 @@ def main():
 
     man3 = os.path.join(args.out, "man", "man3")
     htmldir = os.path.join(args.out, "html")
-    # Pages of functions that no longer exist must not linger.
-    for d, ext in ((man3, ".3"), (htmldir, ".html")):
-        if os.path.isdir(d):
-            for n in os.listdir(d):
-                if n.endswith(ext):
-                    os.remove(os.path.join(d, n))
-    write(os.path.join(man3, "sockhelp.3"), man_overview(preamble, items, version, functions))
-    write(os.path.join(htmldir, "index.html"), html_overview(preamble, items, version, functions))
+    written = set()
+    for path, text in [(os.path.join(man3, "sockhelp.3"),
+                        man_overview(preamble, items, version, functions)),
+                       (os.path.join(htmldir, "index.html"),
+                        html_overview(preamble, items, version, functions))]:
+        write(path, text)
+        written.add(path)
     for name, it in sorted(functions.items()):
-        write(os.path.join(man3, name + ".3"), man_function(it, version, functions))
-        write(os.path.join(htmldir, name + ".html"), html_function(it, version, functions))
+        for path, text in [(os.path.join(man3, name + ".3"), man_function(it, version, functions)),
+                           (os.path.join(htmldir, name + ".html"),
+                            html_function(it, version, functions))]:
+            write(path, text)
+            written.add(path)
+    # Pages of functions that no longer exist must not linger. Each page is replaced
+    # atomically and only stale ones are removed, so a concurrent reader (an install
+    # copying the pages) never sees a page missing.
+    for d, ext in ((man3, ".3"), (htmldir, ".html")):
+        for n in os.listdir(d):
+            path = os.path.join(d, n)
+            if n.endswith(ext) and path not in written:
+                os.remove(path)
     print("gen-docs: %d functions: %s/man/man3 (%d pages), %s/index.html"
           % (len(functions), args.out, len(functions) + 1, htmldir))
     if WARNINGS:
