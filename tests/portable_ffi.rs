@@ -1,4 +1,4 @@
-//! The C ABI called from Rust (`sockhelp::ffi::*`, the very functions C links against),
+//! The C ABI called from Rust (`portable_util::cabi`: the very functions C links against),
 //! over loopback TCP, on every platform: Linux here, Windows under Wine via
 //! `scripts/windows-test.sh` (where `sockhelp_socket` is a `SOCKET`, pointer-sized and
 //! unsigned, and `sockhelp_init` is `WSAStartup`).
@@ -10,14 +10,8 @@ use std::ptr;
 use std::thread;
 use std::time::Instant;
 
+use portable_util::cabi::*;
 use portable_util::*;
-use sockhelp::ffi::basics::*;
-use sockhelp::ffi::bytes::*;
-use sockhelp::ffi::framing::*;
-use sockhelp::ffi::net::*;
-use sockhelp::ffi::select::*;
-use sockhelp::ffi::stream::*;
-use sockhelp::sys::sockhelp_socket;
 
 const INVALID: sockhelp_socket = !0 as sockhelp_socket;
 

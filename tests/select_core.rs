@@ -3,6 +3,8 @@
 
 #![cfg(unix)]
 
+mod portable_util;
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::raw::c_int;
@@ -16,11 +18,12 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, SockAddr, Socket, Type};
 
+use portable_util::cabi::*;
+use portable_util::close;
 use sockhelp::deadline::Deadline;
-use sockhelp::ffi::basics::{sockhelp_last_os_error, SOCKHELP_EINVAL, SOCKHELP_EOS};
-use sockhelp::ffi::select::*;
-use sockhelp::select::{self, select, Event, Poller, Selected, ERROR, HANGUP, READABLE, WRITABLE};
-use sockhelp::{net, sys, Error};
+use sockhelp::poller::{Event, Poller, ERROR, HANGUP, READABLE, WRITABLE};
+use sockhelp::select::{self, select, Selected};
+use sockhelp::{net, Error};
 
 fn ms(t: i32) -> Deadline {
     Deadline::from_timeout_ms(t).unwrap()
@@ -67,7 +70,7 @@ fn dup_to(fd: c_int, to: c_int) -> c_int {
 }
 
 fn close_fd(fd: c_int) {
-    sys::close(fd).unwrap();
+    close(fd);
 }
 
 #[test]
