@@ -3,11 +3,8 @@
 
 use std::ptr;
 
-use super::boundary::FORCE_PANIC;
-use super::bytes::sockhelp_sendall;
-use super::framing::{sockhelp_framing, sockhelp_framing_fixed, sockhelp_framing_free};
+use super::framing::sockhelp_framing;
 use super::poller::sockhelp_poller_remove;
-use super::stream::sockhelp_writer_pending;
 use super::{out_param, try_mut, try_ref};
 use crate::error::{Error, C_ERRORS, C_OK};
 use crate::event_bits::C_EVENT_BITS;
@@ -17,6 +14,11 @@ use crate::event_bits::C_EVENT_BITS;
 fn a_panic_inside_an_exported_function_is_einternal_and_the_process_lives() {
     use std::os::unix::io::AsRawFd;
     use std::os::unix::net::UnixStream;
+
+    use super::boundary::FORCE_PANIC;
+    use super::bytes::sockhelp_sendall;
+    use super::framing::{sockhelp_framing_fixed, sockhelp_framing_free};
+    use super::stream::sockhelp_writer_pending;
 
     let (a, _b) = UnixStream::pair().unwrap();
     let mut sent = 99usize;
