@@ -632,7 +632,11 @@ void sockhelp_poller_free(struct sockhelp_poller *p);
  *
  * Remove a socket before closing it. If a socket was closed without being removed and a new
  * socket got the same number, adding that number works on Linux (the system had dropped
- * the old one); elsewhere call `sockhelp_poller_remove` for it first.
+ * the old one); elsewhere call `sockhelp_poller_remove` for it first. These rules hold for
+ * sockets shared with another descriptor too (`dup`, a forked child, a pre-fork server):
+ * once the caller has closed its number and removed it (in either order), the poller never
+ * reports the old socket again, neither under its tag nor under the tag of a new socket
+ * that gets the same number, and no wait spins on it.
  *
  * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`, `SOCKHELP_INVALID_SOCKET`, unknown
  * interest bits, `s` already added), `SOCKHELP_EOS` (e.g. `EBADF`: `s` is not an open
@@ -692,6 +696,28 @@ int sockhelp_poller_wait(struct sockhelp_poller *p,
                          struct sockhelp_event *events,
                          size_t cap,
                          int timeout_ms);
+
+/**
+ * Makes the wait in progress on `p` (in another thread) return promptly, or, when none is
+ * in progress, the next one. The woken wait returns the events ready by then, possibly
+ * none (0, as on a timeout). Wakes before a wait coalesce: several wakes make one wait
+ * return early, not several. Never waits.
+ *
+ * Unlike every other call on a poller, this one may be called from any thread while
+ * another thread uses the poller, and from a signal handler: on Linux it is one `write(2)`
+ * to an eventfd and async-signal-safe (it touches no lock, no thread-local state, and
+ * allocates nothing). Elsewhere it is the system's notify (thread-safe). It must not race
+ * with `sockhelp_poller_free`.
+ *
+ * The Ctrl-C pattern: the SIGINT handler sets a `volatile sig_atomic_t` flag and calls
+ * `sockhelp_poller_wake(p)`; the loop checks the flag each time `sockhelp_poller_wait`
+ * returns, and stops cleanly.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`); `SOCKHELP_EOS` (the system refused;
+ * not expected). It does not set `sockhelp_last_os_error()` (thread-local state is not
+ * async-signal-safe).
+ */
+int sockhelp_poller_wake(struct sockhelp_poller *p);
 
 /**
  * Python's `select.select` for C, without `FD_SETSIZE`: waits until at least one socket

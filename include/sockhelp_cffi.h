@@ -174,6 +174,8 @@ int sockhelp_poller_wait(struct sockhelp_poller *p,
                          size_t cap,
                          int timeout_ms);
 
+int sockhelp_poller_wake(struct sockhelp_poller *p);
+
 int sockhelp_select(sockhelp_socket *readers,
                     size_t *n_readers,
                     sockhelp_socket *writers,
