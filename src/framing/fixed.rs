@@ -41,6 +41,17 @@ impl Fixed {
             payload_len: self.len,
             frame_len: self.len,
             type_byte: None,
+            head: 0,
+        }
+    }
+
+    /// The frame at the start of `buf`, once N bytes are buffered.
+    #[inline]
+    pub(crate) fn whole_frame(&self, buf: &[u8]) -> Option<FrameSpan> {
+        if buf.len() >= self.len {
+            Some(self.span())
+        } else {
+            None
         }
     }
 }
