@@ -60,6 +60,8 @@ impl FieldCodec for Ascii {
 
     /// `BadFrame` as soon as a byte that is not a digit of the radix is buffered;
     /// `None` until all K are there; `TooBig` for a value over 64 bits.
+    // Out of line: the binary read is the one inlined into the per-frame path.
+    #[inline(never)]
     fn read(&self, buf: &[u8]) -> Result<Option<(usize, u64)>> {
         let mut value: u128 = 0;
         for &b in buf.iter().take(self.digits) {

@@ -19,7 +19,7 @@ pub(crate) struct Binary {
 impl Binary {
     /// `Invalid` unless `width` is 1..=8.
     pub(crate) fn new(width: usize, little_endian: bool) -> Result<Binary> {
-        if width == 0 || width > MAX_WIDTH {
+        if !(1..=MAX_WIDTH).contains(&width) {
             return Err(Error::Invalid);
         }
         Ok(Binary {
@@ -54,7 +54,7 @@ impl FieldCodec for Binary {
 
     /// The per-frame path: with 8 bytes buffered (the common case), one 8-byte
     /// load keeps the field's W bytes without a branch on W.
-    #[inline]
+    #[inline(always)]
     fn read(&self, buf: &[u8]) -> Result<Option<(usize, u64)>> {
         let value = match buf.get(..MAX_WIDTH) {
             Some(eight) => {

@@ -54,7 +54,7 @@ macro_rules! fields {
             fn write(&self, value: u64, out: &mut [u8]) -> Result<usize> {
                 match self { $(Field::$variant(c) => c.write(value, out),)* }
             }
-            #[inline]
+            #[inline(always)]
             fn read(&self, buf: &[u8]) -> Result<Option<(usize, u64)>> {
                 match self { $(Field::$variant(c) => c.read(buf),)* }
             }

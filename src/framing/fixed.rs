@@ -44,16 +44,6 @@ impl Fixed {
             head: 0,
         }
     }
-
-    /// The frame at the start of `buf`, once N bytes are buffered.
-    #[inline]
-    pub(crate) fn whole_frame(&self, buf: &[u8]) -> Option<FrameSpan> {
-        if buf.len() >= self.len {
-            Some(self.span())
-        } else {
-            None
-        }
-    }
 }
 
 #[cfg(test)]

@@ -201,7 +201,10 @@ impl LengthField {
     /// not be): `None` before. Errors as soon as their byte is buffered: the
     /// field's `BadFrame`; once the field is whole, `BadFrame` for a negative
     /// adjusted length and `TooBig` for one over the maximum.
-    #[inline]
+    ///
+    /// Inlined into `Framing::whole_frame`, the readers' per-frame path, down to
+    /// the binary field's read (forced: the compiler keeps it out of line otherwise).
+    #[inline(always)]
     pub(crate) fn frame_span(&self, buf: &[u8]) -> Result<Option<FrameSpan>> {
         let head = self.spec.head;
         let rest = match buf.get(head..) {
@@ -212,11 +215,13 @@ impl LengthField {
             Some(read) => read,
             None => return Ok(None),
         };
-        if value < self.min_value {
-            return Err(Error::BadFrame);
-        }
-        if value > self.max_value {
-            return Err(Error::TooBig);
+        // One comparison on the per-frame path: below the range wraps around.
+        if value.wrapping_sub(self.min_value) > self.max_value - self.min_value {
+            return Err(if value < self.min_value {
+                Error::BadFrame
+            } else {
+                Error::TooBig
+            });
         }
         // In range: `value + adjustment` is within 0..=max body, a usize, and the
         // frame (at most head + 20 + LEN_MAX - head bytes) cannot overflow.
@@ -229,16 +234,6 @@ impl LengthField {
             type_byte: None,
             head,
         }))
-    }
-
-    /// The frame at the start of `buf` if it is whole and valid: the readers'
-    /// per-frame path, inlined down to the field's read.
-    #[inline]
-    pub(crate) fn whole_frame(&self, buf: &[u8]) -> Option<FrameSpan> {
-        match self.frame_span(buf) {
-            Ok(Some(span)) if span.frame_len <= buf.len() => Some(span),
-            _ => None,
-        }
     }
 }
 

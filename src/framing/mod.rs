@@ -375,11 +375,9 @@ impl Framing {
     /// does). Cost: O(header).
     #[inline]
     pub fn whole_frame(&self, buf: &[u8]) -> Option<FrameSpan> {
-        match self {
-            Framing::LengthField(l) => l.whole_frame(buf),
-            Framing::Fixed(f) => f.whole_frame(buf),
-            Framing::Typed(t) => t.whole_frame(buf),
-            Framing::Delimited(_) => None,
+        match self.frame_span(buf) {
+            Ok(Some(span)) if span.frame_len <= buf.len() => Some(span),
+            _ => None,
         }
     }
 
@@ -391,11 +389,20 @@ impl Framing {
     /// payload size ([`FrameSpan::user_len`]). Errors: as [`Framing::decode`].
     #[inline]
     pub fn frame_span(&self, buf: &[u8]) -> Result<Option<FrameSpan>> {
+        // The length formats' check inline (the per-frame path of readers); the
+        // others' behind one call, so they do not bloat every caller.
         match self {
             Framing::LengthField(l) => l.frame_span(buf),
+            _ => self.other_span(buf),
+        }
+    }
+
+    #[inline(never)]
+    fn other_span(&self, buf: &[u8]) -> Result<Option<FrameSpan>> {
+        match self {
             Framing::Fixed(f) => Ok(Some(f.span())),
             Framing::Typed(t) => t.frame_span(buf),
-            Framing::Delimited(_) => Ok(None),
+            Framing::Delimited(_) | Framing::LengthField(_) => Ok(None),
         }
     }
 }

@@ -157,15 +157,6 @@ impl Typed {
             head: inner.head + 1,
         }))
     }
-
-    /// The frame at the start of `buf` if it is whole and valid.
-    #[inline]
-    pub(crate) fn whole_frame(&self, buf: &[u8]) -> Option<FrameSpan> {
-        match self.frame_span(buf) {
-            Ok(Some(span)) if span.frame_len <= buf.len() => Some(span),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

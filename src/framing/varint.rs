@@ -51,6 +51,8 @@ impl FieldCodec for Varint {
     /// `BadFrame` for a final byte `00` after the first (a redundant, overlong
     /// form), or a 10th byte that is not a final `00`/`01` (more than 10 bytes, or
     /// over 64 bits).
+    // Out of line: the binary read is the one inlined into the per-frame path.
+    #[inline(never)]
     fn read(&self, buf: &[u8]) -> Result<Option<(usize, u64)>> {
         let mut value: u64 = 0;
         for (i, &byte) in buf.iter().take(MAX_VARINT_LEN).enumerate() {
