@@ -7,7 +7,7 @@ use super::field::FieldCodec;
 use crate::error::{Error, Result};
 
 /// The widest binary field, in bytes.
-pub const MAX_WIDTH: usize = 8;
+const MAX_WIDTH: usize = 8;
 
 /// A binary field of `width` bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
