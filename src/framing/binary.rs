@@ -52,34 +52,45 @@ impl FieldCodec for Binary {
         Ok(self.width)
     }
 
-    /// The per-frame path: with 8 bytes buffered (the common case), one 8-byte
-    /// load keeps the field's W bytes without a branch on W.
     #[inline(always)]
     fn read(&self, buf: &[u8]) -> Result<Option<(usize, u64)>> {
-        let value = match buf.get(..MAX_WIDTH) {
+        Ok(self.peek(buf).map(|value| (self.width, value)))
+    }
+}
+
+impl Binary {
+    /// The field's size in bytes.
+    #[inline(always)]
+    pub(crate) fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The value at the start of `buf`, `None` until W bytes are there (a binary
+    /// field is never malformed). The per-frame path: with 8 bytes buffered (the
+    /// common case), one 8-byte load keeps the field's W bytes without a branch
+    /// on W.
+    #[inline(always)]
+    pub(crate) fn peek(&self, buf: &[u8]) -> Option<u64> {
+        match buf.get(..MAX_WIDTH) {
             Some(eight) => {
                 let mut word = [0u8; MAX_WIDTH];
                 word.copy_from_slice(eight);
-                if self.little_endian {
+                Some(if self.little_endian {
                     u64::from_le_bytes(word) & (u64::MAX >> (64 - 8 * self.width))
                 } else {
                     u64::from_be_bytes(word) >> (64 - 8 * self.width)
-                }
+                })
             }
             None => {
-                let raw = match buf.get(..self.width) {
-                    Some(raw) => raw,
-                    None => return Ok(None),
-                };
+                let raw = buf.get(..self.width)?;
                 let fold = |acc: u64, &b: &u8| (acc << 8) | u64::from(b);
-                if self.little_endian {
+                Some(if self.little_endian {
                     raw.iter().rev().fold(0, fold)
                 } else {
                     raw.iter().fold(0, fold)
-                }
+                })
             }
-        };
-        Ok(Some((self.width, value)))
+        }
     }
 }
 

@@ -98,6 +98,7 @@ pub struct FrameSpan {
 
 impl FrameSpan {
     /// Length of the user-visible payload: head + body.
+    #[inline]
     pub fn user_len(&self) -> usize {
         self.payload_len.saturating_add(self.head)
     }
@@ -105,9 +106,13 @@ impl FrameSpan {
     /// Offsets of the user-visible payload in the buffer once
     /// [`FrameSpan::user_payload`] has moved the head to just before the body:
     /// `payload_start - head .. end of body`.
+    #[inline]
     pub fn user_range(&self) -> Range<usize> {
-        let end = self.payload_start.saturating_add(self.payload_len);
-        self.payload_start.saturating_sub(self.head)..end
+        // Wrapping, not saturating (one instruction each, on the per-frame path): a
+        // span that does not come from `decode` may wrap, and then the range is empty
+        // or out of any buffer, which every user of it checks.
+        let end = self.payload_start.wrapping_add(self.payload_len);
+        self.payload_start.wrapping_sub(self.head)..end
     }
 
     /// The whole frame as it came on the wire, header and trailer included (what
@@ -124,12 +129,13 @@ impl FrameSpan {
     ///
     /// `buf` must be the buffer (or a copy of it) that `decode` returned this span
     /// for; `Err(Invalid)` if it is too short to hold the frame.
+    #[inline]
     pub fn user_payload<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8]> {
         let range = self.user_range();
-        if range.end > buf.len() {
-            return Err(Error::Invalid);
-        }
         if self.head > 0 {
+            if range.end > buf.len() {
+                return Err(Error::Invalid);
+            }
             buf.copy_within(..self.head, range.start);
         }
         let buf: &'b [u8] = buf;
