@@ -39,8 +39,19 @@ impl FieldCodec for Binary {
         self.width
     }
 
-    #[inline]
+    #[inline(always)]
     fn write(&self, value: u64, out: &mut [u8]) -> Result<usize> {
+        // The per-frame path of writers: with room for 8 bytes, one 8-byte store
+        // whose first W bytes are the field (the rest is scratch past the header).
+        if let Some(eight) = out.get_mut(..MAX_WIDTH) {
+            let word = if self.little_endian {
+                value.to_le_bytes()
+            } else {
+                (value << (64 - 8 * self.width)).to_be_bytes()
+            };
+            eight.copy_from_slice(&word);
+            return Ok(self.width);
+        }
         let dst = out.get_mut(..self.width).ok_or(Error::NoSpace)?;
         let (bytes, keep) = if self.little_endian {
             (value.to_le_bytes(), 0..self.width)

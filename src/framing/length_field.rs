@@ -71,6 +71,9 @@ pub struct LengthField {
     /// Field values that give a body within `0..=max body`: `min_value..=max_value`.
     min_value: u64,
     max_value: u64,
+    /// The bodies those values give: `min_body..=max_body`.
+    min_body: usize,
+    max_body: usize,
     /// The longest field this framing writes or accepts.
     max_field_len: usize,
 }
@@ -108,6 +111,7 @@ impl LengthField {
             return Err(Error::Invalid);
         }
         let max_body = usize::try_from(highest + adjustment).map_err(|_| Error::Invalid)?;
+        let min_body = usize::try_from(lowest + adjustment).map_err(|_| Error::Invalid)?;
         Ok(LengthField {
             spec: LengthFieldSpec {
                 max_len: spec.head.saturating_add(max_body),
@@ -116,6 +120,8 @@ impl LengthField {
             field,
             min_value,
             max_value,
+            min_body,
+            max_body,
             max_field_len,
         })
     }
@@ -153,14 +159,16 @@ impl LengthField {
     /// is shorter than the adjustment demands (the value would be negative),
     /// `TooBig` when the value is over what the field or the maximum allows.
     fn value_of(&self, body: usize) -> Result<u64> {
-        let value = body as i128 - i128::from(self.spec.adjustment);
-        if value < i128::from(self.min_value) {
-            return Err(Error::Invalid);
+        // One comparison on the per-frame path: below the range wraps around.
+        if body.wrapping_sub(self.min_body) > self.max_body - self.min_body {
+            return Err(if body < self.min_body {
+                Error::Invalid
+            } else {
+                Error::TooBig
+            });
         }
-        if value > i128::from(self.max_value) {
-            return Err(Error::TooBig);
-        }
-        Ok(value as u64)
+        // In range, `body - adjustment` is a value of 0..=u64::MAX: exact modulo 2^64.
+        Ok((body as u64).wrapping_sub(self.spec.adjustment as u64))
     }
 
     /// The frame length of a `payload_len`-byte payload; the errors of `write_header`.
@@ -192,7 +200,9 @@ impl LengthField {
         } else {
             out.split_at_mut(head)
         };
-        head_out.copy_from_slice(head_bytes);
+        if head > 0 {
+            head_out.copy_from_slice(head_bytes);
+        }
         let n = self.field.write(value, field_out)?;
         Ok(head + n)
     }
