@@ -160,3 +160,54 @@ impl FrameSpan {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A TLS-like frame: 3 head bytes, a 2-byte field, a 4-byte body.
+    const SPAN: FrameSpan = FrameSpan {
+        payload_start: 5,
+        payload_len: 4,
+        frame_len: 9,
+        type_byte: None,
+        head: 3,
+    };
+
+    #[test]
+    fn the_head_joins_the_body() {
+        let wire = *b"\x17\x03\x03\x00\x04body";
+        let mut out = [0u8; 8];
+        assert_eq!(SPAN.copy_user_payload(&wire, &mut out), Ok(7));
+        assert_eq!(&out[..7], b"\x17\x03\x03body");
+        assert_eq!(
+            SPAN.copy_user_payload(&wire, &mut out[..6]),
+            Err(Error::NoSpace)
+        );
+        assert_eq!(
+            SPAN.copy_user_payload(&wire[..8], &mut out),
+            Err(Error::Invalid)
+        );
+        // In place: the head moves over the field (overlapping), the body stays.
+        let mut buf = wire;
+        assert_eq!(SPAN.user_payload(&mut buf), Ok(&b"\x17\x03\x03body"[..]));
+        assert_eq!(
+            (SPAN.user_len(), SPAN.user_range(), SPAN.wire_range()),
+            (7, 2..9, 0..9)
+        );
+        assert_eq!(SPAN.user_payload(&mut [0u8; 8]), Err(Error::Invalid));
+        // A span that does not come from decode is refused, not a panic.
+        let wild = FrameSpan {
+            payload_start: usize::MAX,
+            payload_len: 2,
+            frame_len: 1,
+            type_byte: None,
+            head: 0,
+        };
+        assert_eq!(wild.user_payload(&mut [0u8; 4]), Err(Error::Invalid));
+        assert_eq!(
+            wild.copy_user_payload(&[0u8; 4], &mut [0u8; 4]),
+            Err(Error::Invalid)
+        );
+    }
+}
