@@ -68,12 +68,14 @@ pub struct LengthField {
     /// The spec, its `max_len` replaced by the effective maximum payload.
     spec: LengthFieldSpec,
     field: Field,
-    /// Field values that give a body within `0..=max body`: `min_value..=max_value`.
+    /// Field values that give a body within `0..=max body`:
+    /// `min_value..=min_value + value_span` (the span kept, not the end: one
+    /// comparison checks the range on the per-frame path).
     min_value: u64,
-    max_value: u64,
-    /// The bodies those values give: `min_body..=max_body`.
+    value_span: u64,
+    /// The bodies those values give: `min_body..=min_body + body_span`.
     min_body: usize,
-    max_body: usize,
+    body_span: usize,
     /// The longest field this framing writes or accepts.
     max_field_len: usize,
 }
@@ -119,9 +121,9 @@ impl LengthField {
             },
             field,
             min_value,
-            max_value,
+            value_span: max_value - min_value,
             min_body,
-            max_body,
+            body_span: max_body - min_body,
             max_field_len,
         })
     }
@@ -160,7 +162,7 @@ impl LengthField {
     /// `TooBig` when the value is over what the field or the maximum allows.
     fn value_of(&self, body: usize) -> Result<u64> {
         // One comparison on the per-frame path: below the range wraps around.
-        if body.wrapping_sub(self.min_body) > self.max_body - self.min_body {
+        if body.wrapping_sub(self.min_body) > self.body_span {
             return Err(if body < self.min_body {
                 Error::Invalid
             } else {
@@ -242,7 +244,7 @@ impl LengthField {
     #[inline(always)]
     fn span(&self, start: usize, value: u64) -> Result<FrameSpan> {
         // One comparison on the per-frame path: below the range wraps around.
-        if value.wrapping_sub(self.min_value) > self.max_value - self.min_value {
+        if value.wrapping_sub(self.min_value) > self.value_span {
             return Err(if value < self.min_value {
                 Error::BadFrame
             } else {
@@ -344,7 +346,7 @@ mod tests {
         let f = LengthField::new(spec(1, one, -4, usize::MAX)).unwrap();
         // Values 4..=255 give bodies 0..=251; plus the head byte.
         assert_eq!(f.max_payload(), 252);
-        assert_eq!((f.min_value, f.max_value), (4, 255));
+        assert_eq!((f.min_value, f.value_span), (4, 251));
         let g = LengthField::new(spec(0, LengthEncoding::Hex { digits: 2 }, 0, 1000)).unwrap();
         assert_eq!(g.max_payload(), 255);
         assert_eq!(g.spec().max_len, 255);
