@@ -22,6 +22,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #if defined(_WIN32)
+/** The C socket handle: a `SOCKET` (an unsigned pointer-sized integer) on Windows. */
+typedef size_t sockhelp_socket;
+#else
+/** The C socket handle: a file descriptor on POSIX. */
+typedef int sockhelp_socket;
+#endif
+#if defined(_WIN32)
 /** No socket: INVALID_SOCKET on Windows. */
 #define SOCKHELP_INVALID_SOCKET (~(sockhelp_socket)0)
 #else
@@ -32,6 +39,110 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/**
+ * Success. Every error below is negative and keeps its value forever.
+ */
+#define SOCKHELP_OK 0
+
+/**
+ * The peer closed the connection (recv returned 0) before the call was done.
+ */
+#define SOCKHELP_ECLOSED (-1)
+
+/**
+ * The connection was reset by the peer, or the pipe is broken (writing after the peer closed).
+ */
+#define SOCKHELP_ERESET (-2)
+
+/**
+ * The call's deadline (`timeout_ms > 0`) passed before it was done.
+ */
+#define SOCKHELP_ETIMEDOUT (-3)
+
+/**
+ * Nothing more can be done now without waiting (`timeout_ms == 0`, or a non-blocking step):
+ * wait for readiness and call again.
+ */
+#define SOCKHELP_EWOULDBLOCK (-4)
+
+/**
+ * An argument is invalid: a NULL pointer, an invalid socket, a zero length where that is
+ * meaningless, a timeout below -1, a delimiter inside a payload.
+ */
+#define SOCKHELP_EINVAL (-5)
+
+/**
+ * A frame is larger than the framing's configured maximum; the stream is unusable for
+ * framing after this: close it.
+ */
+#define SOCKHELP_ETOOBIG (-6)
+
+/**
+ * The next frame is larger than the caller's buffer; it stays queued and the size needed
+ * is reported.
+ */
+#define SOCKHELP_ENOSPACE (-7)
+
+/**
+ * A frame header is malformed (a non-digit in an ASCII length, an unknown type byte...).
+ */
+#define SOCKHELP_EBADFRAME (-8)
+
+/**
+ * Memory could not be allocated.
+ */
+#define SOCKHELP_ENOMEM (-9)
+
+/**
+ * The operation is not supported on this platform.
+ */
+#define SOCKHELP_EUNSUPPORTED (-10)
+
+/**
+ * Another operating system error: `sockhelp_last_os_error()` tells which.
+ */
+#define SOCKHELP_EOS (-11)
+
+/**
+ * A bug inside sockhelp (an internal panic was caught); the process is unharmed.
+ */
+#define SOCKHELP_EINTERNAL (-12)
+
+/**
+ * The peer refused the connection (nothing listens on that port).
+ */
+#define SOCKHELP_EREFUSED (-13)
+
+/**
+ * The host name did not resolve to any address.
+ */
+#define SOCKHELP_ENOTFOUND (-14)
+
+/**
+ * Poller interest / event bit: a read (or an accept) will not block: data, a pending
+ * connection, the peer's close.
+ */
+#define SOCKHELP_READABLE 1
+
+/**
+ * Poller interest / event bit: a write will not block, or a non-blocking connect finished
+ * (successfully or not: read `SO_ERROR`).
+ */
+#define SOCKHELP_WRITABLE 2
+
+/**
+ * Poller event bit: the connection hung up (both directions closed, or reset); reported
+ * whatever the interest.
+ */
+#define SOCKHELP_HANGUP 4
+
+/**
+ * Poller event bit: an error is pending on the socket (read it with `SO_ERROR`); reported
+ * whatever the interest.
+ */
+#define SOCKHELP_ERROR 8
+
 
 /**
  * The major version of the header; compare with `sockhelp_version()` at run time.
@@ -47,85 +158,6 @@ extern "C" {
  * The patch version of the header.
  */
 #define SOCKHELP_VERSION_PATCH 0
-
-/**
- * Success. Every error below is negative and keeps its value forever.
- */
-#define SOCKHELP_OK 0
-
-/**
- * The peer closed the connection (recv returned 0) before the call was done.
- */
-#define SOCKHELP_ECLOSED -1
-
-/**
- * The connection was reset by the peer, or the pipe is broken (writing after the peer closed).
- */
-#define SOCKHELP_ERESET -2
-
-/**
- * The call's deadline (`timeout_ms > 0`) passed before it was done.
- */
-#define SOCKHELP_ETIMEDOUT -3
-
-/**
- * Nothing more can be done now without waiting (`timeout_ms == 0`, or a non-blocking step):
- * wait for readiness and call again.
- */
-#define SOCKHELP_EWOULDBLOCK -4
-
-/**
- * An argument is invalid: a NULL pointer, an invalid socket, a zero length where that is
- * meaningless, a timeout below -1, a delimiter inside a payload.
- */
-#define SOCKHELP_EINVAL -5
-
-/**
- * A frame is larger than the framing's configured maximum; the stream is unusable for
- * framing after this: close it.
- */
-#define SOCKHELP_ETOOBIG -6
-
-/**
- * The next frame is larger than the caller's buffer; it stays queued and the size needed
- * is reported.
- */
-#define SOCKHELP_ENOSPACE -7
-
-/**
- * A frame header is malformed (a non-digit in an ASCII length, an unknown type byte...).
- */
-#define SOCKHELP_EBADFRAME -8
-
-/**
- * Memory could not be allocated.
- */
-#define SOCKHELP_ENOMEM -9
-
-/**
- * The operation is not supported on this platform.
- */
-#define SOCKHELP_EUNSUPPORTED -10
-
-/**
- * Another operating system error: `sockhelp_last_os_error()` tells which.
- */
-#define SOCKHELP_EOS -11
-
-/**
- * A bug inside sockhelp (an internal panic was caught); the process is unharmed.
- */
-#define SOCKHELP_EINTERNAL -12
-
-/**
- * The peer refused the connection (nothing listens on that port).
- */
-#define SOCKHELP_EREFUSED -13
-
-/**
- * The host name did not resolve to any address.
- */
-#define SOCKHELP_ENOTFOUND -14
 
 /**
  * `sockhelp_length_field.encoding`: an unsigned binary integer of `width` bytes (1 to 8),
@@ -167,30 +199,6 @@ extern "C" {
 #define SOCKHELP_SHUT_RDWR 2
 
 /**
- * Poller interest / event bit: a read (or an accept) will not block: data, a pending
- * connection, the peer's close.
- */
-#define SOCKHELP_READABLE 1
-
-/**
- * Poller interest / event bit: a write will not block, or a non-blocking connect finished
- * (successfully or not: read `SO_ERROR`).
- */
-#define SOCKHELP_WRITABLE 2
-
-/**
- * Poller event bit: the connection hung up (both directions closed, or reset); reported
- * whatever the interest.
- */
-#define SOCKHELP_HANGUP 4
-
-/**
- * Poller event bit: an error is pending on the socket (read it with `SO_ERROR`); reported
- * whatever the interest.
- */
-#define SOCKHELP_ERROR 8
-
-/**
  * A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
  * maximum payload length. Opaque; immutable once made, so one framing may be shared by
  * any number of readers and writers, in any threads. Free it with `sockhelp_framing_free`
@@ -219,20 +227,6 @@ typedef struct sockhelp_reader sockhelp_reader;
  * then `sockhelp_writer_flush` when the socket is writable. Opaque; one thread at a time.
  */
 typedef struct sockhelp_writer sockhelp_writer;
-
-#if !defined(_WIN32)
-/**
- * The C socket handle: a file descriptor on POSIX.
- */
-typedef int sockhelp_socket;
-#endif
-
-#if defined(_WIN32)
-/**
- * The C socket handle: a `SOCKET` (an unsigned pointer-sized integer) on Windows.
- */
-typedef size_t sockhelp_socket;
-#endif
 
 /**
  * One entry of a typed framing's table (see `sockhelp_framing_typed`).
@@ -464,18 +458,6 @@ struct sockhelp_framing *sockhelp_framing_typed(const struct sockhelp_type_entry
                                                 size_t max_len);
 
 /**
- * Frees a framing made by a `sockhelp_framing_*` constructor. NULL is fine. Readers and
- * writers made from it are unaffected (they hold their own copy).
- */
-void sockhelp_framing_free(struct sockhelp_framing *f);
-
-/**
- * The largest payload `f` accepts (for typed framings: type byte included), or 0 when `f`
- * is NULL. Handy for sizing receive buffers.
- */
-size_t sockhelp_framing_max_payload(const struct sockhelp_framing *f);
-
-/**
  * length-field(spec): a general length field, as tokio-util's `LengthDelimitedCodec` builder
  * and netty's `LengthFieldBasedFrameDecoder` offer, plus ASCII lengths. On the wire: `head`
  * bytes, the length field (`encoding`, `width`, `little_endian`), then (value + `adjustment`)
@@ -576,6 +558,18 @@ int sockhelp_framing_new_typed(const struct sockhelp_type_entry *entries,
                                size_t count,
                                size_t max_len,
                                struct sockhelp_framing **out);
+
+/**
+ * Frees a framing made by a `sockhelp_framing_*` constructor. NULL is fine. Readers and
+ * writers made from it are unaffected (they hold their own copy).
+ */
+void sockhelp_framing_free(struct sockhelp_framing *f);
+
+/**
+ * The largest payload `f` accepts (for typed framings: type byte included), or 0 when `f`
+ * is NULL. Handy for sizing receive buffers.
+ */
+size_t sockhelp_framing_max_payload(const struct sockhelp_framing *f);
 
 /**
  * Encodes one frame of `payload` (`len` bytes) into `out` (`cap` bytes). Never waits.
@@ -772,45 +766,6 @@ int sockhelp_close_graceful(sockhelp_socket s,
                             int timeout_ms);
 
 /**
- * Python's `select.select` for C, without `FD_SETSIZE`: waits until at least one socket
- * in the three arrays is ready, then keeps in each array only its ready sockets.
- *
- * - `readers` / `writers` / `errors`: arrays of `*n_readers` / `*n_writers` / `*n_errors`
- *   sockets. An array may be NULL when its count is 0; a NULL count pointer means 0. A
- *   socket may appear in several arrays (it is polled once). The arrays must not overlap.
- * - Ready means: in `readers`, a read (or an accept on a listener) will not block: data,
- *   a pending connection, the peer's close, a hang-up or an error (`POLLIN|POLLHUP|POLLERR`);
- *   in `writers`, a write will not block, or a non-blocking connect finished, successfully
- *   or not (read `SO_ERROR` to know which) (`POLLOUT|POLLHUP|POLLERR`); in `errors`, the
- *   exceptional condition: out-of-band data (`POLLPRI`; `POLLRDBAND` on Windows) or a pending
- *   socket error (`POLLERR`, e.g. a refused connect). A socket that is only in `errors` and
- *   merely hangs up is not reported there (as with Python's select).
- * - On return > 0 each array holds its ready sockets at its front, in their original
- *   order, and each count is updated; on 0 (timeout) every count is set to 0. On an error
- *   the arrays and counts are left untouched.
- * - Built on `poll()` (`WSAPoll` on Windows), never `select()`: any descriptor number
- *   works, however large. At most 1,000,000 entries in all.
- * - `timeout_ms`: -1 waits forever, 0 polls once, > 0 is a deadline for the whole call;
- *   an interrupted wait (`EINTR`) is resumed with the time left. With all counts 0 the call
- *   just sleeps for `timeout_ms`.
- *
- * Returns the number of ready entries over the three arrays (a socket ready in two arrays
- * counts twice), 0 on timeout, or `SOCKHELP_EINVAL` (an array NULL with a non-zero count,
- * a socket value `SOCKHELP_INVALID_SOCKET`, more than 1,000,000 entries, overlapping arrays
- * or shared count pointers, `timeout_ms` < -1, all counts 0 with `timeout_ms` -1),
- * `SOCKHELP_EOS` (an entry is not an open socket: `sockhelp_last_os_error()` is `EBADF`,
- * `WSAENOTSOCK` on Windows; or another system error), `SOCKHELP_ENOMEM`,
- * `SOCKHELP_EINTERNAL`.
- */
-int sockhelp_select(sockhelp_socket *readers,
-                    size_t *n_readers,
-                    sockhelp_socket *writers,
-                    size_t *n_writers,
-                    sockhelp_socket *errors,
-                    size_t *n_errors,
-                    int timeout_ms);
-
-/**
  * Makes a new, empty poller: a set of sockets watched together, level-triggered (a socket
  * is reported at every wait for as long as it is ready, like `sockhelp_select`), built on
  * epoll (Linux), kqueue (BSDs, macOS) or IOCP (Windows). For thousands of sockets.
@@ -899,6 +854,45 @@ int sockhelp_poller_wait(struct sockhelp_poller *p,
                          struct sockhelp_event *events,
                          size_t cap,
                          int timeout_ms);
+
+/**
+ * Python's `select.select` for C, without `FD_SETSIZE`: waits until at least one socket
+ * in the three arrays is ready, then keeps in each array only its ready sockets.
+ *
+ * - `readers` / `writers` / `errors`: arrays of `*n_readers` / `*n_writers` / `*n_errors`
+ *   sockets. An array may be NULL when its count is 0; a NULL count pointer means 0. A
+ *   socket may appear in several arrays (it is polled once). The arrays must not overlap.
+ * - Ready means: in `readers`, a read (or an accept on a listener) will not block: data,
+ *   a pending connection, the peer's close, a hang-up or an error (`POLLIN|POLLHUP|POLLERR`);
+ *   in `writers`, a write will not block, or a non-blocking connect finished, successfully
+ *   or not (read `SO_ERROR` to know which) (`POLLOUT|POLLHUP|POLLERR`); in `errors`, the
+ *   exceptional condition: out-of-band data (`POLLPRI`; `POLLRDBAND` on Windows) or a pending
+ *   socket error (`POLLERR`, e.g. a refused connect). A socket that is only in `errors` and
+ *   merely hangs up is not reported there (as with Python's select).
+ * - On return > 0 each array holds its ready sockets at its front, in their original
+ *   order, and each count is updated; on 0 (timeout) every count is set to 0. On an error
+ *   the arrays and counts are left untouched.
+ * - Built on `poll()` (`WSAPoll` on Windows), never `select()`: any descriptor number
+ *   works, however large. At most 1,000,000 entries in all.
+ * - `timeout_ms`: -1 waits forever, 0 polls once, > 0 is a deadline for the whole call;
+ *   an interrupted wait (`EINTR`) is resumed with the time left. With all counts 0 the call
+ *   just sleeps for `timeout_ms`.
+ *
+ * Returns the number of ready entries over the three arrays (a socket ready in two arrays
+ * counts twice), 0 on timeout, or `SOCKHELP_EINVAL` (an array NULL with a non-zero count,
+ * a socket value `SOCKHELP_INVALID_SOCKET`, more than 1,000,000 entries, overlapping arrays
+ * or shared count pointers, `timeout_ms` < -1, all counts 0 with `timeout_ms` -1),
+ * `SOCKHELP_EOS` (an entry is not an open socket: `sockhelp_last_os_error()` is `EBADF`,
+ * `WSAENOTSOCK` on Windows; or another system error), `SOCKHELP_ENOMEM`,
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_select(sockhelp_socket *readers,
+                    size_t *n_readers,
+                    sockhelp_socket *writers,
+                    size_t *n_writers,
+                    sockhelp_socket *errors,
+                    size_t *n_errors,
+                    int timeout_ms);
 
 /**
  * Makes a reader for framing `f` (copied: `f` may be freed afterwards). The buffer is
