@@ -65,7 +65,7 @@ impl FieldCodec for Binary {
 
     #[inline(always)]
     fn read(&self, buf: &[u8]) -> Result<Option<(usize, u64)>> {
-        Ok(self.peek(buf).map(|value| (self.width, value)))
+        Ok(self.peek_at(buf, 0).map(|value| (self.width, value)))
     }
 }
 
@@ -76,13 +76,14 @@ impl Binary {
         self.width
     }
 
-    /// The value at the start of `buf`, `None` until W bytes are there (a binary
-    /// field is never malformed). The per-frame path: with 8 bytes buffered (the
-    /// common case), one 8-byte load keeps the field's W bytes without a branch
-    /// on W.
+    /// The value of the field at `buf[at..]`, `None` until its W bytes are there
+    /// (a binary field is never malformed). The per-frame path: with 8 bytes
+    /// buffered there (the common case), one bounds check and one 8-byte load keep
+    /// the field's W bytes without a branch on W.
     #[inline(always)]
-    pub(crate) fn peek(&self, buf: &[u8]) -> Option<u64> {
-        match buf.get(..MAX_WIDTH) {
+    pub(crate) fn peek_at(&self, buf: &[u8], at: usize) -> Option<u64> {
+        // `at` is a head of at most HEADER_MAX bytes: no overflow.
+        match buf.get(at..at + MAX_WIDTH) {
             Some(eight) => {
                 let mut word = [0u8; MAX_WIDTH];
                 word.copy_from_slice(eight);
@@ -93,7 +94,7 @@ impl Binary {
                 })
             }
             None => {
-                let raw = buf.get(..self.width)?;
+                let raw = buf.get(at..at + self.width)?;
                 let fold = |acc: u64, &b: &u8| (acc << 8) | u64::from(b);
                 Some(if self.little_endian {
                     raw.iter().rev().fold(0, fold)

@@ -219,20 +219,20 @@ impl LengthField {
     #[inline(always)]
     pub(crate) fn frame_span(&self, buf: &[u8]) -> Result<Option<FrameSpan>> {
         let head = self.spec.head;
-        let rest = match buf.get(head..) {
-            Some(rest) => rest,
-            None => return Ok(None),
-        };
         // The binary field (length-prefixed streams, the per-frame path the
         // benchmarks measure) is read outside the dispatch, with its offsets known
         // in advance: merged with the out-of-line varint and ASCII reads, its
         // result went through memory.
         if let Field::Binary(b) = &self.field {
-            return match b.peek(rest) {
+            return match b.peek_at(buf, head) {
                 Some(value) => self.span(head + b.width(), value).map(Some),
                 None => Ok(None),
             };
         }
+        let rest = match buf.get(head..) {
+            Some(rest) => rest,
+            None => return Ok(None),
+        };
         match self.field.read(rest)? {
             Some((field_len, value)) => self.span(head + field_len, value).map(Some),
             None => Ok(None),
