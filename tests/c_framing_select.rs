@@ -34,6 +34,15 @@ fn poller_wake_ends_a_forever_wait_from_a_thread_or_a_signal_handler() {
     run_c_test("poller_wake");
 }
 
+/// The general length field through the header: PostgreSQL, MQTT, DNS, TLS and ASCII
+/// lengths byte for byte over a socket pair and fed one byte at a time, hostile values
+/// (negative adjusted length, over the maximum, overlong varint), every refused spec with
+/// EINVAL and `*out` NULL, and the code-returning constructors of the older formats.
+#[test]
+fn general_length_field_works_from_c() {
+    run_c_test("framing_length_field");
+}
+
 /// The length-prefixed RPC example: 4 clients pipeline requests (one of 300 KB),
 /// so receives hold several messages or half of one; every reply must be right.
 #[test]
