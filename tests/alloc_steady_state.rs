@@ -12,8 +12,8 @@ use std::os::unix::io::AsRawFd;
 use std::os::unix::net::UnixStream;
 
 use sockhelp::deadline::Deadline;
+use sockhelp::frames::{send_frame, Reader, Writer};
 use sockhelp::framing::Framing;
-use sockhelp::stream::{send_frame, Reader, Writer};
 use sockhelp::Error;
 
 struct Counting;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use sockhelp::deadline::Deadline;
+use sockhelp::frames::{send_frame, Reader, Writer};
 use sockhelp::framing::Framing;
-use sockhelp::stream::{send_frame, Reader, Writer};
 use sockhelp::Error;
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 

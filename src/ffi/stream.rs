@@ -7,7 +7,7 @@ use crate::deadline::Deadline;
 use crate::error::Error;
 use crate::ffi::framing::{framing_ref, sockhelp_framing};
 use crate::ffi::{boundary, bytes, bytes_mut, call, put};
-use crate::stream::{Reader, Writer};
+use crate::frames::{Reader, Writer};
 use crate::sys::sockhelp_socket;
 
 /// A framing plus the bytes received but not yet returned as frames: one `recv` may hold
