@@ -10,7 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use sockhelp::deadline::Deadline;
-use sockhelp::frames::{send_frame, FrameBuffer, Reader, Writer, READ_CHUNK};
+use sockhelp::frames::{send_frame, send_frames, FrameBuffer, Reader, Writer, READ_CHUNK};
 use sockhelp::framing::{Framing, TypeBody};
 use sockhelp::{sys, Error};
 
@@ -646,4 +646,172 @@ fn feed_some_takes_what_fits_and_says_how_much() {
     assert_eq!(r.feed_some(&data), Ok(10));
     assert_eq!(r.buffered(), limit);
     assert!(r.memory_held() <= limit);
+}
+
+/// A writer with a limit pushes back: a frame that would take the pending bytes past it
+/// is refused with NoSpace and nothing of it queued; flushing makes room again.
+#[test]
+fn a_writer_limit_refuses_a_frame_that_would_pass_it_and_queues_nothing() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let mut w = Writer::new(u32be(1000));
+    w.set_limit(20);
+    w.queue(b"0123456789").unwrap(); // 14 bytes
+    assert_eq!(w.queue(b"abc"), Err(Error::NoSpace)); // 14 + 7 > 20
+    assert_eq!(w.pending(), 14);
+    w.queue(b"ab").unwrap(); // 14 + 6 = 20
+    assert_eq!(w.pending(), 20);
+    w.flush(a.as_raw_fd(), ms(1000)).unwrap();
+    w.queue(b"abc").unwrap();
+    w.set_limit(0);
+    w.queue(&[9u8; 500]).unwrap();
+    w.flush(a.as_raw_fd(), ms(1000)).unwrap();
+    let mut got = vec![0u8; 20 + 7 + 504];
+    b.read_exact(&mut got).unwrap();
+    assert_eq!(&got[..14], b"\x00\x00\x00\x0a0123456789");
+    assert_eq!(&got[20..27], b"\x00\x00\x00\x03abc");
+}
+
+/// With nothing pending, `send_or_queue` writes the frame through; when the socket takes
+/// only part of it, exactly the rest is queued, and order is kept behind pending bytes.
+#[test]
+fn send_or_queue_writes_through_and_queues_only_the_unsent_rest() {
+    let (a, b) = UnixStream::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    let f = u32be(1 << 20);
+    let mut w = Writer::new(f.clone());
+    w.send_or_queue(a.as_raw_fd(), b"hello").unwrap();
+    assert_eq!(w.pending(), 0);
+    // Bigger than the socket buffer: part goes through, the rest is queued.
+    let big: Vec<u8> = (0..(1usize << 20)).map(|i| (i % 253) as u8).collect();
+    w.send_or_queue(a.as_raw_fd(), &big).unwrap();
+    let pending = w.pending();
+    assert!(pending > 0 && pending < big.len() + 4, "{}", pending);
+    w.send_or_queue(a.as_raw_fd(), b"after").unwrap();
+    assert_eq!(w.pending(), pending + 9);
+    let reader = thread::spawn(move || {
+        let mut r = Reader::new(f);
+        let mut out = vec![0u8; 2 << 20];
+        let mut frames = Vec::new();
+        for _ in 0..3 {
+            let (n, res) = r.recv_frame(b.as_raw_fd(), &mut out, ms(10_000));
+            res.unwrap();
+            frames.push(out[..n].to_vec());
+        }
+        frames
+    });
+    let mut rounds = 0;
+    while w.pending() > 0 {
+        rounds += 1;
+        assert!(rounds < 100_000);
+        match w.flush(a.as_raw_fd(), ms(1000)) {
+            Ok(()) | Err(Error::WouldBlock) => {}
+            Err(e) => panic!("flush: {:?}", e),
+        }
+    }
+    let frames = reader.join().unwrap();
+    assert_eq!(frames[0], b"hello");
+    assert!(frames[1] == big);
+    assert_eq!(frames[2], b"after");
+    // Refusals send and queue nothing.
+    w.set_limit(10);
+    assert_eq!(
+        w.send_or_queue(a.as_raw_fd(), &[0u8; 7]),
+        Err(Error::NoSpace)
+    );
+    assert_eq!(w.send_or_queue(-1, b"x"), Err(Error::Invalid));
+    assert_eq!(w.pending(), 0);
+}
+
+/// Many frames in a few gathered writes, with exact counts on success and when the
+/// framing refuses one of them (the ones before it are sent, nothing of it).
+#[test]
+fn send_frames_sends_many_frames_and_counts_them() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let f = u32be(1000);
+    let payloads: Vec<Vec<u8>> = (0..3000).map(|i| vec![(i % 256) as u8; i % 50]).collect();
+    let slices: Vec<&[u8]> = payloads.iter().map(|p| &p[..]).collect();
+    let wire_len: usize = payloads.iter().map(|p| p.len() + 4).sum();
+    let f2 = f.clone();
+    let reader = thread::spawn(move || {
+        let mut r = Reader::new(f2);
+        let mut out = [0u8; 100];
+        let mut got = Vec::new();
+        for _ in 0..3001 {
+            let (n, res) = r.recv_frame(b.as_raw_fd(), &mut out, ms(10_000));
+            res.unwrap();
+            got.push(out[..n].to_vec());
+        }
+        got
+    });
+    assert_eq!(
+        send_frames(a.as_raw_fd(), &f, &slices, ms(10_000)),
+        (3000, wire_len, Ok(()))
+    );
+    let too_big = [0u8; 1001];
+    let mixed: [&[u8]; 3] = [b"last", &too_big, b"never"];
+    assert_eq!(
+        send_frames(a.as_raw_fd(), &f, &mixed, ms(10_000)),
+        (1, 8, Err(Error::TooBig))
+    );
+    let got = reader.join().unwrap();
+    assert!(got[..3000] == payloads[..]);
+    assert_eq!(got[3000], b"last");
+    assert_eq!(
+        send_frames(-1, &f, &mixed, ms(0)),
+        (0, 0, Err(Error::Invalid))
+    );
+    assert_eq!(send_frames(a.as_raw_fd(), &f, &[], ms(0)), (0, 0, Ok(())));
+}
+
+/// A peer that reads nothing: send_frames stops at the deadline and its counts say exactly
+/// how far it got (whole frames, and bytes that may end inside a frame).
+#[test]
+fn send_frames_counts_are_exact_when_the_deadline_passes() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let f = u32be(1 << 20);
+    let payload = vec![3u8; 1000];
+    let slices: Vec<&[u8]> = (0..10_000).map(|_| &payload[..]).collect();
+    let (frames, bytes, res) = send_frames(a.as_raw_fd(), &f, &slices, ms(100));
+    assert_eq!(res, Err(Error::TimedOut));
+    assert!(frames < 10_000 && bytes >= frames * 1004 && bytes < (frames + 1) * 1004);
+    drop(a);
+    let mut all = Vec::new();
+    b.read_to_end(&mut all).unwrap();
+    assert_eq!(all.len(), bytes);
+}
+
+/// Many frames out of the reader at once, each valid until the next call.
+#[test]
+fn next_batch_hands_out_many_frames_at_once() {
+    let f = Framing::typed(
+        &[
+            (b'a', TypeBody::Fixed(2)),
+            (b'b', TypeBody::Header(Framing::varint(100).unwrap())),
+        ],
+        100,
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    let mut r2 = FrameBuffer::new(f);
+    assert_eq!(r2.next_batch(0, |_| panic!("max 0")), Ok(0));
+    r2.feed(b"a12b\x03xyza34b\x00b\x01").unwrap();
+    assert_eq!(r2.next_batch(10, |p| seen.push(p.to_vec())), Ok(4));
+    assert_eq!(
+        seen,
+        vec![
+            b"a12".to_vec(),
+            b"bxyz".to_vec(),
+            b"a34".to_vec(),
+            b"b".to_vec()
+        ]
+    );
+    assert_eq!(r2.next_batch(10, |_| {}), Err(Error::WouldBlock));
+    r2.feed(b"zQ").unwrap();
+    let mut last = Vec::new();
+    // the frame completed by "z", then the broken stream stops the batch ...
+    assert_eq!(r2.next_batch(10, |p| last.push(p.to_vec())), Ok(1));
+    assert_eq!(last, vec![b"bz".to_vec()]);
+    // ... and the next call reports it
+    assert_eq!(r2.next_batch(10, |_| {}), Err(Error::BadFrame));
+    assert_eq!(r2.next_frame(), Err(Error::BadFrame));
 }
