@@ -815,3 +815,56 @@ fn next_batch_hands_out_many_frames_at_once() {
     assert_eq!(r2.next_batch(10, |_| {}), Err(Error::BadFrame));
     assert_eq!(r2.next_frame(), Err(Error::BadFrame));
 }
+
+/// send_frames mixes small frames (copied back to back) and big ones (sent from the
+/// caller's memory) in every format: the peer gets the same frames in order.
+#[test]
+fn send_frames_mixes_small_and_big_frames_in_every_format() {
+    let typed = Framing::typed(
+        &[(b'm', TypeBody::Header(Framing::varint(1 << 20).unwrap()))],
+        1 << 20,
+    )
+    .unwrap();
+    let framings = [
+        u32be(1 << 20),
+        Framing::delimited(b"\r\n", 1 << 20).unwrap(),
+        Framing::varint(1 << 20).unwrap(),
+        Framing::ascii_length(7, 1 << 20).unwrap(),
+        typed,
+    ];
+    for f in framings.iter() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let payloads: Vec<Vec<u8>> = (0..2000usize)
+            .map(|i| {
+                let len = if i % 7 == 3 {
+                    600 + i * 13 % 5000
+                } else {
+                    1 + i % 90
+                };
+                let mut p: Vec<u8> = (0..len).map(|j| b'a' + ((i + j) % 26) as u8).collect();
+                p[0] = b'm';
+                p
+            })
+            .collect();
+        let slices: Vec<&[u8]> = payloads.iter().map(|p| &p[..]).collect();
+        let wire: usize = payloads.iter().map(|p| f.encoded_len_of(p).unwrap()).sum();
+        let f2 = f.clone();
+        let count = payloads.len();
+        let reader = thread::spawn(move || {
+            let mut r = Reader::new(f2);
+            let mut out = vec![0u8; 10_000];
+            let mut got = Vec::new();
+            for _ in 0..count {
+                let (n, res) = r.recv_frame(b.as_raw_fd(), &mut out, ms(10_000));
+                res.unwrap();
+                got.push(out[..n].to_vec());
+            }
+            got
+        });
+        assert_eq!(
+            send_frames(a.as_raw_fd(), f, &slices, ms(10_000)),
+            (count, wire, Ok(()))
+        );
+        assert!(reader.join().unwrap() == payloads, "{:?}", f);
+    }
+}
