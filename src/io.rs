@@ -99,9 +99,9 @@ pub fn recv_all(s: RawSocket, buf: &mut [u8], deadline: Deadline) -> (usize, Res
 
 /// Most buffers handed to one gathered write (the system may take fewer: `sys` clamps to
 /// IOV_MAX). 512 slices cost 8 KiB of stack.
-pub const GATHER_MAX: usize = 512;
+const GATHER_MAX: usize = 512;
 
-/// Sends `parts` back to back with gathered writes (up to [`GATHER_MAX`] parts per system
+/// Sends `parts` back to back with gathered writes (up to `GATHER_MAX` = 512 parts per system
 /// call), within the deadline. Returns the bytes sent, on success and on failure.
 pub fn send_parts(s: RawSocket, parts: &[&[u8]], deadline: Deadline) -> (usize, Result<()>) {
     // A one-frame send (header, payload, trailer) should not clear 8 KiB of stack.

@@ -19,7 +19,7 @@ const SMALL_FRAME: usize = 512;
 /// The stack buffer of one `send_frames` batch: small frames and the headers of big ones.
 const SCRATCH: usize = 16 * 1024;
 
-/// Buffers of one `send_frames` batch (at most [`GATHER_MAX`]).
+/// Buffers of one `send_frames` batch (at most `io::GATHER_MAX`).
 const PIECES: usize = 256;
 
 /// Sends one frame of `payload`: header, payload and trailer in one gathered write (the
