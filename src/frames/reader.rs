@@ -114,13 +114,14 @@ impl Reader {
         if !sys::is_valid(s) {
             return Err(Error::Invalid);
         }
-        if let Decoded::Frame(_) = self.frames.decode_front()? {
-            return Ok(0);
-        }
+        let total = match self.frames.decode_front()? {
+            Decoded::Frame(_) => return Ok(0),
+            Decoded::NeedMore { total } => total,
+        };
         if self.frames.is_eof() {
             return Err(Error::Closed);
         }
-        let space = self.frames.recv_space()?;
+        let space = self.frames.recv_space(total)?;
         let n = retry(s, Interest::Readable, Deadline::Now, |dw| {
             sys::recv(s, space, dw)
         })?;
@@ -168,7 +169,7 @@ impl Reader {
             if self.frames.is_eof() {
                 return (0, Err(Error::Closed));
             }
-            let space = match self.frames.recv_space() {
+            let space = match self.frames.recv_space(total) {
                 Ok(space) => space,
                 Err(e) => return (0, Err(e)),
             };
