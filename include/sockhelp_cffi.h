@@ -72,6 +72,13 @@ typedef struct sockhelp_event {
   uint32_t events;
 } sockhelp_event;
 
+typedef struct sockhelp_slice {
+
+  const void *ptr;
+
+  size_t len;
+} sockhelp_slice;
+
 int sockhelp_init(void);
 
 void sockhelp_cleanup(void);
@@ -268,3 +275,38 @@ int sockhelp_writer_flush(struct sockhelp_writer *w,
                           int timeout_ms);
 
 size_t sockhelp_writer_pending(const struct sockhelp_writer *w);
+
+int sockhelp_reader_set_framing(struct sockhelp_reader *r,
+                                const struct sockhelp_framing *f);
+
+int sockhelp_reader_recvall(struct sockhelp_reader *r,
+                            sockhelp_socket s,
+                            void *buf,
+                            size_t len,
+                            int timeout_ms,
+                            size_t *received);
+
+size_t sockhelp_reader_take(struct sockhelp_reader *r,
+                            void *buf,
+                            size_t cap);
+
+int sockhelp_reader_feed_some(struct sockhelp_reader *r,
+                              const void *data,
+                              size_t len,
+                              size_t *taken);
+
+int sockhelp_reader_next_batch(struct sockhelp_reader *r,
+                               struct sockhelp_slice *frames,
+                               size_t cap,
+                               size_t *n);
+
+int sockhelp_writer_set_limit(struct sockhelp_writer *w,
+                              size_t max_pending);
+
+int sockhelp_send_frames(sockhelp_socket s,
+                         const struct sockhelp_framing *f,
+                         const struct sockhelp_slice *payloads,
+                         size_t n,
+                         int timeout_ms,
+                         size_t *frames_sent,
+                         size_t *bytes_sent);
