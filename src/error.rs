@@ -10,7 +10,8 @@ use std::io;
 pub enum Error {
     /// The peer closed the connection (recv returned 0) before the call was done.
     Closed,
-    /// The connection was reset or the pipe is broken; carries the OS code.
+    /// The connection was reset, the pipe is broken, or the system dropped the connection
+    /// (`ETIMEDOUT`: keepalive or retransmission timeout); carries the OS code.
     Reset(i32),
     /// The call's deadline passed.
     TimedOut,
@@ -75,8 +76,11 @@ impl Error {
         let raw = e.raw_os_error().unwrap_or(0);
         match e.kind() {
             io::ErrorKind::WouldBlock => Error::WouldBlock,
-            io::ErrorKind::TimedOut => Error::TimedOut,
-            io::ErrorKind::ConnectionReset
+            // The system gave up on the connection (keepalive probes or retransmissions
+            // unanswered, a SYN never answered): the connection is gone, as with a reset.
+            // Never `TimedOut`, which means the caller's own deadline passed.
+            io::ErrorKind::TimedOut
+            | io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe => Error::Reset(raw),
             io::ErrorKind::ConnectionRefused => Error::Refused(raw),
@@ -161,5 +165,11 @@ mod tests {
             assert_ne!(strerror(e.code()), strerror(1000));
         }
         assert_eq!(strerror(12345), "unknown sockhelp error code");
+    }
+
+    #[test]
+    fn an_os_timeout_is_a_dropped_connection_not_the_callers_deadline() {
+        let e = io::Error::from(io::ErrorKind::TimedOut);
+        assert!(matches!(Error::from_io(&e), Error::Reset(_)));
     }
 }

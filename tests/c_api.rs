@@ -87,6 +87,14 @@ fn accept_is_bounded_and_gives_blocking_sockets() {
     run_c_test("accept_timeout");
 }
 
+/// A pre-fork server: six processes accept on one blocking listener, one connection
+/// arrives; the losers come back by their deadline (0 and 300 ms), never block in
+/// accept(). And accept on a socket that is not listening fails at once (EOS, EINVAL).
+#[test]
+fn accept_on_a_shared_listener_never_outlives_its_deadline() {
+    run_c_test("accept_shared_listener");
+}
+
 /// shutdown(WR), drain, close: OK with a polite peer, ETIMEDOUT (and closed) otherwise.
 #[test]
 fn close_graceful_shuts_down_drains_and_closes() {

@@ -440,3 +440,122 @@ pub fn poller_delete(poller: &polling::Poller, s: RawSocket) -> io::Result<()> {
     let sock = unsafe { BorrowedSocket::borrow_raw(s as _) };
     poller.delete(sock)
 }
+
+// ---- Accept, addresses and Unix-domain sockets (the servers issue) ----
+
+/// The error `accept` reports for a socket that is not listening.
+pub(crate) const NOT_LISTENING: i32 = ws::WSAEINVAL;
+
+/// Whether `listen` was called on `sock` (`SO_ACCEPTCONN`).
+pub fn is_listening(sock: &SockRef<'_>) -> io::Result<bool> {
+    let mut v: i32 = 0;
+    let mut len = std::mem::size_of::<i32>() as i32;
+    // SAFETY: SO_ACCEPTCONN writes one BOOL (an int) into `v`; `len` holds its size.
+    let rc = unsafe {
+        ws::getsockopt(
+            sock.as_raw_socket() as ws::SOCKET,
+            ws::SOL_SOCKET,
+            ws::SO_ACCEPTCONN,
+            &mut v as *mut i32 as *mut u8,
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        Err(last_error())
+    } else {
+        Ok(v != 0)
+    }
+}
+
+/// One `accept` on `listener`. Winsock's `accept` ignores `SO_RCVTIMEO`, so with `dontwait`
+/// on a blocking listener shared with other processes, a connection `WSAPoll` saw can be
+/// taken by another process and this call waits for the next one (a per-call bound needs
+/// an overlapped `AcceptEx`: not done yet).
+pub fn accept(listener: &SockRef<'_>, dontwait: bool) -> io::Result<(Socket, socket2::SockAddr)> {
+    let _ = dontwait;
+    listener.accept()
+}
+
+/// The printable path of an `AF_UNIX` address ("" for an unnamed socket).
+pub fn unix_path(addr: &socket2::SockAddr) -> Option<String> {
+    if addr.family() != ws::AF_UNIX {
+        return None;
+    }
+    let len = (addr.len() as usize).min(std::mem::size_of::<ws::SOCKADDR_STORAGE>());
+    if len <= 2 {
+        return Some(String::new());
+    }
+    // SAFETY: `addr` holds `len` initialised bytes of a sockaddr_un: the family (2 bytes)
+    // then the path.
+    let bytes = unsafe { std::slice::from_raw_parts(addr.as_ptr() as *const u8, len) };
+    let path = &bytes[2..];
+    let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+    Some(String::from_utf8_lossy(&path[..end]).into_owned())
+}
+
+/// True when `e` says the system has no such address family (no `AF_UNIX` before
+/// Windows 10 1803).
+pub fn is_family_unsupported(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(ws::WSAEAFNOSUPPORT) | Some(ws::WSAEPROTONOSUPPORT) | Some(ws::WSAESOCKTNOSUPPORT)
+    )
+}
+
+/// Winsock reports a full queue as a refusal: never "try again".
+pub fn connect_backlog_full(_e: &io::Error) -> bool {
+    false
+}
+
+/// `WSAEADDRINUSE` for the listener's path.
+pub(crate) const ADDR_IN_USE: i32 = ws::WSAEADDRINUSE;
+
+/// Windows: an existing file at the path is never removed.
+pub fn remove_stale_unix_socket(_path: &std::path::Path) -> bool {
+    false
+}
+
+/// A static English text for a Winsock error number, the same on every thread.
+pub fn os_strerror(code: i32) -> &'static str {
+    match code {
+        0 => "no error\0",
+        ws::WSAEINTR => "interrupted function call\0",
+        ws::WSAEBADF => "bad file handle\0",
+        ws::WSAEACCES => "permission denied\0",
+        ws::WSAEFAULT => "bad address\0",
+        ws::WSAEINVAL => "invalid argument\0",
+        ws::WSAEMFILE => "too many open sockets\0",
+        ws::WSAEWOULDBLOCK => "resource temporarily unavailable (would block)\0",
+        ws::WSAEINPROGRESS => "operation now in progress\0",
+        ws::WSAEALREADY => "operation already in progress\0",
+        ws::WSAENOTSOCK => "not a socket\0",
+        ws::WSAEDESTADDRREQ => "destination address required\0",
+        ws::WSAEMSGSIZE => "message too long\0",
+        ws::WSAEPROTOTYPE => "protocol wrong type for socket\0",
+        ws::WSAENOPROTOOPT => "protocol not available\0",
+        ws::WSAEPROTONOSUPPORT => "protocol not supported\0",
+        ws::WSAESOCKTNOSUPPORT => "socket type not supported\0",
+        ws::WSAEOPNOTSUPP => "operation not supported\0",
+        ws::WSAEAFNOSUPPORT => "address family not supported\0",
+        ws::WSAEADDRINUSE => "address already in use\0",
+        ws::WSAEADDRNOTAVAIL => "cannot assign requested address\0",
+        ws::WSAENETDOWN => "network is down\0",
+        ws::WSAENETUNREACH => "network is unreachable\0",
+        ws::WSAENETRESET => "network dropped connection on reset\0",
+        ws::WSAECONNABORTED => "connection aborted\0",
+        ws::WSAECONNRESET => "connection reset by peer\0",
+        ws::WSAENOBUFS => "no buffer space available\0",
+        ws::WSAEISCONN => "socket is already connected\0",
+        ws::WSAENOTCONN => "socket is not connected\0",
+        ws::WSAESHUTDOWN => "cannot send after socket shutdown\0",
+        ws::WSAETIMEDOUT => "connection timed out (by the system)\0",
+        ws::WSAECONNREFUSED => "connection refused\0",
+        ws::WSAEHOSTDOWN => "host is down\0",
+        ws::WSAEHOSTUNREACH => "no route to host\0",
+        ws::WSANOTINITIALISED => "sockhelp_init (WSAStartup) was not called\0",
+        ws::WSAHOST_NOT_FOUND => "host not found\0",
+        ws::WSATRY_AGAIN => "name lookup failed for now, try again\0",
+        ws::WSANO_DATA => "name has no address of that kind\0",
+        _ => "unknown OS error\0",
+    }
+}
