@@ -725,12 +725,12 @@ int sockhelp_accept_addr(sockhelp_socket listener,
  * later; `SOCKHELP_EUNSUPPORTED` where the system has no `AF_UNIX`. Never waits.
  *
  * - `path`: the socket file (at most 107 bytes on Linux and Windows, 103 on macOS).
- *   **An existing file at `path`:** a socket file nobody listens on any more (left by a
- *   server that died) is removed and replaced (POSIX); a socket someone still listens on,
- *   or any other kind of file, is never touched: the call fails with `SOCKHELP_EOS` and
- *   `sockhelp_last_os_error()` = `EADDRINUSE` (`WSAEADDRINUSE`; Windows never removes an
- *   existing file). The file is not removed when the listener is closed: `unlink` it
- *   yourself when the server stops.
+ *   **An existing file at `path` is never removed**, whatever it is: the call fails with
+ *   `SOCKHELP_EOS` and `sockhelp_last_os_error()` = `EADDRINUSE` (`WSAEADDRINUSE`). That
+ *   includes the socket file of a server that died: remove it yourself (`unlink(path)`)
+ *   when you know it is yours and stale (telling a stale socket from a live one would take
+ *   a probe connection, which a live server would accept as a spurious client). The file
+ *   is not removed when the listener is closed either: `unlink` it when the server stops.
  * - `backlog`: as `sockhelp_listen` (<= 0: the system maximum).
  * - On success `*out` receives the listener (blocking mode, close-on-exec, owned by the
  *   caller; accept with `sockhelp_accept`); on failure `SOCKHELP_INVALID_SOCKET`.

@@ -230,9 +230,10 @@ fn unix_addr(path: &str) -> Result<SockAddr> {
     SockAddr::unix(path).map_err(|_| Error::Invalid)
 }
 
-/// Listens on the Unix-domain socket file `path`. An existing socket file that nobody
-/// listens on (a server that died) is replaced; a live listener or any other file there
-/// is left alone and the call fails with `Os(EADDRINUSE)`. The file stays after close.
+/// Listens on the Unix-domain socket file `path`. An existing file there (even a socket
+/// left by a server that died) is never removed: the bind fails with `Os(EADDRINUSE)`.
+/// Telling a stale socket from a live one would take a probe connection, which a live
+/// server would accept as a spurious client. The file stays after close.
 pub fn listen_unix(path: &str, backlog: i32) -> Result<RawSocket> {
     let addr = unix_addr(path)?;
     let backlog = if backlog <= 0 {
@@ -241,13 +242,7 @@ pub fn listen_unix(path: &str, backlog: i32) -> Result<RawSocket> {
         backlog
     };
     let sock = new_unix_stream()?;
-    if let Err(e) = sock.bind(&addr) {
-        let in_use = e.raw_os_error() == Some(sys::ADDR_IN_USE);
-        if !(in_use && sys::remove_stale_unix_socket(std::path::Path::new(path))) {
-            return Err(Error::from_io(&e));
-        }
-        sock.bind(&addr)?;
-    }
+    sock.bind(&addr)?;
     sock.listen(backlog)?;
     Ok(sys::into_raw(sock))
 }

@@ -95,6 +95,28 @@ fn accept_on_a_shared_listener_never_outlives_its_deadline() {
     run_c_test("accept_shared_listener");
 }
 
+/// Who connected: peer/local addresses for IPv4 and IPv6, ENOSPACE with the size needed,
+/// accept_addr giving the address in the same call and refusing a short buffer first.
+#[test]
+fn addresses_print_and_never_overflow_the_callers_buffer() {
+    run_c_test("addresses");
+}
+
+/// Unix-domain sockets: listen/connect, the existing-file rules, and sendall/recvall,
+/// framing, select, the poller and close_graceful on them unchanged.
+#[test]
+fn unix_sockets_work_with_every_call_and_keep_foreign_files() {
+    run_c_test("unix_sockets");
+}
+
+/// connect_start / connect_finish: connected, refused, still in progress, and an OS
+/// timeout (TCP_USER_TIMEOUT on unanswered SYNs) reported as ERESET + ETIMEDOUT, never as
+/// the caller's ETIMEDOUT; last_os_error is 0 after ENOTFOUND; os_strerror's static text.
+#[test]
+fn nonblocking_connect_reports_how_it_ended() {
+    run_c_test("connect_nonblocking");
+}
+
 /// shutdown(WR), drain, close: OK with a polite peer, ETIMEDOUT (and closed) otherwise.
 #[test]
 fn close_graceful_shuts_down_drains_and_closes() {

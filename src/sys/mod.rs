@@ -33,16 +33,15 @@ pub enum Interest {
     Writable,
 }
 
+pub(crate) use imp::NOT_LISTENING;
 pub use imp::{
-    accept, connect_backlog_full, is_family_unsupported, is_listening, os_strerror,
-    remove_stale_unix_socket, unix_path,
+    accept, connect_backlog_full, is_family_unsupported, is_listening, os_strerror, unix_path,
 };
 pub use imp::{
     as_raw, before_send, cleanup, close, connect_in_progress, get_nonblocking, init, into_raw,
     is_valid, last_os_error, prepare_listener, prepare_stream, recv, send, send_vectored,
     set_keepalive_params, set_nonblocking, wait, with_socket,
 };
-pub(crate) use imp::{ADDR_IN_USE, NOT_LISTENING};
 pub(crate) use imp::{INVALID_SOCKET, LISTEN_BACKLOG_MAX};
 
 /// What `poll_sockets` learned about one socket, in `select`'s three senses.

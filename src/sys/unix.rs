@@ -452,8 +452,19 @@ pub fn accept(listener: &SockRef<'_>, dontwait: bool) -> io::Result<(Socket, soc
         listener.set_read_timeout(Some(ACCEPT_SLICE))?;
     }
     let _ = dontwait;
-    listener.accept()
+    let (sock, addr) = listener.accept()?;
+    // The slice is the listener's business: never let a new connection carry it (Linux
+    // does not copy SO_RCVTIMEO to accepted sockets today; this keeps it so).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if dontwait && matches!(sock.read_timeout(), Ok(Some(t)) if t <= ACCEPT_SLICE_MAX) {
+        sock.set_read_timeout(None)?;
+    }
+    Ok((sock, addr))
 }
+
+/// What `ACCEPT_SLICE` reads back as: one clock tick, at most 10 ms (HZ = 100).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const ACCEPT_SLICE_MAX: Duration = Duration::from_millis(10);
 
 /// The printable path of a Unix-domain address: the path, `@name` for a Linux abstract
 /// address, "" for an unnamed socket (the client side of a connection).
@@ -482,39 +493,6 @@ pub fn is_family_unsupported(e: &io::Error) -> bool {
 /// full (Linux answers `EAGAIN`, not `EINPROGRESS`): nothing is in progress, try again.
 pub fn connect_backlog_full(e: &io::Error) -> bool {
     e.raw_os_error() == Some(libc::EAGAIN)
-}
-
-/// `EADDRINUSE` for the listener's path.
-pub(crate) const ADDR_IN_USE: i32 = libc::EADDRINUSE;
-
-/// Removes the socket file at `path` when it is a socket nobody listens on (a server that
-/// died without removing it): true when it was removed. Anything else (a live listener, a
-/// file that is not a socket) is left alone.
-pub fn remove_stale_unix_socket(path: &std::path::Path) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    let is_socket = std::fs::symlink_metadata(path)
-        .map(|m| m.file_type().is_socket())
-        .unwrap_or(false);
-    if !is_socket {
-        return false;
-    }
-    let probe = match Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None) {
-        Ok(s) => s,
-        Err(_) => return false,
-    };
-    if probe.set_nonblocking(true).is_err() {
-        return false;
-    }
-    let addr = match socket2::SockAddr::unix(path) {
-        Ok(a) => a,
-        Err(_) => return false,
-    };
-    match probe.connect(&addr) {
-        Err(e) if e.raw_os_error() == Some(libc::ECONNREFUSED) => {
-            std::fs::remove_file(path).is_ok()
-        }
-        _ => false,
-    }
 }
 
 /// A static English text for an OS error number (`errno`), the same on every thread.

@@ -507,14 +507,6 @@ pub fn connect_backlog_full(_e: &io::Error) -> bool {
     false
 }
 
-/// `WSAEADDRINUSE` for the listener's path.
-pub(crate) const ADDR_IN_USE: i32 = ws::WSAEADDRINUSE;
-
-/// Windows: an existing file at the path is never removed.
-pub fn remove_stale_unix_socket(_path: &std::path::Path) -> bool {
-    false
-}
-
 /// A static English text for a Winsock error number, the same on every thread.
 pub fn os_strerror(code: i32) -> &'static str {
     match code {
