@@ -208,6 +208,48 @@ fn c_examples_echo_client_and_server_work() {
     assert_success("echo_server (after its one client)", &server_out);
 }
 
+/// `c_examples/connect_many.c`: 100 connections started at once with connect_start,
+/// finished through the poller, each with a checked round trip to `select_server --poller`.
+#[test]
+fn c_examples_connect_many_connects_100_clients_through_the_poller() {
+    let server = build_c("select_server", &["c_examples/select_server.c"], &[]);
+    let client = build_c("connect_many", &["c_examples/connect_many.c"], &[]);
+    let mut child = Command::new(&server)
+        .args(["--poller", "--conns", "100"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("select_server starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    let read = stdout.read_line(&mut line);
+    let port = line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|p| p.parse::<u16>().ok());
+    let port = match (read, port) {
+        (Ok(_), Some(p)) if p != 0 => p,
+        _ => {
+            let _ = child.kill();
+            let out = wait_output(child, Duration::from_secs(5));
+            panic!(
+                "select_server did not print `listening on PORT` (got {:?}):\n{}",
+                line,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+    let out = run(&client, &[port.to_string(), "100".to_string()]);
+    assert_success("connect_many", &out);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("100 connections"), "client said: {}", said);
+    assert!(said.contains("all replies right"), "client said: {}", said);
+    let server_out = wait_output(child, Duration::from_secs(30));
+    drop(stdout);
+    assert_success("select_server (after 100 connections)", &server_out);
+}
+
 /// Every `extern "C"` function of `src/ffi` is a defined global symbol of the
 /// static library (what `nm -g --defined-only libsockhelp.a` lists), so a C
 /// program can link against any name the header declares.
