@@ -208,7 +208,7 @@ fn nonblocking_sockets_work_and_modes_are_kept() {
 /// Connecting to a loopback port where nothing listens: `Refused`
 /// (Windows: WSAECONNREFUSED 10061), well before the timeout.
 #[test]
-fn connect_to_a_closed_port_is_refused() {
+fn connect_to_a_closed_port_is_refused_at_once() {
     init();
     let port = {
         let (_l, port) = listener();
@@ -369,4 +369,86 @@ fn close_graceful_shuts_down_drains_and_closes() {
     peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut b = [0u8; 1];
     assert_eq!(peer.read(&mut b).unwrap(), 0);
+}
+
+/// Accept on a socket that is not listening fails at once (`Os`: EINVAL, WSAEINVAL),
+/// whatever the timeout, instead of waiting it out.
+#[test]
+fn accept_on_a_socket_that_is_not_listening_fails_at_once() {
+    let p = pair();
+    for t in [-1, 0, 2000] {
+        let t0 = Instant::now();
+        let r = net::accept(p.s, ms(t));
+        assert!(
+            matches!(r, Err(Error::Os(c)) if c != 0),
+            "timeout {}: {:?}",
+            t,
+            r
+        );
+        assert!(elapsed_ms(t0) < 1000, "timeout {} waited", t);
+    }
+    sys::close(p.s).unwrap();
+}
+
+/// Who connected: the accept gives the peer's printable address, and both ends agree.
+#[test]
+fn addresses_print_and_never_overflow_the_callers_buffer() {
+    let l = net::listen(Some("127.0.0.1"), 0, 4).unwrap();
+    let port = net::local_port(l).unwrap();
+    assert_eq!(net::local_addr(l).unwrap(), format!("127.0.0.1:{}", port));
+    let c = net::connect("127.0.0.1", port, ms(5000)).unwrap();
+    let (s, addr) = net::accept_with_addr(l, ms(5000)).unwrap();
+    assert_eq!(addr, net::local_addr(c).unwrap());
+    assert_eq!(net::peer_addr(s).unwrap(), addr);
+    assert_eq!(net::peer_addr(c).unwrap(), format!("127.0.0.1:{}", port));
+    for x in [c, s, l] {
+        sys::close(x).unwrap();
+    }
+}
+
+/// Non-blocking connect: start, wait for writable, finish; a refused one says `Refused`
+/// (POSIX: EINPROGRESS then SO_ERROR; Windows: WSAEWOULDBLOCK then SO_ERROR).
+#[test]
+fn nonblocking_connect_reports_how_it_ended() {
+    let l = net::listen(Some("127.0.0.1"), 0, 4).unwrap();
+    let port = net::local_port(l).unwrap();
+    let (c, connected) = net::connect_start("127.0.0.1", port).unwrap();
+    if !connected {
+        let t0 = Instant::now();
+        loop {
+            match net::connect_finish(c) {
+                Ok(()) => break,
+                Err(Error::WouldBlock) => {
+                    assert!(elapsed_ms(t0) < 10_000, "never connected");
+                    thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => panic!("connect_finish: {:?}", e),
+            }
+        }
+    }
+    let s = net::accept(l, ms(5000)).unwrap();
+    assert_eq!(send_all(c, b"hi", ms(1000)), (2, Ok(())));
+    sys::close(s).unwrap();
+    sys::close(c).unwrap();
+    sys::close(l).unwrap();
+
+    // Nothing listens there now.
+    let r = match net::connect_start("127.0.0.1", port) {
+        Ok((c, false)) => {
+            let t0 = Instant::now();
+            let r = loop {
+                match net::connect_finish(c) {
+                    Err(Error::WouldBlock) if elapsed_ms(t0) < 10_000 => {
+                        thread::sleep(Duration::from_millis(5))
+                    }
+                    r => break r,
+                }
+            };
+            sys::close(c).unwrap();
+            r
+        }
+        Ok((c, true)) => panic!("connected to a closed port: {}", c),
+        Err(e) => Err(e),
+    };
+    assert!(matches!(r, Err(Error::Refused(_))), "{:?}", r);
 }
