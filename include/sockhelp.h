@@ -29,6 +29,10 @@
 #define SOCKHELP_INVALID_SOCKET (-1)
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /**
  * The major version of the header; compare with `sockhelp_version()` at run time.
  */
@@ -254,10 +258,6 @@ typedef struct sockhelp_event {
    */
   uint32_t events;
 } sockhelp_event;
-
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
 
 /**
  * Prepares the socket layer: `WSAStartup(2.2)` on Windows, reference counted (call
@@ -1066,7 +1066,7 @@ int sockhelp_writer_flush(struct sockhelp_writer *w,
 size_t sockhelp_writer_pending(const struct sockhelp_writer *w);
 
 #ifdef __cplusplus
-} // extern "C"
-#endif // __cplusplus
+} /* extern "C" */
+#endif
 
 #endif /* SOCKHELP_H */
