@@ -557,10 +557,11 @@ int sockhelp_listen(const char *host,
  *   affects on a listener; sockhelp's own calls are unaffected, but a raw blocking
  *   `accept()` on that listener then returns `EAGAIN` when no connection comes within a
  *   tick (use `sockhelp_accept`, or give the listener your own `SO_RCVTIMEO` first, which
- *   is kept). Other systems ignore `SO_RCVTIMEO` in `accept`: there, and on Windows, a
- *   blocking listener shared between processes can still hold a loser until the next
- *   connection; make shared listeners non-blocking (`sockhelp_set_nonblocking`) to be
- *   exact everywhere.
+ *   is kept). **Windows:** a timed accept is an overlapped `AcceptEx`, cancelled when
+ *   nothing is there: nothing on the listener changes. Other POSIX systems (macOS, the
+ *   BSDs) ignore `SO_RCVTIMEO` in `accept`: there a *blocking* listener shared between
+ *   processes can still hold a loser until the next connection; make shared listeners
+ *   non-blocking (`sockhelp_set_nonblocking`) to be exact everywhere.
  * - A socket that is not listening fails at once with `SOCKHELP_EOS` and
  *   `sockhelp_last_os_error()` = `EINVAL` (`WSAEINVAL`), whatever the timeout.
  * - Connections the peer aborted before they were accepted are skipped.

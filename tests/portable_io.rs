@@ -452,3 +452,56 @@ fn nonblocking_connect_reports_how_it_ended() {
     };
     assert!(matches!(r, Err(Error::Refused(_))), "{:?}", r);
 }
+
+/// A listener shared by several acceptors (here threads; a pre-fork server's processes
+/// share it the same way), blocking, one connection: the one that wins gets it, the others
+/// come back by their deadline (`WouldBlock` for 0, `TimedOut` for 300 ms), never stuck in
+/// a blocking accept(). Each acceptor's call is timed; a stuck one fails the test by the
+/// bounded join below instead of hanging it.
+#[test]
+fn accept_on_a_shared_listener_never_outlives_its_deadline() {
+    let l = net::listen(Some("127.0.0.1"), 0, 64).unwrap();
+    let port = net::local_port(l).unwrap();
+    for round in 0..6 {
+        let timeout = if round % 2 == 0 { 0 } else { 300 };
+        let peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        thread::sleep(Duration::from_millis(30));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+        for _ in 0..6 {
+            let tx = tx.clone();
+            let barrier = barrier.clone();
+            thread::spawn(move || {
+                barrier.wait();
+                let t0 = Instant::now();
+                let r = net::accept(l, ms(timeout));
+                let took = elapsed_ms(t0);
+                if let Ok(s) = r {
+                    sys::close(s).unwrap();
+                }
+                let _ = tx.send((r.map(|_| ()), took));
+            });
+        }
+        drop(tx);
+        let mut winners = 0;
+        for _ in 0..6 {
+            let (r, took) = rx
+                .recv_timeout(Duration::from_secs(5))
+                .expect("an acceptor is stuck in accept() past its deadline");
+            match r {
+                Ok(()) => winners += 1,
+                Err(e) if timeout == 0 => assert_eq!(e, Error::WouldBlock),
+                Err(e) => assert_eq!(e, Error::TimedOut),
+            }
+            assert!(
+                took < timeout as u128 + 1000,
+                "accept({}) took {} ms",
+                timeout,
+                took
+            );
+        }
+        assert_eq!(winners, 1, "round {}", round);
+        drop(peer);
+    }
+    sys::close(l).unwrap();
+}
