@@ -52,8 +52,15 @@ pub fn with_socket<R>(s: RawSocket, f: impl FnOnce(SockRef<'_>) -> Result<R>) ->
     if !is_valid(s) {
         return Err(Error::Invalid);
     }
-    // SAFETY: `s` is not -1, and the borrow lives only for this call, during
-    // which the caller keeps its descriptor open (the C contract).
+    // A closed descriptor is the caller's mistake that the header answers with EOS /
+    // EBADF: find it here, before a borrow that must name an open descriptor.
+    // SAFETY: F_GETFD reads the descriptor's flags; `s` is only a number to the kernel.
+    if unsafe { libc::fcntl(s, libc::F_GETFD) } < 0 {
+        return Err(Error::from(io::Error::last_os_error()));
+    }
+    // SAFETY: `s` was open just now (checked above), and the borrow lives only for this
+    // call, during which the caller keeps its descriptor open (the C contract: a socket
+    // is not closed by one thread while another thread passes it to sockhelp).
     let fd = unsafe { BorrowedFd::borrow_raw(s) };
     f(SockRef::from(&fd))
 }

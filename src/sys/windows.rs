@@ -79,8 +79,27 @@ pub fn with_socket<R>(s: RawSocket, f: impl FnOnce(SockRef<'_>) -> Result<R>) ->
     if !is_valid(s) {
         return Err(Error::Invalid);
     }
-    // SAFETY: `s` is not INVALID_SOCKET, and the borrow lives only for this
-    // call, during which the caller keeps its socket open (the C contract).
+    // A closed socket is the caller's mistake that the header answers with EOS /
+    // WSAENOTSOCK: find it here, before a borrow that must name an open socket.
+    let mut kind: i32 = 0;
+    let mut len = std::mem::size_of::<i32>() as i32;
+    // SAFETY: SO_TYPE writes one int into `kind`; `len` holds its size; `s` is only a
+    // handle value to Winsock, which answers WSAENOTSOCK for one that is not a socket.
+    let rc = unsafe {
+        ws::getsockopt(
+            s,
+            ws::SOL_SOCKET,
+            ws::SO_TYPE,
+            &mut kind as *mut i32 as *mut u8,
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(Error::from(last_error()));
+    }
+    // SAFETY: `s` was an open socket just now (checked above), and the borrow lives only
+    // for this call, during which the caller keeps its socket open (the C contract: a
+    // socket is not closed by one thread while another thread passes it to sockhelp).
     let sock = unsafe { BorrowedSocket::borrow_raw(s as _) };
     f(SockRef::from(&sock))
 }
