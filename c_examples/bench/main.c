@@ -17,6 +17,7 @@
  *
  *   bench_contenders [--quick] [--reps N] [--time SECONDS] [--flush-at BYTES]
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,15 @@ static void latency(void) {
     printf("\n");
 }
 
+/* A run is bounded: a contender that hangs ends the bench instead of stalling it. */
+#define WATCHDOG_S 900
+static void watchdog(int sig) {
+    static const char msg[] = "bench: still running after the watchdog's limit: a contender hangs\n";
+    (void)sig;
+    if (write(2, msg, sizeof msg - 1) < 0) _exit(3);
+    _exit(3);
+}
+
 static void usage(void) {
     fprintf(stderr, "usage: bench_contenders [--quick] [--reps N (1-%d)] [--time SECONDS] "
                     "[--flush-at BYTES]\n",
@@ -293,6 +303,8 @@ int main(int argc, char **argv) {
             usage();
         }
     }
+    signal(SIGALRM, watchdog);
+    alarm(WATCHDOG_S);
     if (sockhelp_init() != SOCKHELP_OK) fail("sockhelp_init failed");
     time_t t = time(NULL);
     char when[64];

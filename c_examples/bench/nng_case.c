@@ -2,9 +2,9 @@
  * nng contender: push0/pull0 for throughput, req0/rep0 for the ping-pong. Over TCP on
  * 127.0.0.1 (nng sets TCP_NODELAY by default) and over Unix sockets through ipc://.
  * nng_send copies the message in, nng_recv copies it out into the caller's buffer. Options:
- * the push socket's send buffer and the pull socket's receive buffer are raised from their
- * default (0 and 1 messages... nng's defaults) to NNG_QUEUE messages, like ZeroMQ's 1000
- * high-water mark; the receive maximum is raised to the framings' 16 MiB (default 1 MiB).
+ * the push socket's send buffer and the pull socket's receive buffer are raised from nng's
+ * defaults (0 and 1 messages) to NNG_QUEUE messages, like ZeroMQ's high-water mark of 1000;
+ * the pull socket's receive maximum is set to the framings' 16 MiB.
  * The SP protocol's own header over TCP and ipc is 8 bytes (ipc: 9).
  */
 #include <stdio.h>
