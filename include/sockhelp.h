@@ -182,7 +182,10 @@ typedef struct sockhelp_poller sockhelp_poller;
  * the end of one message and the start of the next, and the reader keeps the leftovers.
  * Opaque; belongs to one thread at a time; one reader per connection.
  *
- * Memory: at most the framing's maximum frame plus 64 KiB, whatever the peer sends.
+ * Memory: grows with the bytes that actually arrive, never with a length a header
+ * announces: at most the larger of 64 KiB and 4 times the bytes it holds at its fullest, and
+ * never more than the framing's maximum frame plus 64 KiB, whatever the peer sends. A peer
+ * that sends only a header announcing 64 MiB costs the reader 64 KiB.
  */
 typedef struct sockhelp_reader sockhelp_reader;
 
@@ -243,6 +246,22 @@ typedef struct sockhelp_event {
    */
   uint32_t events;
 } sockhelp_event;
+
+/**
+ * A view of bytes: `len` bytes at `ptr` (NULL allowed when `len` is 0). Used for many
+ * payloads at once (`sockhelp_send_frames`) and many frames at once
+ * (`sockhelp_reader_next_batch`).
+ */
+typedef struct sockhelp_slice {
+  /**
+   * First byte.
+   */
+  const void *ptr;
+  /**
+   * Number of bytes.
+   */
+  size_t len;
+} sockhelp_slice;
 
 #ifdef __cplusplus
 extern "C" {
@@ -868,6 +887,128 @@ int sockhelp_writer_flush(struct sockhelp_writer *w,
  * Bytes queued and not yet sent (0 for NULL).
  */
 size_t sockhelp_writer_pending(const struct sockhelp_writer *w);
+
+/**
+ * Frames from this point on use framing `f` (copied: `f` may be freed afterwards), for
+ * protocols whose framing changes mid-stream (a startup message, then typed messages). The
+ * frame last returned by `sockhelp_reader_next` is consumed first (its pointer becomes
+ * invalid); the bytes still buffered are kept and framed by `f`. A stream the old framing
+ * found broken (`SOCKHELP_ETOOBIG`, `SOCKHELP_EBADFRAME`) is judged afresh by `f`. The
+ * reader's memory bound becomes `f`'s (bytes already held stay). Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `r` or `f`: nothing changed);
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_reader_set_framing(struct sockhelp_reader *r,
+                                const struct sockhelp_framing *f);
+
+/**
+ * Receives exactly `len` raw bytes into `buf`, unframed (a body whose length a header line
+ * gave, say): the bytes the reader already buffered first (after the frame last returned by
+ * `sockhelp_reader_next`), then from `s`. Framing resumes after them.
+ *
+ * - `timeout_ms`: -1 forever, 0 only what is buffered or can be read without waiting, > 0 a
+ *   deadline for the whole call (the rules of `sockhelp_recvall`).
+ * - `*received` (may be NULL) receives the bytes written to `buf` on every return; they are
+ *   consumed from the stream whether or not the call succeeds.
+ *
+ * Returns `SOCKHELP_OK` (all `len` bytes); `SOCKHELP_ECLOSED` (the peer closed first);
+ * `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (fewer bytes: see `*received`);
+ * `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r`, NULL `buf` with `len` > 0, invalid socket,
+ * `timeout_ms` < -1); `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_reader_recvall(struct sockhelp_reader *r,
+                            sockhelp_socket s,
+                            void *buf,
+                            size_t len,
+                            int timeout_ms,
+                            size_t *received);
+
+/**
+ * Takes up to `cap` buffered raw bytes into `buf`, unframed, without touching any socket
+ * (the sans-IO counterpart of `sockhelp_reader_recvall`, for example the body bytes a
+ * delimited header left behind). The frame last returned by `sockhelp_reader_next` is
+ * consumed first. Framing resumes after the bytes taken.
+ *
+ * Returns the bytes copied: `min(cap, sockhelp_reader_buffered(r))`; 0 for a NULL `r`, or
+ * a NULL `buf` with `cap` > 0 (nothing taken).
+ */
+size_t sockhelp_reader_take(struct sockhelp_reader *r,
+                            void *buf,
+                            size_t cap);
+
+/**
+ * Gives the reader as many of the `len` bytes at `data` as fit under its memory bound (the
+ * framing's maximum frame plus 64 KiB) and sets `*taken` (may be NULL) to how many, for
+ * event loops that read more than one frame's worth at a time: take frames with
+ * `sockhelp_reader_next`, then offer the rest again. Never waits.
+ *
+ * Returns `SOCKHELP_OK` (`*taken` may be less than `len`, 0 when the reader is full);
+ * `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream was already found broken: nothing
+ * taken); `SOCKHELP_EINVAL` (NULL `r`, NULL `data` with `len` > 0); `SOCKHELP_ENOMEM`,
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_reader_feed_some(struct sockhelp_reader *r,
+                              const void *data,
+                              size_t len,
+                              size_t *taken);
+
+/**
+ * Takes up to `cap` whole buffered frames at once without copying: `frames[0..*n]` point at
+ * their payloads inside the reader (for typed framings starting with the type byte), in
+ * order. Every pointer stays valid until the next call on `r` (any call). One call instead
+ * of one `sockhelp_reader_next` per frame. Never waits. `*n` is 0 on every error.
+ *
+ * Returns `SOCKHELP_OK` (`*n` >= 1); `SOCKHELP_EWOULDBLOCK` (no whole frame buffered: fill
+ * or feed more); `SOCKHELP_ECLOSED` (none, and the peer closed); `SOCKHELP_ETOOBIG` /
+ * `SOCKHELP_EBADFRAME` (the stream is broken: close it; when found after some frames, those
+ * are returned first and the next call reports it); `SOCKHELP_EINVAL` (NULL `r` or `n`,
+ * NULL `frames` or `cap` 0); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_reader_next_batch(struct sockhelp_reader *r,
+                               struct sockhelp_slice *frames,
+                               size_t cap,
+                               size_t *n);
+
+/**
+ * Bounds the bytes a writer may hold pending: `sockhelp_writer_queue` refuses a frame that
+ * would take them past `max_pending` with `SOCKHELP_ENOSPACE` and queues nothing of it. The
+ * pattern: on `SOCKHELP_ENOSPACE`, stop taking work from the producer, wait until the socket
+ * is writable, `sockhelp_writer_flush`, then queue again. 0 (the default) means no limit.
+ * Frames already queued stay, even above a new, lower limit.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `w`); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_writer_set_limit(struct sockhelp_writer *w,
+                              size_t max_pending);
+
+/**
+ * Sends one frame of framing `f` per payload of `payloads[0..n]`, in order, in as few
+ * gathered writes as the system allows (runs of small frames are copied into one buffer on
+ * the stack, big payloads are sent from your memory): the way to send many frames on a
+ * blocking socket without one system call each.
+ *
+ * - `timeout_ms`: -1 forever, 0 what the socket takes now, > 0 a deadline for the whole
+ *   call (the rules of `sockhelp_send_frame`).
+ * - `*frames_sent` and `*bytes_sent` (each may be NULL) receive, on every return, the frames
+ *   sent whole and the wire bytes sent. After a timeout or a reset the bytes may end inside
+ *   a frame: finish it or close the connection.
+ * - A payload the framing refuses stops the call before that frame: the frames before it are
+ *   sent, nothing of it (`*frames_sent` is its index).
+ *
+ * Returns `SOCKHELP_OK` (all `n` frames sent); the refusals of `sockhelp_frame_encode`
+ * (`SOCKHELP_EINVAL`, `SOCKHELP_ETOOBIG`); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`,
+ * `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `f`, NULL `payloads` with `n` > 0, a payload
+ * with a NULL `ptr` and `len` > 0: nothing sent; invalid socket, `timeout_ms` < -1);
+ * `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_send_frames(sockhelp_socket s,
+                         const struct sockhelp_framing *f,
+                         const struct sockhelp_slice *payloads,
+                         size_t n,
+                         int timeout_ms,
+                         size_t *frames_sent,
+                         size_t *bytes_sent);
 
 #ifdef __cplusplus
 } // extern "C"

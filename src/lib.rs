@@ -8,17 +8,18 @@
 //! - [`io`]: `send_all` / `recv_all`.
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.
 //! - [`framing`]: sans-IO codecs, one file per wire format.
-//! - [`stream`]: framed I/O over a socket: `send_frame`, `Reader`, `Writer`.
+//! - [`frames`]: framed I/O in two layers: the sans-IO `FrameBuffer`, and the socket
+//!   driver on top (`Reader`, `Writer`, `send_frame`, `send_frames`).
 //! - [`select`]: `select` without `FD_SETSIZE` (poll/WSAPoll) and the `Poller`.
 //! - [`ffi`]: the `extern "C"` shell that the header is generated from (C callers only).
 
 pub mod deadline;
 pub mod error;
+pub mod frames;
 pub mod framing;
 pub mod io;
 pub mod net;
 pub mod select;
-pub mod stream;
 pub mod sys;
 
 pub mod ffi;

@@ -8,8 +8,8 @@
 use std::process::{Command, Stdio};
 
 use sockhelp::deadline::Deadline;
+use sockhelp::frames::{send_frame, Reader};
 use sockhelp::framing::{Framing, TypeBody};
-use sockhelp::stream::{send_frame, Reader};
 use sockhelp::{net, sys};
 
 /// Mirrors `LENGTHS` and `payloads()` in peer.py.

@@ -3,7 +3,7 @@
 //! parameters; the rest is the byte stream a hostile peer sends.
 
 use sockhelp::framing::{DecodeState, Decoded, Framing, TypeBody};
-use sockhelp::stream::Reader;
+use sockhelp::frames::Reader;
 
 /// Small maxima, so that length checks are reached often.
 const MAX: usize = 4096;

@@ -6,8 +6,8 @@ use std::ptr;
 use crate::deadline::Deadline;
 use crate::error::Error;
 use crate::ffi::{boundary, bytes, bytes_mut, call, put};
+use crate::frames;
 use crate::framing::{Framing, TypeBody};
-use crate::stream;
 use crate::sys::sockhelp_socket;
 
 /// A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
@@ -255,7 +255,7 @@ pub extern "C" fn sockhelp_send_frame(
         let framing = framing_ref(f)?;
         let payload = bytes(payload, len)?;
         let (n, r) =
-            stream::send_frame(s, framing, payload, Deadline::from_timeout_ms(timeout_ms)?);
+            frames::send_frame(s, framing, payload, Deadline::from_timeout_ms(timeout_ms)?);
         put(sent, n);
         r
     })
