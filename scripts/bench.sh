@@ -54,11 +54,17 @@ if [ -n "$need" ]; then
 fi
 
 cargo build --release --lib --quiet
+# Rows for calls the library may not have yet: measured when the header declares them.
 DEFS=""
-if grep -q 'sockhelp_send_frames' include/sockhelp.h; then
-    DEFS="-DSOCKHELP_BENCH_SEND_FRAMES"
+if grep -q 'sockhelp_send_frames(' include/sockhelp.h; then
+    DEFS="$DEFS -DSOCKHELP_BENCH_SEND_FRAMES"
 else
     echo "bench: include/sockhelp.h has no sockhelp_send_frames: its row is left out" >&2
+fi
+if grep -q 'sockhelp_reader_next_batch(' include/sockhelp.h; then
+    DEFS="$DEFS -DSOCKHELP_BENCH_NEXT_BATCH"
+else
+    echo "bench: include/sockhelp.h has no sockhelp_reader_next_batch: its row is left out" >&2
 fi
 mkdir -p c_examples/build
 # shellcheck disable=SC2086

@@ -39,6 +39,7 @@ enum contender {
     C_LEV,
     C_RECV_NB,
     C_RECV_BLK,
+    C_RECV_BATCH,
     CONTENDERS
 };
 
@@ -52,6 +53,7 @@ static const char *contender_name[CONTENDERS] = {
     "libevent bufferevents, 4-byte length",
     "receive side alone: sockhelp fill+next*",
     "receive side alone: sockhelp recv_frame*",
+    "receive side alone: sockhelp fill+next_batch*",
 };
 
 static const size_t payloads[] = {64, 1024, 4096, 1u << 20};
@@ -67,6 +69,13 @@ static double target_s = 0.15;
 static int reps = 7;
 static long pp_rounds = 5, pp_per_round = 3000, pp_warmup = 1000;
 
+/* Whether the library this bench was built against has what the contender calls. */
+static int available(int c) {
+    if (c == C_SEND_FRAMES) return sh_have_send_frames();
+    if (c == C_RECV_BATCH) return sh_have_next_batch();
+    return 1;
+}
+
 static double run_case(const struct bcase *k) {
     switch (k->c) {
     case C_RAW: return sh_run(SH_RAW, &k->s);
@@ -75,6 +84,7 @@ static double run_case(const struct bcase *k) {
     case C_SEND_FRAMES: return sh_run(SH_SEND_FRAMES, &k->s);
     case C_RECV_NB: return sh_run(SH_RECV_NB_ONLY, &k->s);
     case C_RECV_BLK: return sh_run(SH_RECV_BLK_ONLY, &k->s);
+    case C_RECV_BATCH: return sh_run(SH_RECV_BATCH_ONLY, &k->s);
     case C_ZMQ: return zmq_run(&k->s);
     case C_NNG: return nng_run(&k->s);
     case C_LEV: return lev_run(&k->s);
@@ -158,7 +168,7 @@ static void throughput(void) {
     for (int tcp = 0; tcp < 2; tcp++)
         for (size_t pi = 0; pi < PAYLOADS; pi++)
             for (int c = 0; c < CONTENDERS; c++) {
-                if (c == C_SEND_FRAMES && !sh_have_send_frames()) continue;
+                if (!available(c)) continue;
                 all[count].c = (enum contender)c;
                 all[count].s.tcp = tcp;
                 all[count].s.payload = payloads[pi];
@@ -202,7 +212,7 @@ static void throughput(void) {
     for (size_t pi = 0; pi < PAYLOADS; pi++) printf("---|");
     printf("\n");
     for (int c = 1; c < CONTENDERS; c++) {
-        if (c == C_SEND_FRAMES && !sh_have_send_frames()) continue;
+        if (!available(c)) continue;
         printf("| %s |", contender_name[c]);
         for (size_t pi = 0; pi < PAYLOADS; pi++) {
             double v[2];
@@ -215,6 +225,9 @@ static void throughput(void) {
     }
     if (!sh_have_send_frames())
         printf("\nsockhelp_send_frames: not in this library's header; its row is not measured.\n");
+    if (!sh_have_next_batch())
+        printf("\nsockhelp_reader_next_batch: not in this library's header; its row is not "
+               "measured.\n");
     printf("\n");
 }
 

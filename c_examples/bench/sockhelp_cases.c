@@ -23,6 +23,14 @@ int sh_have_send_frames(void) {
 #endif
 }
 
+int sh_have_next_batch(void) {
+#ifdef SOCKHELP_BENCH_NEXT_BATCH
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 struct job {
     enum sh_method m;
     int fd;
@@ -122,6 +130,7 @@ static void *sender(void *arg) {
         break;
     case SH_RECV_NB_ONLY:
     case SH_RECV_BLK_ONLY:
+    case SH_RECV_BATCH_ONLY:
         send_preencoded(j->fd, s);
         break;
     case SH_BLOCKING:
@@ -190,6 +199,38 @@ static void recv_nonblocking(sockhelp_reader *r, int fd, const struct spec *s) {
     }
 }
 
+/* Frames taken up to BATCH at a time (sockhelp_reader_next_batch), fill when none is whole. */
+#define BATCH 1024
+static void recv_batches(sockhelp_reader *r, int fd, const struct spec *s) {
+#ifdef SOCKHELP_BENCH_NEXT_BATCH
+    static sockhelp_slice v[BATCH];
+    long got = 0;
+    while (got < s->n) {
+        size_t k;
+        int rc;
+        while ((rc = sockhelp_reader_next_batch(r, v, BATCH, &k)) == SOCKHELP_OK) {
+            for (size_t i = 0; i < k; i++) check_msg(v[i].ptr, v[i].len, s->payload);
+            got += (long)k;
+        }
+        if (rc != SOCKHELP_EWOULDBLOCK) die("reader_next_batch", rc);
+        if (got >= s->n) break;
+        rc = sockhelp_reader_fill(r, fd);
+        if (rc == SOCKHELP_EWOULDBLOCK) {
+            struct pollfd p = {fd, POLLIN, 0};
+            poll(&p, 1, -1);
+        } else if (rc != SOCKHELP_OK) {
+            die("reader_fill", rc);
+        }
+    }
+    if (got != s->n) fail("reader_next_batch: more frames than were sent");
+#else
+    (void)r;
+    (void)fd;
+    (void)s;
+    fail("next_batch: this build of the bench has no sockhelp_reader_next_batch");
+#endif
+}
+
 double sh_run(enum sh_method m, const struct spec *s) {
     int fds[2];
     struct job j;
@@ -204,12 +245,14 @@ double sh_run(enum sh_method m, const struct spec *s) {
     sockhelp_reader *r = sockhelp_reader_new(f);
     if (!f || !r) fail("reader_new");
     unsigned char *buf = pattern_buffer(s->payload);
-    int nonblocking = m == SH_NONBLOCKING || m == SH_RECV_NB_ONLY;
+    int nonblocking = m == SH_NONBLOCKING || m == SH_RECV_NB_ONLY || m == SH_RECV_BATCH_ONLY;
     if (nonblocking) set_nonblocking(fd);
     pthread_barrier_wait(&j.start);
     double t0 = now();
     if (m == SH_RAW)
         recv_raw(fd, buf, (size_t)s->n * (s->payload + 4));
+    else if (m == SH_RECV_BATCH_ONLY)
+        recv_batches(r, fd, s);
     else if (nonblocking)
         recv_nonblocking(r, fd, s);
     else
