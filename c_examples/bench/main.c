@@ -94,7 +94,9 @@ static double run_case(const struct bcase *k) {
     return 0;
 }
 
-/* Message count for about target_s seconds; the runs made here are the case's warm-up. */
+/* Message count for about target_s seconds: grow it until a run lasts target_s / 8, then
+ * rescale until a run lands within 0.7x to 1.4x target_s (at most 4 times: the first runs
+ * of a case can be slower than the later ones). These runs are the case's warm-up. */
 static void calibrate(struct bcase *k) {
     size_t wire = k->s.payload + 4;
     long n = (long)(CHUNK / wire);
@@ -106,9 +108,12 @@ static void calibrate(struct bcase *k) {
         if (dt >= target_s / 8 || n > (1L << 40)) break;
         n *= 4;
     }
-    n = (long)((double)n * target_s / dt);
-    k->s.n = n < 1 ? 1 : n;
-    run_case(k); /* one more warm-up run at the final count */
+    for (int i = 0; i < 4; i++) {
+        n = (long)((double)n * target_s / dt);
+        k->s.n = n < 1 ? 1 : n;
+        dt = run_case(k);
+        if (dt >= 0.7 * target_s && dt <= 1.4 * target_s) break;
+    }
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -190,18 +195,18 @@ static void throughput(void) {
            "msgs/s over ZeroMQ's. `*`: the receiver alone, fed pre-encoded frames in 256 KiB "
            "calls (as fast as raw). Non-blocking writer flushes at %zu bytes queued.\n\n",
            sh_flush_at);
-    printf("| transport | payload | contender | msgs/run | msgs/s | MB/s | vs raw | range | vs "
-           "ZeroMQ |\n");
-    printf("|---|---|---|---:|---:|---:|---:|---|---:|\n");
+    printf("| transport | payload | contender | msgs/run | s/run | msgs/s | MB/s | vs raw | range "
+           "| vs ZeroMQ |\n");
+    printf("|---|---|---|---:|---:|---:|---:|---:|---|---:|\n");
     for (int i = 0; i < count; i++) {
         struct bcase *k = &all[i];
         struct bcase *raw = find(all, count, k->s.tcp, k->s.payload, C_RAW);
         struct bcase *zmq = find(all, count, k->s.tcp, k->s.payload, C_ZMQ);
         double m = msgs_per_s(k), lo = 0, hi = 0;
         ratio_range(k, raw, &lo, &hi);
-        printf("| %s | %s | %s | %ld | %.0f | %.0f | %.3f | %.3f-%.3f | %.2f |\n",
+        printf("| %s | %s | %s | %ld | %.3f | %.0f | %.0f | %.3f | %.3f-%.3f | %.2f |\n",
                k->s.tcp ? "tcp" : "unix", size_name(k->s.payload), contender_name[k->c],
-               k->s.n, m, m * (double)(k->s.payload + 4) / 1e6, m / msgs_per_s(raw), lo, hi,
+               k->s.n, median(k->t, reps), m, m * (double)(k->s.payload + 4) / 1e6, m / msgs_per_s(raw), lo, hi,
                m / msgs_per_s(zmq));
     }
 
