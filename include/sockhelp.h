@@ -29,6 +29,10 @@
 #define SOCKHELP_INVALID_SOCKET (-1)
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /**
  * The major version of the header; compare with `sockhelp_version()` at run time.
  */
@@ -262,10 +266,6 @@ typedef struct sockhelp_slice {
    */
   size_t len;
 } sockhelp_slice;
-
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
 
 /**
  * Prepares the socket layer: `WSAStartup(2.2)` on Windows, reference counted (call
@@ -1011,7 +1011,7 @@ int sockhelp_send_frames(sockhelp_socket s,
                          size_t *bytes_sent);
 
 #ifdef __cplusplus
-} // extern "C"
-#endif // __cplusplus
+} /* extern "C" */
+#endif
 
 #endif /* SOCKHELP_H */

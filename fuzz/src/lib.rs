@@ -164,6 +164,7 @@ pub fn fuzz_reader(data: &[u8]) {
             }
         }
         assert!(r.buffered() <= r.memory_limit());
+        assert!(r.memory_held() <= r.memory_limit());
         loop {
             match r.next_frame() {
                 Ok(frame) => got.push(frame.to_vec()),

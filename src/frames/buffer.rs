@@ -238,11 +238,27 @@ impl FrameBuffer {
     }
 
     /// Free space to receive into (after `settle`): at least one byte, [`MIN_FREE`] when
-    /// the limit allows; grown as described in the module docs. `TooBig` when the buffer
-    /// is full at its limit (cannot happen for a valid stream: the framing refuses a frame
-    /// over its maximum first).
-    pub(crate) fn recv_space(&mut self) -> Result<&mut [u8]> {
+    /// the limit allows; grown as described in the module docs. `total`, the length of the
+    /// frame at the front when its header is known, only decides an early compaction (when
+    /// the rest of that frame no longer fits after the buffered bytes but would fit at the
+    /// start, and at most half the buffer is live): it never makes the buffer grow. `TooBig`
+    /// when the buffer is full at its limit (cannot happen for a valid stream: the framing
+    /// refuses a frame over its maximum first).
+    pub(crate) fn recv_space(&mut self, total: Option<usize>) -> Result<&mut [u8]> {
+        let size = self.buf.len();
         let live = self.end - self.start;
+        if let Some(total) = total {
+            let missing = total.saturating_sub(live);
+            if self.start > 0
+                && size - self.end < missing
+                && size - live >= missing
+                && live <= size / 2
+            {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.start = 0;
+                self.end = live;
+            }
+        }
         let want = MIN_FREE.min(self.limit.saturating_sub(live)).max(1);
         self.make_room(want, self.limit.max(live + 1))?;
         let end = self.end;

@@ -26,9 +26,9 @@ const DIRECT_MIN: usize = 32 * 1024;
 /// frames, kept across calls (one receive may hold the end of one frame and the start of
 /// the next).
 ///
-/// Memory: that of its `FrameBuffer`: at most `max(READ_CHUNK, 4 * bytes received and
-/// not yet returned)`, never more than one maximal frame plus `READ_CHUNK`, and never a
-/// size a header announced.
+/// Memory: that of its `FrameBuffer`: at most `max(READ_CHUNK, 4 * the most bytes it held
+/// at once)`, never more than one maximal frame plus `READ_CHUNK`, and never a size a
+/// header announced.
 #[derive(Debug)]
 pub struct Reader {
     frames: FrameBuffer,
@@ -79,22 +79,31 @@ impl Reader {
 
     /// See [`FrameBuffer::take`].
     pub fn take(&mut self, out: &mut [u8]) -> usize {
-        self.direct_tried = false;
-        self.frames.take(out)
+        let n = self.frames.take(out);
+        if n > 0 {
+            self.direct_tried = false;
+        }
+        n
     }
 
     /// See [`FrameBuffer::next_frame`].
     #[inline]
     pub fn next_frame(&mut self) -> Result<&[u8]> {
-        self.direct_tried = false;
-        self.frames.next_frame()
+        let r = self.frames.next_frame();
+        if r.is_ok() {
+            self.direct_tried = false;
+        }
+        r
     }
 
     /// See [`FrameBuffer::next_batch`].
     #[inline]
     pub fn next_batch(&mut self, max: usize, each: impl FnMut(&[u8])) -> Result<usize> {
-        self.direct_tried = false;
-        self.frames.next_batch(max, each)
+        let r = self.frames.next_batch(max, each);
+        if r.is_ok() {
+            self.direct_tried = false;
+        }
+        r
     }
 
     /// At most one `recv` from `s`, never waiting: `Ok(n)` bytes were added (0 when a
@@ -105,13 +114,14 @@ impl Reader {
         if !sys::is_valid(s) {
             return Err(Error::Invalid);
         }
-        if let Decoded::Frame(_) = self.frames.decode_front()? {
-            return Ok(0);
-        }
+        let total = match self.frames.decode_front()? {
+            Decoded::Frame(_) => return Ok(0),
+            Decoded::NeedMore { total } => total,
+        };
         if self.frames.is_eof() {
             return Err(Error::Closed);
         }
-        let space = self.frames.recv_space()?;
+        let space = self.frames.recv_space(total)?;
         let n = retry(s, Interest::Readable, Deadline::Now, |dw| {
             sys::recv(s, space, dw)
         })?;
@@ -159,7 +169,7 @@ impl Reader {
             if self.frames.is_eof() {
                 return (0, Err(Error::Closed));
             }
-            let space = match self.frames.recv_space() {
+            let space = match self.frames.recv_space(total) {
                 Ok(space) => space,
                 Err(e) => return (0, Err(e)),
             };
