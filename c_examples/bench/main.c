@@ -69,6 +69,8 @@ static double target_s = 0.15;
 static int reps = 7;
 static long pp_rounds = 5, pp_per_round = 3000, pp_warmup = 1000;
 
+static const char *size_name(size_t p);
+
 /* Whether the library this bench was built against has what the contender calls. */
 static int available(int c) {
     if (c == C_SEND_FRAMES) return sh_have_send_frames();
@@ -94,6 +96,32 @@ static double run_case(const struct bcase *k) {
     return 0;
 }
 
+/* Every run is bounded: one that lasts over RUN_LIMIT_S (they last about target_s; the
+ * ping-pong phase gets PP_LIMIT_S) is a hang, and ends the bench naming the case. */
+#ifndef RUN_LIMIT_S
+#define RUN_LIMIT_S 60
+#endif
+#define PP_LIMIT_S 300
+static char running[160] = "start-up";
+
+static void watchdog(int sig) {
+    static const char msg[] = "bench: a run went past its time limit (a hang) in: ";
+    (void)sig;
+    if (write(2, msg, sizeof msg - 1) < 0 || write(2, running, strlen(running)) < 0 ||
+        write(2, "\n", 1) < 0)
+        _exit(3);
+    _exit(3);
+}
+
+static double run_bounded(const struct bcase *k) {
+    snprintf(running, sizeof running, "%s, %s, %s, %ld messages", k->s.tcp ? "tcp" : "unix",
+             size_name(k->s.payload), contender_name[k->c], k->s.n);
+    alarm(RUN_LIMIT_S);
+    double dt = run_case(k);
+    alarm(0);
+    return dt;
+}
+
 /* Message count for about target_s seconds: grow it until a run lasts target_s / 8, then
  * rescale until a run lands within 0.7x to 1.4x target_s (at most 4 times: the first runs
  * of a case can be slower than the later ones). These runs are the case's warm-up. */
@@ -104,14 +132,14 @@ static void calibrate(struct bcase *k) {
     double dt;
     for (;;) {
         k->s.n = n;
-        dt = run_case(k);
+        dt = run_bounded(k);
         if (dt >= target_s / 8 || n > (1L << 40)) break;
         n *= 4;
     }
     for (int i = 0; i < 4; i++) {
         n = (long)((double)n * target_s / dt);
         k->s.n = n < 1 ? 1 : n;
-        dt = run_case(k);
+        dt = run_bounded(k);
         if (dt >= 0.7 * target_s && dt <= 1.4 * target_s) break;
     }
 }
@@ -183,7 +211,7 @@ static void throughput(void) {
     for (int i = 0; i < count; i++) calibrate(&all[i]);
     fprintf(stderr, "bench: calibrated %d cases in %.0f s\n", count, now() - t0);
     for (int r = 0; r < reps; r++) {
-        for (int i = 0; i < count; i++) all[i].t[r] = run_case(&all[i]);
+        for (int i = 0; i < count; i++) all[i].t[r] = run_bounded(&all[i]);
         fprintf(stderr, "bench: repetition %d of %d done (%.0f s)\n", r + 1, reps, now() - t0);
     }
 
@@ -249,6 +277,8 @@ static void latency(void) {
     struct lat l[NPP];
     const size_t payload = 64;
     long total = pp_warmup + pp_rounds * pp_per_round;
+    snprintf(running, sizeof running, "the 64 B ping-pong");
+    alarm(PP_LIMIT_S);
     for (int i = 0; i < NPP; i++) {
         l[i].pp = pps[i];
         l[i].ctx = pps[i]->open(payload, total);
@@ -264,6 +294,7 @@ static void latency(void) {
                 l[i].pp->round_trip(l[i].ctx);
                 l[i].rt[l[i].n++] = now() - t0;
             }
+    alarm(0);
     printf("### Latency: 64 B ping-pong over loopback TCP\n\n");
     printf("%ld round trips per contender after %ld of warm-up, in %ld interleaved rounds; "
            "one client thread, one echo thread.\n\n",
@@ -281,15 +312,6 @@ static void latency(void) {
         free(l[i].rt);
     }
     printf("\n");
-}
-
-/* A run is bounded: a contender that hangs ends the bench instead of stalling it. */
-#define WATCHDOG_S 900
-static void watchdog(int sig) {
-    static const char msg[] = "bench: still running after the watchdog's limit: a contender hangs\n";
-    (void)sig;
-    if (write(2, msg, sizeof msg - 1) < 0) _exit(3);
-    _exit(3);
 }
 
 static void usage(void) {
@@ -322,7 +344,6 @@ int main(int argc, char **argv) {
         }
     }
     signal(SIGALRM, watchdog);
-    alarm(WATCHDOG_S);
     if (sockhelp_init() != SOCKHELP_OK) fail("sockhelp_init failed");
     time_t t = time(NULL);
     char when[64];

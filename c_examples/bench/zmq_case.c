@@ -43,7 +43,7 @@ struct zjob {
     void *ctx;
     const char *ep;
     const struct spec *s;
-    pthread_barrier_t start;
+    pthread_barrier_t start, done;
 };
 
 static void *zsender(void *arg) {
@@ -55,7 +55,9 @@ static void *zsender(void *arg) {
     pthread_barrier_wait(&j->start);
     for (long i = 0; i < j->s->n; i++)
         if (zmq_send(push, data, j->s->payload, 0) < 0) zdie("send");
-    zmq_close(push); /* linger: the context delivers the rest */
+    /* Closed once the receiver has everything, not left to the linger period. */
+    pthread_barrier_wait(&j->done);
+    zmq_close(push);
     free(data);
     return NULL;
 }
@@ -71,6 +73,7 @@ double zmq_run(const struct spec *s) {
     j.ep = ep;
     j.s = s;
     pthread_barrier_init(&j.start, NULL, 2);
+    pthread_barrier_init(&j.done, NULL, 2);
     pthread_t t = spawn(zsender, &j);
     unsigned char *buf = pattern_buffer(s->payload);
     zrecv_exact(pull, buf, s->payload, s->payload); /* warm-up: the connection is up */
@@ -78,8 +81,10 @@ double zmq_run(const struct spec *s) {
     double t0 = now();
     for (long i = 0; i < s->n; i++) zrecv_exact(pull, buf, s->payload, s->payload);
     double dt = now() - t0;
+    pthread_barrier_wait(&j.done);
     join(t);
     pthread_barrier_destroy(&j.start);
+    pthread_barrier_destroy(&j.done);
     zmq_close(pull);
     zmq_ctx_term(j.ctx);
     if (path[0]) unlink(path);
