@@ -215,7 +215,7 @@ static void throughput(void) {
         fprintf(stderr, "bench: repetition %d of %d done (%.0f s)\n", r + 1, reps, now() - t0);
     }
 
-    printf("### Throughput (median of %d interleaved repetitions, about %.2f s each)\n\n", reps,
+    printf("#### Throughput (median of %d interleaved repetitions, about %.2f s each)\n\n", reps,
            target_s);
     printf("MB/s counts 4 + payload bytes per message (10^6 bytes/s). \"vs raw\": median "
            "msgs/s over raw's in the same group; \"range\": the lowest and highest ratio of "
@@ -238,7 +238,7 @@ static void throughput(void) {
                m / msgs_per_s(zmq));
     }
 
-    printf("\n### Summary: throughput / raw bulk of the same wire bytes, same run "
+    printf("\n#### Summary: throughput / raw bulk of the same wire bytes, same run "
            "(median; unix / tcp)\n\n| contender |");
     for (size_t pi = 0; pi < PAYLOADS; pi++) printf(" %s |", size_name(payloads[pi]));
     printf("\n|---|");
@@ -295,7 +295,7 @@ static void latency(void) {
                 l[i].rt[l[i].n++] = now() - t0;
             }
     alarm(0);
-    printf("### Latency: 64 B ping-pong over loopback TCP\n\n");
+    printf("#### Latency: 64 B ping-pong over loopback TCP\n\n");
     printf("%ld round trips per contender after %ld of warm-up, in %ld interleaved rounds; "
            "one client thread, one echo thread.\n\n",
            pp_rounds * pp_per_round, pp_warmup, pp_rounds);
@@ -349,7 +349,7 @@ int main(int argc, char **argv) {
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
     double t0 = now();
-    printf("## sockhelp %s from C vs raw, ZeroMQ, nng, libevent (%s)\n\n", sockhelp_version(),
+    printf("### One run: sockhelp %s from C vs raw, ZeroMQ, nng, libevent (%s)\n\n", sockhelp_version(),
            when);
     print_load("at the start");
     printf("\n");
