@@ -349,8 +349,8 @@ int main(int argc, char **argv) {
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
     double t0 = now();
-    printf("### One run: sockhelp %s from C vs raw, ZeroMQ, nng, libevent (%s)\n\n", sockhelp_version(),
-           when);
+    printf("### One run: sockhelp %s from C vs raw, ZeroMQ, nng, libevent (%s)\n\n",
+           sockhelp_version(), when);
     print_load("at the start");
     printf("\n");
     throughput();
