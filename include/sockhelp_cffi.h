@@ -1,9 +1,8 @@
 /* sockhelp's declarations for Python's cffi (ffi.cdef), made by scripts/gen-cffi.py
  * from include/sockhelp.h (POSIX). Do not edit; the header is the reference manual. */
+typedef int sockhelp_socket;
+
 #define SOCKHELP_INVALID_SOCKET -1
-#define SOCKHELP_VERSION_MAJOR 0
-#define SOCKHELP_VERSION_MINOR 1
-#define SOCKHELP_VERSION_PATCH 0
 #define SOCKHELP_OK 0
 #define SOCKHELP_ECLOSED -1
 #define SOCKHELP_ERESET -2
@@ -19,13 +18,16 @@
 #define SOCKHELP_EINTERNAL -12
 #define SOCKHELP_EREFUSED -13
 #define SOCKHELP_ENOTFOUND -14
-#define SOCKHELP_SHUT_RD 0
-#define SOCKHELP_SHUT_WR 1
-#define SOCKHELP_SHUT_RDWR 2
 #define SOCKHELP_READABLE 1
 #define SOCKHELP_WRITABLE 2
 #define SOCKHELP_HANGUP 4
 #define SOCKHELP_ERROR 8
+#define SOCKHELP_VERSION_MAJOR 0
+#define SOCKHELP_VERSION_MINOR 1
+#define SOCKHELP_VERSION_PATCH 0
+#define SOCKHELP_SHUT_RD 0
+#define SOCKHELP_SHUT_WR 1
+#define SOCKHELP_SHUT_RDWR 2
 
 typedef struct sockhelp_framing sockhelp_framing;
 
@@ -34,8 +36,6 @@ typedef struct sockhelp_poller sockhelp_poller;
 typedef struct sockhelp_reader sockhelp_reader;
 
 typedef struct sockhelp_writer sockhelp_writer;
-
-typedef int sockhelp_socket;
 
 typedef struct sockhelp_type_entry {
 
@@ -159,14 +159,6 @@ int sockhelp_close(sockhelp_socket s);
 int sockhelp_close_graceful(sockhelp_socket s,
                             int timeout_ms);
 
-int sockhelp_select(sockhelp_socket *readers,
-                    size_t *n_readers,
-                    sockhelp_socket *writers,
-                    size_t *n_writers,
-                    sockhelp_socket *errors,
-                    size_t *n_errors,
-                    int timeout_ms);
-
 struct sockhelp_poller *sockhelp_poller_new(void);
 
 void sockhelp_poller_free(struct sockhelp_poller *p);
@@ -188,6 +180,16 @@ int sockhelp_poller_wait(struct sockhelp_poller *p,
                          struct sockhelp_event *events,
                          size_t cap,
                          int timeout_ms);
+
+int sockhelp_poller_wake(struct sockhelp_poller *p);
+
+int sockhelp_select(sockhelp_socket *readers,
+                    size_t *n_readers,
+                    sockhelp_socket *writers,
+                    size_t *n_writers,
+                    sockhelp_socket *errors,
+                    size_t *n_errors,
+                    int timeout_ms);
 
 struct sockhelp_reader *sockhelp_reader_new(const struct sockhelp_framing *f);
 

@@ -253,7 +253,8 @@ impl Writer {
     /// `Ok` once the frame is sent or queued (see `pending`). Nothing is sent or queued on
     /// a refusal (`Invalid`, `TooBig`, `NoSpace`, `NoMem`) nor when the socket fails before
     /// taking a byte (`Invalid` socket, `Reset`, `Os`); when it fails after taking part of
-    /// the frame, the rest is queued and the error returned.
+    /// the frame, the rest is queued and the error returned. (`NoMem` while queueing the
+    /// unsent rest leaves the stream mid-frame: close the connection.)
     pub fn send_or_queue(&mut self, s: RawSocket, payload: &[u8]) -> Result<()> {
         if self.pending() > 0 {
             return self.queue(payload);
