@@ -50,3 +50,10 @@ fn cwin_select() {
 fn cwin_servers() {
     run_cwin("cw_servers");
 }
+
+/// Length field, reader control mid-stream (set_framing, recvall, take, feed_some,
+/// next_batch), writer limit, send_frames.
+#[test]
+fn cwin_protocol_io() {
+    run_cwin("cw_protocol_io");
+}
