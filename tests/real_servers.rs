@@ -346,3 +346,48 @@ fn http_get_talks_to_nginx() {
         );
     }
 }
+
+/// The examples' promise (issue "Real protocols"): no C code finds where a frame ends. No
+/// byte-order call decodes a header, no search function looks for a delimiter; sockhelp's
+/// framing and reader do both. (Numbers a protocol writes as text inside a line are parsed
+/// with strtoll/strtoull: the program's job.)
+#[test]
+fn protocol_examples_leave_frame_ends_to_sockhelp() {
+    let banned = [
+        "ntohl", "ntohs", "htonl", "htons", "be16toh", "be32toh", "be64toh", "memchr", "memmem",
+        "strstr", "strchr", "strrchr", "strtok", "strpbrk", "strcspn", "strspn", "sscanf",
+    ];
+    for name in ["pg_query", "redis_cli", "mqtt_pubsub", "http_get"] {
+        let path = common::root().join(format!("c_examples/{}.c", name));
+        let src = std::fs::read_to_string(&path).expect("the example's source");
+        let code = strip_c_comments(&src);
+        for word in banned {
+            let found = code.match_indices(word).any(|(at, _)| {
+                let before = code[..at].chars().last().unwrap_or(' ');
+                let after = code[at + word.len()..].chars().next().unwrap_or(' ');
+                !(before.is_alphanumeric() || before == '_')
+                    && !(after.is_alphanumeric() || after == '_')
+            });
+            assert!(!found, "{} calls {}", path.display(), word);
+        }
+        for call in ["sockhelp_recv_frame", "sockhelp_send_frame"] {
+            assert!(code.contains(call), "{} does not use {}", name, call);
+        }
+    }
+}
+
+/// The C source without its comments (string literals are kept as they are; none of the
+/// examples has a comment opener inside a string).
+fn strip_c_comments(src: &str) -> String {
+    let mut out = String::new();
+    let mut rest = src;
+    while let Some(at) = rest.find("/*") {
+        out.push_str(&rest[..at]);
+        match rest[at + 2..].find("*/") {
+            Some(end) => rest = &rest[at + 2 + end + 2..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
