@@ -47,6 +47,10 @@ if [ "${#servers[@]}" -gt 0 ]; then
             trap 'rm -f /usr/sbin/policy-rc.d' EXIT
         fi
         apt-get update -qq -o DPkg::Lock::Timeout=600
+        # nginx-light (Debian) has every module the tests use; Ubuntu only has nginx.
+        if [[ " ${servers[*]} " == *" nginx-light "* ]] && ! apt-cache show nginx-light >/dev/null 2>&1; then
+            servers=("${servers[@]/nginx-light/nginx}")
+        fi
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
             "${servers[@]}" >/dev/null
         if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
