@@ -109,6 +109,7 @@ static int until_ready(void) {
         if (rc != SOCKHELP_OK) return fail("receiving a message", rc);
         const uint8_t *body = msg + 1; /* msg[0] is the type; the length is gone */
         size_t body_len = len - 1;
+        if (body_len == 0 && (msg[0] == 'C' || msg[0] == 'Z')) return fail("message", SOCKHELP_EBADFRAME);
         switch (msg[0]) {
         case 'R': /* Authentication: an int32 code, 0 = OK */
             if (body_len != 4 || memcmp(body, "\0\0\0\0", 4) != 0) {
