@@ -1,22 +1,27 @@
 # sockhelp for make users. The real build is cargo's; this file builds the release
-# library and installs it like libuv / libevent do.
+# library and the reference, and installs them the way libuv / libevent do.
 #
 #   make                                 cargo build --release --lib (libsockhelp.a, .so),
-#                                        plus target/release/libsockhelp.so.ABI -> libsockhelp.so
-#                                        so programs linked in the build tree find it
-#   make install PREFIX=/usr/local       header, libraries, sockhelp.pc, CMake package
-#   make install PREFIX=$HOME/.local     ... or any prefix you can write; no sudo needed
+#                                        the SONAME link target/release/libsockhelp.so.ABI,
+#                                        and the man pages + HTML (make docs)
+#   make build                           only the libraries
+#   make docs                            only the reference: TARGET_DIR/docs/{man,html}
+#   make install PREFIX=/usr/local       copies what `make` built; runs no cargo, so it works
+#                                        as root with sudo's PATH (strips debug info)
 #   make uninstall PREFIX=...            removes what install put there
 #
-# Variables: PREFIX (/usr/local), LIBDIR and INCLUDEDIR (lib, include: relative to
-# PREFIX), DESTDIR (staging root for packagers), CARGO (cargo), TARGET_DIR
-# ($CARGO_TARGET_DIR, else target). The work is in scripts/install.sh.
+# Variables: PREFIX (/usr/local); LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, PKGCONFIGDIR
+# (relative to PREFIX; defaults follow the OS: lib, include, share/man, share/doc/sockhelp,
+# LIBDIR/pkgconfig, with FreeBSD's libdata/pkgconfig and OpenBSD's man); DESTDIR (staging
+# root for packagers); STRIP (strip; empty: install as built); CARGO (cargo); PYTHON
+# (python3, for the docs); TARGET_DIR ($CARGO_TARGET_DIR, else target). The work is in
+# scripts/install.sh.
 
 PREFIX     ?= /usr/local
-LIBDIR     ?= lib
-INCLUDEDIR ?= include
 DESTDIR    ?=
 CARGO      ?= cargo
+PYTHON     ?= python3
+STRIP      ?= strip
 TARGET_DIR ?= $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),target)
 
 # The SONAME's version, as build.rs sets it: 0.MINOR before 1.0, MAJOR after.
@@ -25,12 +30,19 @@ V_MAJOR   := $(word 1,$(subst ., ,$(VERSION)))
 V_MINOR   := $(word 2,$(subst ., ,$(VERSION)))
 ABI       := $(if $(filter 0,$(V_MAJOR)),0.$(V_MINOR),$(V_MAJOR))
 
-INSTALL_ARGS = --prefix "$(PREFIX)" --libdir "$(LIBDIR)" --includedir "$(INCLUDEDIR)" \
-               --destdir "$(DESTDIR)" --target-dir "$(TARGET_DIR)"
+# Only the directories given on the command line (or in the environment) are passed on;
+# scripts/install.sh picks the OS's defaults for the rest.
+INSTALL_ARGS = --prefix "$(PREFIX)" --destdir "$(DESTDIR)" --target-dir "$(TARGET_DIR)" \
+               --strip "$(STRIP)" \
+               $(if $(LIBDIR),--libdir "$(LIBDIR)") \
+               $(if $(INCLUDEDIR),--includedir "$(INCLUDEDIR)") \
+               $(if $(MANDIR),--mandir "$(MANDIR)") \
+               $(if $(DOCDIR),--docdir "$(DOCDIR)") \
+               $(if $(PKGCONFIGDIR),--pkgconfigdir "$(PKGCONFIGDIR)")
 
-.PHONY: all build install uninstall
+.PHONY: all build docs install uninstall release-check
 
-all: build
+all: build docs
 
 # cargo decides whether anything needs rebuilding.
 build:
@@ -38,8 +50,20 @@ build:
 	@if [ "$$(uname -s)" = Linux ]; then \
 	  ln -sfn libsockhelp.so "$(TARGET_DIR)/release/libsockhelp.so.$(ABI)"; fi
 
-install: build
+# The reference, rendered from include/sockhelp.h (scripts/gen-docs.py: any warning fails).
+docs:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  echo "make docs: $(PYTHON) not found; it renders the man pages and HTML." >&2; \
+	  echo "Install python3, or run 'make build' for the libraries alone." >&2; exit 1; }
+	$(PYTHON) scripts/gen-docs.py --out "$(TARGET_DIR)/docs"
+
+# Copies only: no cargo here (under sudo, PATH may find another cargo, or none).
+install:
 	sh scripts/install.sh $(INSTALL_ARGS)
 
 uninstall:
 	sh scripts/install.sh --uninstall $(INSTALL_ARGS)
+
+# What a release must pass (RELEASING.md).
+release-check:
+	sh scripts/release-check.sh

@@ -34,6 +34,40 @@ fn set_soname() {
     );
 }
 
+// The constant tables, compiled into the build script too (they use nothing but `std`), so
+// the header's `SOCKHELP_E*` and poller-bit macros come from the same rows as the Rust side.
+#[cfg(feature = "header")]
+#[allow(dead_code)]
+#[path = "src/error.rs"]
+mod error;
+#[cfg(feature = "header")]
+#[allow(dead_code)]
+#[path = "src/event_bits.rs"]
+mod event_bits;
+
+/// The header's block of table-made constants, in cbindgen's doc style; a negative value is
+/// parenthesized (`#define SOCKHELP_ECLOSED (-1)`) so `x-SOCKHELP_ECLOSED` stays `x-(-1)`.
+#[cfg(feature = "header")]
+fn constant_block() -> String {
+    let mut rows = vec![error::C_OK];
+    rows.extend_from_slice(error::C_ERRORS);
+    rows.extend_from_slice(event_bits::C_EVENT_BITS);
+    let mut out = String::from("\n");
+    for row in rows {
+        out.push_str("\n/**\n");
+        for line in row.doc {
+            out.push_str(&format!(" *{}\n", line.trim_end()));
+        }
+        out.push_str(" */\n");
+        if row.value < 0 {
+            out.push_str(&format!("#define {} ({})\n", row.name, row.value));
+        } else {
+            out.push_str(&format!("#define {} {}\n", row.name, row.value));
+        }
+    }
+    out
+}
+
 #[cfg(feature = "header")]
 fn generate_header() {
     use std::path::PathBuf;
@@ -46,8 +80,11 @@ fn generate_header() {
         Some(p) => PathBuf::from(p),
         None => crate_dir.join("include").join("sockhelp.h"),
     };
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable");
+    let mut after = config.after_includes.take().unwrap_or_default();
+    after.push_str(&constant_block());
+    config.after_includes = Some(after);
     cbindgen::Builder::new()
         .with_crate(&crate_dir)
         .with_config(config)

@@ -22,6 +22,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #if defined(_WIN32)
+/** The C socket handle: a `SOCKET` (an unsigned pointer-sized integer) on Windows. */
+typedef size_t sockhelp_socket;
+#else
+/** The C socket handle: a file descriptor on POSIX. */
+typedef int sockhelp_socket;
+#endif
+#if defined(_WIN32)
 /** No socket: INVALID_SOCKET on Windows. */
 #define SOCKHELP_INVALID_SOCKET (~(sockhelp_socket)0)
 #else
@@ -29,20 +36,9 @@
 #define SOCKHELP_INVALID_SOCKET (-1)
 #endif
 
-/**
- * The major version of the header; compare with `sockhelp_version()` at run time.
- */
-#define SOCKHELP_VERSION_MAJOR 0
-
-/**
- * The minor version of the header.
- */
-#define SOCKHELP_VERSION_MINOR 1
-
-/**
- * The patch version of the header.
- */
-#define SOCKHELP_VERSION_PATCH 0
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /**
  * Success. Every error below is negative and keeps its value forever.
@@ -52,91 +48,76 @@
 /**
  * The peer closed the connection (recv returned 0) before the call was done.
  */
-#define SOCKHELP_ECLOSED -1
+#define SOCKHELP_ECLOSED (-1)
 
 /**
  * The connection was reset by the peer, or the pipe is broken (writing after the peer closed).
  */
-#define SOCKHELP_ERESET -2
+#define SOCKHELP_ERESET (-2)
 
 /**
  * The call's deadline (`timeout_ms > 0`) passed before it was done.
  */
-#define SOCKHELP_ETIMEDOUT -3
+#define SOCKHELP_ETIMEDOUT (-3)
 
 /**
  * Nothing more can be done now without waiting (`timeout_ms == 0`, or a non-blocking step):
  * wait for readiness and call again.
  */
-#define SOCKHELP_EWOULDBLOCK -4
+#define SOCKHELP_EWOULDBLOCK (-4)
 
 /**
  * An argument is invalid: a NULL pointer, an invalid socket, a zero length where that is
  * meaningless, a timeout below -1, a delimiter inside a payload.
  */
-#define SOCKHELP_EINVAL -5
+#define SOCKHELP_EINVAL (-5)
 
 /**
  * A frame is larger than the framing's configured maximum; the stream is unusable for
  * framing after this: close it.
  */
-#define SOCKHELP_ETOOBIG -6
+#define SOCKHELP_ETOOBIG (-6)
 
 /**
  * The next frame is larger than the caller's buffer; it stays queued and the size needed
  * is reported.
  */
-#define SOCKHELP_ENOSPACE -7
+#define SOCKHELP_ENOSPACE (-7)
 
 /**
  * A frame header is malformed (a non-digit in an ASCII length, an unknown type byte...).
  */
-#define SOCKHELP_EBADFRAME -8
+#define SOCKHELP_EBADFRAME (-8)
 
 /**
  * Memory could not be allocated.
  */
-#define SOCKHELP_ENOMEM -9
+#define SOCKHELP_ENOMEM (-9)
 
 /**
  * The operation is not supported on this platform.
  */
-#define SOCKHELP_EUNSUPPORTED -10
+#define SOCKHELP_EUNSUPPORTED (-10)
 
 /**
  * Another operating system error: `sockhelp_last_os_error()` tells which.
  */
-#define SOCKHELP_EOS -11
+#define SOCKHELP_EOS (-11)
 
 /**
  * A bug inside sockhelp (an internal panic was caught); the process is unharmed.
  */
-#define SOCKHELP_EINTERNAL -12
+#define SOCKHELP_EINTERNAL (-12)
 
 /**
  * The peer refused the connection (nothing listens on that port).
  */
-#define SOCKHELP_EREFUSED -13
+#define SOCKHELP_EREFUSED (-13)
 
 /**
  * The host name did not resolve to any address.
  */
-#define SOCKHELP_ENOTFOUND -14
-
-/**
- * `sockhelp_shutdown`: stop receiving.
- */
-#define SOCKHELP_SHUT_RD 0
-
-/**
- * `sockhelp_shutdown`: stop sending (the peer sees end of stream).
- */
-#define SOCKHELP_SHUT_WR 1
-
-/**
- * `sockhelp_shutdown`: both directions.
- */
-#define SOCKHELP_SHUT_RDWR 2
+#define SOCKHELP_ENOTFOUND (-14)
 
 /**
  * Poller interest / event bit: a read (or an accept) will not block: data, a pending
@@ -161,6 +142,37 @@
  * whatever the interest.
  */
 #define SOCKHELP_ERROR 8
+
+
+/**
+ * The major version of the header; compare with `sockhelp_version()` at run time.
+ */
+#define SOCKHELP_VERSION_MAJOR 0
+
+/**
+ * The minor version of the header.
+ */
+#define SOCKHELP_VERSION_MINOR 1
+
+/**
+ * The patch version of the header.
+ */
+#define SOCKHELP_VERSION_PATCH 0
+
+/**
+ * `sockhelp_shutdown`: stop receiving.
+ */
+#define SOCKHELP_SHUT_RD 0
+
+/**
+ * `sockhelp_shutdown`: stop sending (the peer sees end of stream).
+ */
+#define SOCKHELP_SHUT_WR 1
+
+/**
+ * `sockhelp_shutdown`: both directions.
+ */
+#define SOCKHELP_SHUT_RDWR 2
 
 /**
  * A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
@@ -191,20 +203,6 @@ typedef struct sockhelp_reader sockhelp_reader;
  * then `sockhelp_writer_flush` when the socket is writable. Opaque; one thread at a time.
  */
 typedef struct sockhelp_writer sockhelp_writer;
-
-#if !defined(_WIN32)
-/**
- * The C socket handle: a file descriptor on POSIX.
- */
-typedef int sockhelp_socket;
-#endif
-
-#if defined(_WIN32)
-/**
- * The C socket handle: a `SOCKET` (an unsigned pointer-sized integer) on Windows.
- */
-typedef size_t sockhelp_socket;
-#endif
 
 /**
  * One entry of a typed framing's table (see `sockhelp_framing_typed`).
@@ -243,10 +241,6 @@ typedef struct sockhelp_event {
    */
   uint32_t events;
 } sockhelp_event;
-
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
 
 /**
  * Prepares the socket layer: `WSAStartup(2.2)` on Windows, reference counted (call
@@ -610,45 +604,6 @@ int sockhelp_close_graceful(sockhelp_socket s,
                             int timeout_ms);
 
 /**
- * Python's `select.select` for C, without `FD_SETSIZE`: waits until at least one socket
- * in the three arrays is ready, then keeps in each array only its ready sockets.
- *
- * - `readers` / `writers` / `errors`: arrays of `*n_readers` / `*n_writers` / `*n_errors`
- *   sockets. An array may be NULL when its count is 0; a NULL count pointer means 0. A
- *   socket may appear in several arrays (it is polled once). The arrays must not overlap.
- * - Ready means: in `readers`, a read (or an accept on a listener) will not block: data,
- *   a pending connection, the peer's close, a hang-up or an error (`POLLIN|POLLHUP|POLLERR`);
- *   in `writers`, a write will not block, or a non-blocking connect finished, successfully
- *   or not (read `SO_ERROR` to know which) (`POLLOUT|POLLHUP|POLLERR`); in `errors`, the
- *   exceptional condition: out-of-band data (`POLLPRI`; `POLLRDBAND` on Windows) or a pending
- *   socket error (`POLLERR`, e.g. a refused connect). A socket that is only in `errors` and
- *   merely hangs up is not reported there (as with Python's select).
- * - On return > 0 each array holds its ready sockets at its front, in their original
- *   order, and each count is updated; on 0 (timeout) every count is set to 0. On an error
- *   the arrays and counts are left untouched.
- * - Built on `poll()` (`WSAPoll` on Windows), never `select()`: any descriptor number
- *   works, however large. At most 1,000,000 entries in all.
- * - `timeout_ms`: -1 waits forever, 0 polls once, > 0 is a deadline for the whole call;
- *   an interrupted wait (`EINTR`) is resumed with the time left. With all counts 0 the call
- *   just sleeps for `timeout_ms`.
- *
- * Returns the number of ready entries over the three arrays (a socket ready in two arrays
- * counts twice), 0 on timeout, or `SOCKHELP_EINVAL` (an array NULL with a non-zero count,
- * a socket value `SOCKHELP_INVALID_SOCKET`, more than 1,000,000 entries, overlapping arrays
- * or shared count pointers, `timeout_ms` < -1, all counts 0 with `timeout_ms` -1),
- * `SOCKHELP_EOS` (an entry is not an open socket: `sockhelp_last_os_error()` is `EBADF`,
- * `WSAENOTSOCK` on Windows; or another system error), `SOCKHELP_ENOMEM`,
- * `SOCKHELP_EINTERNAL`.
- */
-int sockhelp_select(sockhelp_socket *readers,
-                    size_t *n_readers,
-                    sockhelp_socket *writers,
-                    size_t *n_writers,
-                    sockhelp_socket *errors,
-                    size_t *n_errors,
-                    int timeout_ms);
-
-/**
  * Makes a new, empty poller: a set of sockets watched together, level-triggered (a socket
  * is reported at every wait for as long as it is ready, like `sockhelp_select`), built on
  * epoll (Linux), kqueue (BSDs, macOS) or IOCP (Windows). For thousands of sockets.
@@ -737,6 +692,45 @@ int sockhelp_poller_wait(struct sockhelp_poller *p,
                          struct sockhelp_event *events,
                          size_t cap,
                          int timeout_ms);
+
+/**
+ * Python's `select.select` for C, without `FD_SETSIZE`: waits until at least one socket
+ * in the three arrays is ready, then keeps in each array only its ready sockets.
+ *
+ * - `readers` / `writers` / `errors`: arrays of `*n_readers` / `*n_writers` / `*n_errors`
+ *   sockets. An array may be NULL when its count is 0; a NULL count pointer means 0. A
+ *   socket may appear in several arrays (it is polled once). The arrays must not overlap.
+ * - Ready means: in `readers`, a read (or an accept on a listener) will not block: data,
+ *   a pending connection, the peer's close, a hang-up or an error (`POLLIN|POLLHUP|POLLERR`);
+ *   in `writers`, a write will not block, or a non-blocking connect finished, successfully
+ *   or not (read `SO_ERROR` to know which) (`POLLOUT|POLLHUP|POLLERR`); in `errors`, the
+ *   exceptional condition: out-of-band data (`POLLPRI`; `POLLRDBAND` on Windows) or a pending
+ *   socket error (`POLLERR`, e.g. a refused connect). A socket that is only in `errors` and
+ *   merely hangs up is not reported there (as with Python's select).
+ * - On return > 0 each array holds its ready sockets at its front, in their original
+ *   order, and each count is updated; on 0 (timeout) every count is set to 0. On an error
+ *   the arrays and counts are left untouched.
+ * - Built on `poll()` (`WSAPoll` on Windows), never `select()`: any descriptor number
+ *   works, however large. At most 1,000,000 entries in all.
+ * - `timeout_ms`: -1 waits forever, 0 polls once, > 0 is a deadline for the whole call;
+ *   an interrupted wait (`EINTR`) is resumed with the time left. With all counts 0 the call
+ *   just sleeps for `timeout_ms`.
+ *
+ * Returns the number of ready entries over the three arrays (a socket ready in two arrays
+ * counts twice), 0 on timeout, or `SOCKHELP_EINVAL` (an array NULL with a non-zero count,
+ * a socket value `SOCKHELP_INVALID_SOCKET`, more than 1,000,000 entries, overlapping arrays
+ * or shared count pointers, `timeout_ms` < -1, all counts 0 with `timeout_ms` -1),
+ * `SOCKHELP_EOS` (an entry is not an open socket: `sockhelp_last_os_error()` is `EBADF`,
+ * `WSAENOTSOCK` on Windows; or another system error), `SOCKHELP_ENOMEM`,
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_select(sockhelp_socket *readers,
+                    size_t *n_readers,
+                    sockhelp_socket *writers,
+                    size_t *n_writers,
+                    sockhelp_socket *errors,
+                    size_t *n_errors,
+                    int timeout_ms);
 
 /**
  * Makes a reader for framing `f` (copied: `f` may be freed afterwards). The buffer is
@@ -870,7 +864,7 @@ int sockhelp_writer_flush(struct sockhelp_writer *w,
 size_t sockhelp_writer_pending(const struct sockhelp_writer *w);
 
 #ifdef __cplusplus
-} // extern "C"
-#endif // __cplusplus
+} /* extern "C" */
+#endif
 
 #endif /* SOCKHELP_H */

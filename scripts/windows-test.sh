@@ -9,7 +9,13 @@
 #  3. cross-compiles the portable C tests (tests/cwin/*.c) and the C examples
 #     (c_examples/*.c, unchanged) with x86_64-w64-mingw32-gcc against the Windows
 #     static library, and runs the tests, framed_rpc's demo, line_chat's demo, the
-#     echo pair and the select_server + load_client pair under wine64.
+#     echo pair and the select_server + load_client pair under wine64;
+#  4. builds c_examples/consumer with CMake and the mingw toolchain file
+#     (cmake/mingw-w64-x86_64.cmake): from source through add_subdirectory (the root
+#     CMakeLists.txt runs cargo for the Windows target), shared (sockhelp.dll through its
+#     import library, IMPORTED_IMPLIB) and static; and through find_package from a prefix
+#     that scripts/install.sh --os windows filled (bin/sockhelp.dll, lib/libsockhelp.dll.a);
+#     runs each consumer under wine64.
 #
 # Why not the rustup toolchain: Rust >= 1.78's std imports ProcessPrng from
 # bcryptprimitives.dll, which Wine 8 (Debian 12) does not provide, so its test binaries
@@ -32,6 +38,9 @@ need=()
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64)
 [ -x /usr/lib/wine/wine64 ] || need+=(wine64)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ "${#need[@]}" -gt 0 ]; then
     echo "installing: ${need[*]}"
     sudo=""
@@ -228,9 +237,52 @@ c_check "echo_server + echo_client" server_pair "$bin/echo_server.exe" "0 1" "$b
 c_check "select_server + load_client" server_pair "$bin/select_server.exe" "--conns 50" "$bin/load_client.exe" "" "50 20"
 c_check "select_server --poller + load_client" server_pair "$bin/select_server.exe" "--poller --conns 50" "$bin/load_client.exe" "" "50 20"
 
+echo "== CMake + mingw toolchain: c_examples/consumer under wine64"
+toolchain="$root/cmake/mingw-w64-x86_64.cmake"
+cmake_consumer() { # name, cmake arguments...
+    local name=$1
+    shift
+    local build="$cache/cmake-$name"
+    rm -rf "$build"
+    cmake -S "$src/c_examples/consumer" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+        -DCMAKE_BUILD_TYPE=Release "$@" >"$cache/cmake-$name.log" 2>&1 \
+        && cmake --build "$build" -j2 >>"$cache/cmake-$name.log" 2>&1 \
+        && [ -f "$build/consumer.exe" ] \
+        || { tail -40 "$cache/cmake-$name.log"; return 1; }
+}
+consumer_runs() { # build directory, WINEPATH
+    WINEPATH="$2" wine "$1/consumer.exe" | tr -d '\r' | grep "consumer: ok"
+}
+# Imports of a PE file, as objdump lists them.
+imports() { x86_64-w64-mingw32-objdump -p "$1" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr -d '\r'; }
+from_source=(-DSOCKHELP_SOURCE_DIR="$src" -DSOCKHELP_CARGO=/usr/bin/cargo
+    -DSOCKHELP_CARGO_TARGET_DIR="$CARGO_TARGET_DIR" -DSOCKHELP_CARGO_FLAGS=--offline)
+c_check "cmake add_subdirectory, shared: configure + build" cmake_consumer subdir-shared "${from_source[@]}"
+c_check "cmake add_subdirectory, shared: imports sockhelp.dll" \
+    sh -c "x86_64-w64-mingw32-objdump -p '$cache/cmake-subdir-shared/consumer.exe' | grep -q 'DLL Name: sockhelp.dll'"
+c_check "cmake add_subdirectory, shared: runs" consumer_runs "$cache/cmake-subdir-shared" "$cache/cmake-subdir-shared/sockhelp/bin"
+c_check "cmake add_subdirectory, static: configure + build" cmake_consumer subdir-static "${from_source[@]}" -DCONSUMER_STATIC=ON
+c_check "cmake add_subdirectory, static: does not import sockhelp.dll" \
+    sh -c "! x86_64-w64-mingw32-objdump -p '$cache/cmake-subdir-static/consumer.exe' | grep -q 'DLL Name: sockhelp.dll'"
+c_check "cmake add_subdirectory, static: runs" consumer_runs "$cache/cmake-subdir-static" ""
+
+python3 scripts/gen-docs.py --out "$CARGO_TARGET_DIR/docs" >/dev/null
+winprefix="$cache/prefix"
+rm -rf "$winprefix"
+c_check "install.sh --os windows" sh scripts/install.sh --os windows --prefix "$winprefix" \
+    --target-dir "$CARGO_TARGET_DIR" --built "$CARGO_TARGET_DIR/$TARGET/release" \
+    --strip x86_64-w64-mingw32-strip
+c_check "installed layout: the DLL in bin, import and static libraries in lib" \
+    test -f "$winprefix/bin/sockhelp.dll" -a -f "$winprefix/lib/libsockhelp.dll.a" -a -f "$winprefix/lib/libsockhelp.a"
+c_check "cmake find_package, shared: configure + build" cmake_consumer find-shared -DCMAKE_PREFIX_PATH="$winprefix"
+c_check "cmake find_package, shared: runs with the installed DLL" consumer_runs "$cache/cmake-find-shared" "$winprefix/bin"
+c_check "cmake find_package, static: configure + build" cmake_consumer find-static -DCMAKE_PREFIX_PATH="$winprefix" -DCONSUMER_STATIC=ON
+c_check "cmake find_package, static: runs" consumer_runs "$cache/cmake-find-static" ""
+echo "  consumer.exe (shared) imports: $(imports "$cache/cmake-find-shared/consumer.exe" 2>/dev/null | tr '\n' ' ')"
+
 echo
 echo "windows-test: Rust tests under Wine: ${rust_passed:-0} passed, ${rust_failed:-0} failed, ${rust_skipped:-0} skipped (Wine skips listed above)"
-echo "windows-test: C under Wine: $c_tests_passed C test programs and $((c_passed - c_tests_passed)) example runs passed, $c_failed failed, $c_skipped skipped (Wine skips listed above)"
+echo "windows-test: C under Wine: $c_tests_passed C test programs and $((c_passed - c_tests_passed)) example runs and CMake consumer checks passed, $c_failed failed, $c_skipped skipped (Wine skips listed above)"
 if [ "$rust_status" -ne 0 ] || [ "$c_failed" -ne 0 ]; then
     echo "windows-test: FAILED" >&2
     exit 1

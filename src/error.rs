@@ -1,67 +1,112 @@
-//! The error model: one enum whose variants are the `SOCKHELP_E*` codes.
+//! The error model: one enum whose variants are the `SOCKHELP_E*` codes, made from one table.
 //!
-//! Codes are fixed forever: a variant may be added at the end, never renumbered.
+//! Codes are fixed forever: a row may be added at the end, never renumbered. This file uses
+//! nothing but `std`: `build.rs` compiles it too, to write the header's `SOCKHELP_E*` block.
 
 use std::fmt;
 use std::io;
 
-/// Everything that can go wrong in sockhelp. `code()` is the C value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Error {
-    /// The peer closed the connection (recv returned 0) before the call was done.
-    Closed,
-    /// The connection was reset or the pipe is broken; carries the OS code.
-    Reset(i32),
-    /// The call's deadline passed.
-    TimedOut,
-    /// Nothing more can be done now (timeout 0, or a non-blocking step).
-    WouldBlock,
-    /// An argument is invalid (NULL, zero length where meaningless, delimiter in payload...).
-    Invalid,
-    /// A frame exceeds the framing's configured maximum.
-    TooBig,
-    /// The next frame is larger than the caller's buffer; it stays queued.
-    NoSpace,
-    /// A frame header is malformed.
-    BadFrame,
-    /// Memory could not be allocated.
-    NoMem,
-    /// Not supported on this platform.
-    Unsupported,
-    /// Another OS error; carries the OS code (errno / WSAGetLastError()).
-    Os(i32),
-    /// A bug in sockhelp (a caught panic).
-    Internal,
-    /// The peer refused the connection (nobody listens there); carries the OS code.
-    Refused(i32),
-    /// The host name did not resolve to any address.
-    NotFound,
+/// The error table, in the manner of libuv's `UV_ERRNO_MAP`: one row per code with the
+/// variant (and its OS-code payload), the C value, the C name and the `strerror` text; the
+/// doc lines serve the variant and the C macro alike. `define_errors!` makes [`Error`],
+/// [`Error::code`], [`strerror`] and `C_ERRORS` (the header's block, see `build.rs`) of it.
+macro_rules! error_table {
+    ($then:ident) => {
+        $then! {
+            /// The peer closed the connection (recv returned 0) before the call was done.
+            Closed = -1, SOCKHELP_ECLOSED, "connection closed by peer";
+            /// The connection was reset by the peer, or the pipe is broken (writing after the peer closed).
+            Reset(i32) = -2, SOCKHELP_ERESET, "connection reset by peer or broken pipe";
+            /// The call's deadline (`timeout_ms > 0`) passed before it was done.
+            TimedOut = -3, SOCKHELP_ETIMEDOUT, "timed out";
+            /// Nothing more can be done now without waiting (`timeout_ms == 0`, or a non-blocking step):
+            /// wait for readiness and call again.
+            WouldBlock = -4, SOCKHELP_EWOULDBLOCK, "operation would block";
+            /// An argument is invalid: a NULL pointer, an invalid socket, a zero length where that is
+            /// meaningless, a timeout below -1, a delimiter inside a payload.
+            Invalid = -5, SOCKHELP_EINVAL, "invalid argument";
+            /// A frame is larger than the framing's configured maximum; the stream is unusable for
+            /// framing after this: close it.
+            TooBig = -6, SOCKHELP_ETOOBIG, "frame larger than the configured maximum";
+            /// The next frame is larger than the caller's buffer; it stays queued and the size needed
+            /// is reported.
+            NoSpace = -7, SOCKHELP_ENOSPACE, "frame larger than the caller's buffer";
+            /// A frame header is malformed (a non-digit in an ASCII length, an unknown type byte...).
+            BadFrame = -8, SOCKHELP_EBADFRAME, "malformed frame";
+            /// Memory could not be allocated.
+            NoMem = -9, SOCKHELP_ENOMEM, "out of memory";
+            /// The operation is not supported on this platform.
+            Unsupported = -10, SOCKHELP_EUNSUPPORTED, "unsupported on this platform";
+            /// Another operating system error: `sockhelp_last_os_error()` tells which.
+            Os(i32) = -11, SOCKHELP_EOS, "operating system error (see sockhelp_last_os_error)";
+            /// A bug inside sockhelp (an internal panic was caught); the process is unharmed.
+            Internal = -12, SOCKHELP_EINTERNAL, "internal error in sockhelp";
+            /// The peer refused the connection (nothing listens on that port).
+            Refused(i32) = -13, SOCKHELP_EREFUSED, "connection refused";
+            /// The host name did not resolve to any address.
+            NotFound = -14, SOCKHELP_ENOTFOUND, "host name not found";
+        }
+    };
 }
+
+/// One C constant as the header shows it: name, value, doc lines.
+#[allow(dead_code)] // read by build.rs and the tests
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CConst {
+    pub(crate) name: &'static str,
+    pub(crate) value: i64,
+    pub(crate) doc: &'static [&'static str],
+}
+
+/// `SOCKHELP_OK`, the one code that is not an error.
+#[allow(dead_code)] // read by build.rs and the tests
+pub(crate) const C_OK: CConst = CConst {
+    name: "SOCKHELP_OK",
+    value: 0,
+    doc: &[" Success. Every error below is negative and keeps its value forever."],
+};
+
+macro_rules! define_errors {
+    ($( $(#[doc = $doc:literal])* $name:ident $(($payload:ty))? = $code:literal, $cname:ident, $msg:literal; )*) => {
+        /// Everything that can go wrong in sockhelp. `code()` is the C value; `Reset`, `Os`
+        /// and `Refused` carry the OS error number.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Error {
+            $( $(#[doc = $doc])* $name $(($payload))?, )*
+        }
+
+        impl Error {
+            /// The stable C value of this error (`SOCKHELP_E*`).
+            pub const fn code(self) -> i32 {
+                match self {
+                    $( Error::$name { .. } => $code, )*
+                }
+            }
+        }
+
+        /// `strerror` with a terminating NUL, for handing to C as a static string.
+        pub fn strerror_nul(code: i32) -> &'static str {
+            match code {
+                0 => "success\0",
+                $( $code => concat!($msg, "\0"), )*
+                _ => "unknown sockhelp error code\0",
+            }
+        }
+
+        /// Every error row as the header shows it, in table order.
+        #[allow(dead_code)] // read by build.rs and the tests
+        pub(crate) const C_ERRORS: &[CConst] = &[
+            $( CConst { name: stringify!($cname), value: $code, doc: &[$($doc),*] }, )*
+        ];
+    };
+}
+
+error_table!(define_errors);
 
 /// Shorthand used across the core.
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    /// The stable C value of this error (`SOCKHELP_E*`).
-    pub fn code(self) -> i32 {
-        match self {
-            Error::Closed => -1,
-            Error::Reset(_) => -2,
-            Error::TimedOut => -3,
-            Error::WouldBlock => -4,
-            Error::Invalid => -5,
-            Error::TooBig => -6,
-            Error::NoSpace => -7,
-            Error::BadFrame => -8,
-            Error::NoMem => -9,
-            Error::Unsupported => -10,
-            Error::Os(_) => -11,
-            Error::Internal => -12,
-            Error::Refused(_) => -13,
-            Error::NotFound => -14,
-        }
-    }
-
     /// The OS error number behind this error, if one is.
     pub fn os_code(self) -> Option<i32> {
         match self {
@@ -97,28 +142,6 @@ impl From<io::Error> for Error {
 pub fn strerror(code: i32) -> &'static str {
     let s = strerror_nul(code);
     &s[..s.len() - 1]
-}
-
-/// `strerror` with a terminating NUL, for handing to C as a static string.
-pub fn strerror_nul(code: i32) -> &'static str {
-    match code {
-        0 => "success\0",
-        -1 => "connection closed by peer\0",
-        -2 => "connection reset by peer or broken pipe\0",
-        -3 => "timed out\0",
-        -4 => "operation would block\0",
-        -5 => "invalid argument\0",
-        -6 => "frame larger than the configured maximum\0",
-        -7 => "frame larger than the caller's buffer\0",
-        -8 => "malformed frame\0",
-        -9 => "out of memory\0",
-        -10 => "unsupported on this platform\0",
-        -11 => "operating system error (see sockhelp_last_os_error)\0",
-        -12 => "internal error in sockhelp\0",
-        -13 => "connection refused\0",
-        -14 => "host name not found\0",
-        _ => "unknown sockhelp error code\0",
-    }
 }
 
 impl fmt::Display for Error {

@@ -9,18 +9,24 @@
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.
 //! - [`framing`]: sans-IO codecs, one file per wire format.
 //! - [`stream`]: framed I/O over a socket: `send_frame`, `Reader`, `Writer`.
-//! - [`select`]: `select` without `FD_SETSIZE` (poll/WSAPoll) and the `Poller`.
-//! - [`ffi`]: the `extern "C"` shell that the header is generated from (C callers only).
+//! - [`select`]: `select` without `FD_SETSIZE` (poll/WSAPoll).
+//! - [`poller`]: the `Poller`, level-triggered (epoll directly on Linux, `polling` elsewhere);
+//!   its bits come from the table in `event_bits`.
+//! - `ffi`: the `extern "C"` shell that the header is generated from (C callers only;
+//!   private: its functions are exported from the staticlib / cdylib by `#[no_mangle]`).
 
 pub mod deadline;
 pub mod error;
+mod event_bits;
 pub mod framing;
 pub mod io;
 pub mod net;
+pub mod poller;
 pub mod select;
 pub mod stream;
-pub mod sys;
+mod sys;
 
-pub mod ffi;
+mod ffi;
 
 pub use error::{Error, Result};
+pub use sys::{Interest, RawSocket};

@@ -125,3 +125,31 @@ fn every_name_in_the_header_is_prefixed() {
         }
     }
 }
+
+/// A negative macro must be parenthesized: with `#define SOCKHELP_ECLOSED -1`,
+/// `x-SOCKHELP_ECLOSED` would expand to `x--1`, a decrement.
+#[test]
+fn every_negative_macro_is_parenthesized() {
+    let header = std::fs::read_to_string(root().join("include/sockhelp.h")).unwrap();
+    let mut negatives = 0;
+    for line in header.lines() {
+        let t = line.trim();
+        let rest = match t.strip_prefix("#define ") {
+            Some(r) => r,
+            None => continue,
+        };
+        let value = rest
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, v)| v.trim());
+        assert!(
+            !value.starts_with('-') && !value.starts_with('~'),
+            "an unparenthesized negative macro: {}",
+            line
+        );
+        if value.starts_with("(-") {
+            negatives += 1;
+        }
+    }
+    // The 14 error codes and SOCKHELP_INVALID_SOCKET on POSIX.
+    assert!(negatives >= 15, "found only {} negative macros", negatives);
+}

@@ -3,6 +3,8 @@
 
 #![cfg(unix)]
 
+mod portable_util;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::io::AsRawFd;
@@ -10,9 +12,10 @@ use std::os::unix::net::UnixStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use portable_util::{close, get_nonblocking, set_nonblocking};
 use sockhelp::deadline::Deadline;
 use sockhelp::io::{recv_all, send_all};
-use sockhelp::{net, sys, Error};
+use sockhelp::{net, Error};
 
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 + i / 251) as u8).collect()
@@ -109,7 +112,7 @@ fn timeout_zero_never_waits() {
 #[test]
 fn helpers_take_a_non_blocking_socket_as_it_is_and_leave_it_so() {
     let (a, mut b) = UnixStream::pair().unwrap();
-    sys::set_nonblocking(a.as_raw_fd(), true).unwrap();
+    set_nonblocking(a.as_raw_fd(), true);
     let data = pattern(4 << 20);
     let expect = data.clone();
     let reader = thread::spawn(move || {
@@ -128,12 +131,12 @@ fn helpers_take_a_non_blocking_socket_as_it_is_and_leave_it_so() {
     let (n, r) = send_all(a.as_raw_fd(), &data, ms(-1));
     assert_eq!((n, r), (data.len(), Ok(())));
     assert!(reader.join().unwrap());
-    assert_eq!(sys::get_nonblocking(a.as_raw_fd()), Ok(true));
+    assert_eq!(get_nonblocking(a.as_raw_fd()), Ok(true));
     // and a blocking socket stays blocking after a timed call
     let (c, _d) = UnixStream::pair().unwrap();
     let mut buf = [0u8; 4];
     let _ = recv_all(c.as_raw_fd(), &mut buf, ms(10));
-    assert_eq!(sys::get_nonblocking(c.as_raw_fd()), Ok(false));
+    assert_eq!(get_nonblocking(c.as_raw_fd()), Ok(false));
 }
 
 #[test]
@@ -191,7 +194,7 @@ fn listen_connect_accept_and_local_port() {
     assert_eq!(recv_all(s, &mut buf, ms(1000)), (0, Err(Error::Closed)));
     assert_eq!(net::close_graceful(s, ms(1000)), Ok(()));
     for fd in [c, l] {
-        sys::close(fd).unwrap();
+        close(fd);
     }
 }
 
@@ -204,8 +207,8 @@ fn listen_on_any_interface_accepts_ipv4_loopback() {
     c.write_all(b"x").unwrap();
     let mut buf = [0u8; 1];
     assert_eq!(recv_all(s, &mut buf, ms(1000)), (1, Ok(())));
-    sys::close(s).unwrap();
-    sys::close(l).unwrap();
+    close(s);
+    close(l);
 }
 
 #[test]

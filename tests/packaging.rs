@@ -99,20 +99,45 @@ fn text(out: &Output) -> String {
 static INSTALL: Once = Once::new();
 static PREFIX: Mutex<Option<PathBuf>> = Mutex::new(None);
 
-/// `make install` into `target/pkgtest/prefix` once per test process; returns the prefix.
+/// `make` (the libraries and the docs, into `target/ctest`) once per test process.
+fn make_built() {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        build_step(
+            "make",
+            Command::new("make")
+                .current_dir(root())
+                .arg(format!("TARGET_DIR={}", ctest_dir().display()))
+                .arg(format!("CARGO={}", env!("CARGO"))),
+        );
+    });
+}
+
+/// `make install` the way `sudo make install` runs it: a minimal environment
+/// (`env -i PATH=/usr/bin:/bin`), and a CARGO that does not exist, so any attempt to build
+/// would fail. `args` are make's.
+fn make_install_minimal_env(args: &[String]) -> Output {
+    build_step(
+        "make install (env -i PATH=/usr/bin:/bin)",
+        Command::new("/usr/bin/make")
+            .current_dir(root())
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .arg("install")
+            .arg(format!("TARGET_DIR={}", ctest_dir().display()))
+            .arg("CARGO=/nonexistent/cargo")
+            .args(args),
+    )
+}
+
+/// `make`, then `make install` into `target/pkgtest/prefix` in a minimal environment, once
+/// per test process; returns the prefix.
 fn prefix() -> PathBuf {
     require_build_tools();
     INSTALL.call_once(|| {
         let prefix = fresh_dir("prefix");
-        build_step(
-            "make install",
-            Command::new("make")
-                .current_dir(root())
-                .arg("install")
-                .arg(format!("PREFIX={}", prefix.display()))
-                .arg(format!("TARGET_DIR={}", ctest_dir().display()))
-                .arg(format!("CARGO={}", env!("CARGO"))),
-        );
+        make_built();
+        make_install_minimal_env(&[format!("PREFIX={}", prefix.display())]);
         *PREFIX.lock().unwrap_or_else(|e| e.into_inner()) = Some(prefix);
     });
     PREFIX
@@ -276,7 +301,10 @@ fn staged_install_and_uninstall_leave_nothing_behind() {
     let staged = stage.join("usr/local");
     assert!(staged.join("include/sockhelp.h").is_file());
     assert!(staged.join("lib/pkgconfig/sockhelp.pc").is_file());
+    assert!(staged.join("lib/pkgconfig/sockhelp-static.pc").is_file());
     assert!(staged.join("lib").join(soname()).exists());
+    assert!(staged.join("share/man/man3/sockhelp_sendall.3").is_file());
+    assert!(staged.join("share/doc/sockhelp/LICENSE-MIT").is_file());
     script(&["--uninstall"]);
     let mut left = Vec::new();
     let mut stack = vec![staged];
@@ -664,4 +692,501 @@ fn examples_build_against_the_installed_prefix_with_cmake_find_package() {
         assert_success(&format!("line_chat demo (static {})", static_), &out);
         assert!(String::from_utf8_lossy(&out.stdout).contains("in order"));
     }
+}
+
+/// `make install` copies only: with nothing built it runs no cargo, installs nothing and
+/// says to run make first.
+#[test]
+fn install_without_a_build_says_run_make_first_and_installs_nothing() {
+    require_build_tools();
+    let empty = fresh_dir("nothing-built");
+    let dest = fresh_dir("nothing-installed");
+    let out = Command::new("/usr/bin/make")
+        .current_dir(root())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .arg("install")
+        .arg(format!("PREFIX={}", dest.display()))
+        .arg(format!("TARGET_DIR={}", empty.display()))
+        .arg("CARGO=/nonexistent/cargo")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "install succeeded with nothing built"
+    );
+    assert!(
+        text(&out).contains("run make first"),
+        "install did not say to run make first:\n{}",
+        text(&out)
+    );
+    assert!(
+        std::fs::read_dir(&dest).unwrap().next().is_none(),
+        "install put files into {} with nothing built",
+        dest.display()
+    );
+}
+
+fn debug_sections(file: &Path) -> Vec<String> {
+    let out = build_step("readelf -S", Command::new("readelf").arg("-S").arg(file));
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter(|w| w.starts_with(".debug") || w.starts_with(".zdebug"))
+        .map(|w| w.to_string())
+        .collect()
+}
+
+/// What is installed carries no debug info (the .so and every member of the .a), though
+/// the build itself may (the profiling profile).
+#[test]
+fn installed_libraries_carry_no_debug_info() {
+    let prefix = prefix();
+    let lib = prefix.join("lib");
+    for f in [
+        lib.join(format!("libsockhelp.so.{}", env!("CARGO_PKG_VERSION"))),
+        lib.join("libsockhelp.a"),
+    ] {
+        let found = debug_sections(&f);
+        assert!(found.is_empty(), "{} has {:?}", f.display(), found);
+    }
+    let so = std::fs::metadata(lib.join(soname())).unwrap().len();
+    assert!(so < 2 << 20, "the installed .so is {} bytes", so);
+}
+
+/// `pkg-config --static --libs sockhelp-static` is all a static consumer writes: one
+/// shell command line, as a Makefile would have it.
+#[test]
+fn static_consumer_links_with_pkg_config_sockhelp_static_alone() {
+    let prefix = prefix();
+    let dir = fresh_dir("pc-static");
+    let exe = dir.join("consumer");
+    build_step(
+        "cc $(pkg-config --cflags sockhelp-static) ... $(pkg-config --static --libs sockhelp-static)",
+        Command::new("sh")
+            .arg("-c")
+            .arg(
+                "cc -std=c99 -Wall -Wextra -Werror -pedantic \
+                 $(pkg-config --cflags sockhelp-static) \"$1\" -o \"$2\" \
+                 $(pkg-config --static --libs sockhelp-static)",
+            )
+            .arg("sh")
+            .arg(root().join("c_examples/consumer/consumer.c"))
+            .arg(&exe)
+            .env("PKG_CONFIG_PATH", pkg_config_path(&prefix)),
+    );
+    let deps = needed(&exe);
+    assert!(
+        !deps.iter().any(|d| d.starts_with("libsockhelp")),
+        "the static consumer needs {:?}",
+        deps
+    );
+    run_consumer(&exe, &[]);
+    // Without --static too (what Meson's dependency('sockhelp-static') asks).
+    let out = build_step(
+        "pkg-config --libs sockhelp-static",
+        Command::new("pkg-config")
+            .env("PKG_CONFIG_PATH", pkg_config_path(&prefix))
+            .args(["--libs", "sockhelp-static"]),
+    );
+    let libs = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        libs.contains("libsockhelp.a")
+            && libs.contains("-lpthread")
+            && !libs.contains("-lsockhelp"),
+        "{}",
+        libs
+    );
+}
+
+/// The public functions the header declares (a name right before '(' on a line that is
+/// not a comment or directive).
+fn header_functions(header: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(header).unwrap();
+    let mut names = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with('*') || t.starts_with("/*") || t.starts_with('#') {
+            continue;
+        }
+        // A declaration: the identifier right before the first '('.
+        let before = match t.find('(') {
+            Some(p) => &t[..p],
+            None => continue,
+        };
+        let name = before
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        if name.starts_with("sockhelp_") && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    assert!(names.len() >= 40, "found only {:?}", names);
+    names
+}
+
+/// `man sockhelp` and one page per public function, installed and rendered by man with
+/// groff's warnings on; the HTML reference beside them.
+#[test]
+fn man_pages_are_installed_for_every_public_function_and_render_without_warnings() {
+    let prefix = prefix();
+    require("man", "man-db");
+    require("groff", "groff-base");
+    let man3 = prefix.join("share/man/man3");
+    let html = prefix.join("share/doc/sockhelp/html");
+    assert!(man3.join("sockhelp.3").is_file(), "no sockhelp(3)");
+    assert!(html.join("index.html").is_file(), "no HTML index");
+    let functions = header_functions(&prefix.join("include/sockhelp.h"));
+    for f in &functions {
+        assert!(
+            man3.join(format!("{}.3", f)).is_file(),
+            "{} has no man page",
+            f
+        );
+        assert!(
+            html.join(format!("{}.html", f)).is_file(),
+            "{} has no HTML page",
+            f
+        );
+    }
+    for entry in std::fs::read_dir(&man3).unwrap() {
+        let page = entry.unwrap().path();
+        let out = build_step(
+            "groff -man -ww -z",
+            Command::new("groff").args(["-man", "-ww", "-z"]).arg(&page),
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}: groff warns:\n{}",
+            page.display(),
+            text(&out)
+        );
+    }
+    for (page, want) in [
+        ("sockhelp", "SOCKHELP_ETIMEDOUT"),
+        ("sockhelp_sendall", "RETURN VALUE"),
+    ] {
+        let out = build_step(
+            &format!("man {}", page),
+            Command::new("man")
+                .arg("-M")
+                .arg(prefix.join("share/man"))
+                .arg(page)
+                .env("MANPAGER", "cat")
+                .env("PAGER", "cat")
+                .env("MANWIDTH", "80"),
+        );
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            shown.contains(page) && shown.contains(want),
+            "man {}:\n{}",
+            page,
+            shown
+        );
+    }
+}
+
+/// The docs build (scripts/gen-docs.py) is warning-free on the committed header, and fails
+/// with a warning on a header whose function has no doc comment.
+#[test]
+fn docs_build_is_warning_free_and_fails_on_an_undocumented_function() {
+    require("python3", "python3");
+    let out_dir = fresh_dir("docs");
+    let out = Command::new("python3")
+        .arg(root().join("scripts/gen-docs.py"))
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        text(&out)
+    );
+    assert_html_links_resolve(&out_dir.join("html"));
+
+    let header = std::fs::read_to_string(root().join("include/sockhelp.h")).unwrap();
+    let at = header
+        .find("#ifdef __cplusplus\n}")
+        .expect("the header's closing extern \"C\"");
+    let bad = format!(
+        "{}int sockhelp_undocumented_for_the_test(int x);\n\n{}",
+        &header[..at],
+        &header[at..]
+    );
+    let bad_header = out_dir.join("bad.h");
+    std::fs::write(&bad_header, bad).unwrap();
+    let out = Command::new("python3")
+        .arg(root().join("scripts/gen-docs.py"))
+        .arg("--header")
+        .arg(&bad_header)
+        .arg("--out")
+        .arg(out_dir.join("bad"))
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && text(&out).contains("sockhelp_undocumented_for_the_test"),
+        "gen-docs did not fail on an undocumented function:\n{}",
+        text(&out)
+    );
+}
+
+/// Every `href` of the HTML reference names a page that exists, and an `id` in it.
+fn assert_html_links_resolve(dir: &Path) {
+    let attr = |html: &str, name: &str| -> Vec<String> {
+        let key = format!("{}=\"", name);
+        html.split(key.as_str())
+            .skip(1)
+            .filter_map(|rest| rest.find('"').map(|end| rest[..end].to_string()))
+            .collect()
+    };
+    let mut pages = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let page = entry.unwrap().path();
+        let html = std::fs::read_to_string(&page).unwrap();
+        pages += 1;
+        for href in attr(&html, "href") {
+            let (file, anchor) = match href.find('#') {
+                Some(p) => (&href[..p], Some(&href[p + 1..])),
+                None => (href.as_str(), None),
+            };
+            let target = dir.join(file);
+            assert!(target.is_file(), "{}: broken link {}", page.display(), href);
+            if let Some(anchor) = anchor {
+                let ids = attr(&std::fs::read_to_string(&target).unwrap(), "id");
+                assert!(
+                    ids.iter().any(|i| i == anchor),
+                    "{}: no id {} in {}",
+                    page.display(),
+                    anchor,
+                    file
+                );
+            }
+        }
+    }
+    assert!(pages > 40, "only {} HTML pages", pages);
+}
+
+/// Licenses, README, CHANGELOG and the cffi declarations are installed.
+#[test]
+fn licenses_changelog_and_cffi_declarations_are_installed() {
+    let prefix = prefix();
+    let doc = prefix.join("share/doc/sockhelp");
+    for f in ["LICENSE-MIT", "LICENSE-APACHE", "README.md", "CHANGELOG.md"] {
+        assert_eq!(
+            std::fs::read(doc.join(f)).unwrap_or_default(),
+            std::fs::read(root().join(f)).unwrap(),
+            "{} is not installed as it is in the tree",
+            f
+        );
+    }
+    assert!(prefix.join("share/sockhelp/sockhelp_cffi.h").is_file());
+}
+
+/// The header has /* */ comments only and compiles warning-free as C89 -pedantic too
+/// (it is a C99 header; nothing in it needs more than C89 with <stdint.h>/<stdbool.h>).
+#[test]
+fn header_has_no_line_comments_and_compiles_as_c89() {
+    let header = std::fs::read_to_string(root().join("include/sockhelp.h")).unwrap();
+    let mut rest = header.as_str();
+    let mut code = String::new();
+    while let Some(start) = rest.find("/*") {
+        code.push_str(&rest[..start]);
+        let end = rest[start..].find("*/").expect("an unterminated comment") + start + 2;
+        rest = &rest[end..];
+    }
+    code.push_str(rest);
+    for (i, line) in code.lines().enumerate() {
+        assert!(
+            !line.contains("//"),
+            "a // comment outside /* */: {:?} ({})",
+            line,
+            i
+        );
+    }
+    require("gcc", "gcc");
+    let dir = fresh_dir("c89");
+    let src = dir.join("c89.c");
+    std::fs::write(&src, "#include <sockhelp.h>\nint c89_unit;\n").unwrap();
+    build_step(
+        "gcc -std=c89 -pedantic on the header",
+        Command::new("gcc")
+            .args([
+                "-std=c89",
+                "-pedantic",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-fsyntax-only",
+            ])
+            .arg(format!("-I{}", root().join("include").display()))
+            .arg(&src),
+    );
+}
+
+/// scripts/install.sh's other layouts, from stand-in files (only Linux runs here):
+/// Windows (the DLL in bin, its import library in lib, IMPORTED_IMPLIB), macOS (.dylib
+/// names and the install name, through a recording install_name_tool) and FreeBSD
+/// (libdata/pkgconfig, still relocatable).
+#[test]
+fn install_script_lays_out_windows_macos_and_freebsd() {
+    make_built();
+    let abi = abi();
+    let version = env!("CARGO_PKG_VERSION");
+    let fake = fresh_dir("fake-built");
+    for f in [
+        "sockhelp.dll",
+        "libsockhelp.dll.a",
+        "libsockhelp.a",
+        "libsockhelp.dylib",
+        "libsockhelp.so",
+    ] {
+        std::fs::write(fake.join(f), f).unwrap();
+    }
+    let tools = fresh_dir("fake-tools");
+    let log = tools.join("install_name_tool.log");
+    let tool = tools.join("install_name_tool");
+    std::fs::write(
+        &tool,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    build_step("chmod", Command::new("chmod").arg("755").arg(&tool));
+    let install = |os: &str, prefix: &Path| {
+        build_step(
+            &format!("install.sh --os {}", os),
+            Command::new("sh")
+                .current_dir(root())
+                .env("PATH", format!("{}:/usr/bin:/bin", tools.display()))
+                .arg("scripts/install.sh")
+                .args(["--os", os, "--strip", ""])
+                .arg("--prefix")
+                .arg(prefix)
+                .arg("--target-dir")
+                .arg(ctest_dir())
+                .arg("--built")
+                .arg(&fake),
+        );
+    };
+
+    let win = fresh_dir("layout-windows");
+    install("windows", &win);
+    assert_eq!(
+        std::fs::read(win.join("bin/sockhelp.dll")).unwrap(),
+        b"sockhelp.dll"
+    );
+    assert!(win.join("lib/libsockhelp.dll.a").is_file());
+    assert!(win.join("lib/libsockhelp.a").is_file());
+    let config =
+        std::fs::read_to_string(win.join("lib/cmake/sockhelp/sockhelpConfig.cmake")).unwrap();
+    assert!(
+        config.contains("set(_sockhelp_shared \"${_sockhelp_prefix}/bin/sockhelp.dll\")"),
+        "{}",
+        config
+    );
+    assert!(
+        config.contains("set(_sockhelp_implib \"lib/libsockhelp.dll.a\")"),
+        "{}",
+        config
+    );
+    let pc = std::fs::read_to_string(win.join("lib/pkgconfig/sockhelp-static.pc")).unwrap();
+    assert!(pc.contains("-lws2_32"), "{}", pc);
+
+    let mac = fresh_dir("layout-macos");
+    install("darwin", &mac);
+    let lib = mac.join("lib");
+    let real = format!("libsockhelp.{}.dylib", version);
+    let compat = format!("libsockhelp.{}.dylib", abi);
+    assert!(lib.join(&real).is_file());
+    assert_eq!(
+        std::fs::read_link(lib.join(&compat)).unwrap(),
+        PathBuf::from(&real)
+    );
+    assert_eq!(
+        std::fs::read_link(lib.join("libsockhelp.dylib")).unwrap(),
+        PathBuf::from(&compat)
+    );
+    let ran = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        ran.trim(),
+        format!(
+            "-id {} {}",
+            lib.join(&compat).display(),
+            lib.join(&real).display()
+        )
+    );
+
+    let bsd = fresh_dir("layout-freebsd");
+    install("freebsd", &bsd);
+    assert!(bsd.join("libdata/pkgconfig/sockhelp.pc").is_file());
+    assert!(bsd
+        .join(format!("lib/libsockhelp.so.{}", version))
+        .is_file());
+    let out = build_step(
+        "pkg-config from libdata/pkgconfig",
+        Command::new("pkg-config")
+            .env("PKG_CONFIG_PATH", bsd.join("libdata/pkgconfig"))
+            .args(["--variable=libdir", "sockhelp"]),
+    );
+    let libdir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert_eq!(
+        std::fs::canonicalize(libdir).unwrap(),
+        std::fs::canonicalize(bsd.join("lib")).unwrap()
+    );
+}
+
+/// scripts/release-check.sh (without the test suite, which is this run) passes: versions
+/// agree across Cargo.toml, Cargo.lock, the header, the .pc files, the CMake version file,
+/// the SONAME and the man pages; the CHANGELOG has the version.
+#[test]
+fn release_check_passes() {
+    require_build_tools();
+    let out = build_step(
+        "scripts/release-check.sh --no-tests",
+        Command::new("sh")
+            .current_dir(root())
+            .arg("scripts/release-check.sh")
+            .arg("--no-tests")
+            .env("TARGET_DIR", ctest_dir())
+            .env("CARGO", env!("CARGO")),
+    );
+    assert!(text(&out).contains("ready to tag"), "{}", text(&out));
+}
+
+/// cargo-c's metadata installs what `make install` does: the committed header under its
+/// own name (no subdirectory, not regenerated), sockhelp.pc. (cargo-c itself is not built
+/// here: it takes minutes; its default SONAME rule is build.rs's 0.MINOR / MAJOR.)
+#[test]
+fn cargo_c_metadata_matches_make_install() {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let section = |name: &str| -> String {
+        let head = format!("[{}]\n", name);
+        let start = manifest
+            .find(&head)
+            .unwrap_or_else(|| panic!("Cargo.toml has no [{}]", name))
+            + head.len();
+        let end = manifest[start..]
+            .find("\n[")
+            .map_or(manifest.len(), |e| start + e);
+        manifest[start..end].to_string()
+    };
+    let header = section("package.metadata.capi.header");
+    assert!(header.contains("name = \"sockhelp\""), "{}", header);
+    assert!(header.contains("subdirectory = false"), "{}", header);
+    assert!(header.contains("generation = false"), "{}", header);
+    let include = section("package.metadata.capi.install.include");
+    assert!(
+        include.contains("from = \"include/sockhelp.h\""),
+        "{}",
+        include
+    );
+    let pc = section("package.metadata.capi.pkg_config");
+    assert!(pc.contains("filename = \"sockhelp\""), "{}", pc);
+    let library = section("package.metadata.capi.library");
+    assert!(library.contains("name = \"sockhelp\""), "{}", library);
+    assert!(
+        !library.contains("version_suffix_components"),
+        "{}",
+        library
+    );
 }

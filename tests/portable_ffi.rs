@@ -1,4 +1,4 @@
-//! The C ABI called from Rust (`sockhelp::ffi::*`, the very functions C links against),
+//! The C ABI called from Rust (`portable_util::cabi`: the very functions C links against),
 //! over loopback TCP, on every platform: Linux here, Windows under Wine via
 //! `scripts/windows-test.sh` (where `sockhelp_socket` is a `SOCKET`, pointer-sized and
 //! unsigned, and `sockhelp_init` is `WSAStartup`).
@@ -10,14 +10,8 @@ use std::ptr;
 use std::thread;
 use std::time::Instant;
 
+use portable_util::cabi::*;
 use portable_util::*;
-use sockhelp::ffi::basics::*;
-use sockhelp::ffi::bytes::*;
-use sockhelp::ffi::framing::*;
-use sockhelp::ffi::net::*;
-use sockhelp::ffi::select::*;
-use sockhelp::ffi::stream::*;
-use sockhelp::sys::sockhelp_socket;
 
 const INVALID: sockhelp_socket = !0 as sockhelp_socket;
 
@@ -254,15 +248,14 @@ fn frames_through_the_c_abi() {
     assert_eq!(sockhelp_close(a), SOCKHELP_OK);
 }
 
-/// select and the poller through the C ABI: the arrays are compacted in place and the
-/// counts written back; the poller reports the tag given.
+/// `select` keeps in each array only its ready sockets, at the front, in their original
+/// order, and returns the ready count; on a timeout every count becomes 0.
 #[test]
-fn select_and_poller_through_the_c_abi() {
-    let (c, a) = c_pair();
-    let mut readers = [c, a];
-    let mut nr = 2usize;
-    let mut nw = 0usize;
-    let mut ne = 0usize;
+fn select_keeps_only_the_ready_sockets_in_order_and_a_timeout_zeroes_the_counts() {
+    let (c1, a1) = c_pair();
+    let (c2, a2) = c_pair();
+    let mut readers = [a1, a2, c1];
+    let (mut nr, mut nw, mut ne) = (3usize, 0usize, 0usize);
     let rc = sockhelp_select(
         readers.as_mut_ptr(),
         &mut nr,
@@ -272,17 +265,30 @@ fn select_and_poller_through_the_c_abi() {
         &mut ne,
         50,
     );
-    assert_eq!((rc, nr), (SOCKHELP_OK, 0));
+    assert_eq!((rc, nr, nw, ne), (0, 0, 0, 0), "nothing is readable yet");
 
     let mut sent = 0usize;
     assert_eq!(
-        sockhelp_sendall(c, b"ping".as_ptr() as *const c_void, 4, 1000, &mut sent),
+        sockhelp_sendall(c2, b"x".as_ptr() as *const c_void, 1, 1000, &mut sent),
         SOCKHELP_OK
     );
-    let mut readers = [c, a];
-    let mut nr = 2usize;
-    let mut writers = [c];
-    let mut nw = 1usize;
+    let mut readers = [a1, a2, c1];
+    let mut nr = 3usize;
+    let rc = sockhelp_select(
+        readers.as_mut_ptr(),
+        &mut nr,
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        5000,
+    );
+    assert_eq!((rc, nr, readers[0]), (1, 1, a2));
+
+    // Several arrays ready: the count is over all three, the order is kept.
+    let mut readers = [c1, a2, a1];
+    let mut writers = [a1, c1];
+    let (mut nr, mut nw, mut ne) = (3usize, 2usize, 0usize);
     let rc = sockhelp_select(
         readers.as_mut_ptr(),
         &mut nr,
@@ -292,26 +298,158 @@ fn select_and_poller_through_the_c_abi() {
         &mut ne,
         5000,
     );
-    assert_eq!((rc, nr, nw), (2, 1, 1), "select returns the ready count");
-    assert_eq!(readers[0], a);
+    assert_eq!((rc, nr, nw, ne), (3, 1, 2, 0));
+    assert_eq!(readers[0], a2);
+    assert_eq!(writers, [a1, c1]);
 
+    // Timeout 0 with nothing ready: 0, every count 0.
+    let mut readers = [a1, c1];
+    let mut nr = 2usize;
+    let rc = sockhelp_select(
+        readers.as_mut_ptr(),
+        &mut nr,
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        0,
+    );
+    assert_eq!((rc, nr), (0, 0));
+    for s in [c1, a1, c2, a2] {
+        assert_eq!(sockhelp_close(s), SOCKHELP_OK);
+    }
+}
+
+/// Arguments `select` must refuse (NULL array with a count, an invalid socket value, a
+/// timeout below -1, too many entries, one array passed twice, nothing to wait for
+/// forever, a number that is no open socket) leave the arrays and counts untouched.
+#[test]
+fn select_refuses_bad_arguments_and_leaves_the_arrays_untouched() {
+    let (c, a) = c_pair();
+    let null = ptr::null_mut::<sockhelp_socket>;
+    let nulln = ptr::null_mut::<usize>;
+
+    let mut n = 1usize;
+    assert_eq!(
+        sockhelp_select(null(), &mut n, null(), nulln(), null(), nulln(), 0),
+        SOCKHELP_EINVAL
+    );
+    assert_eq!(n, 1);
+    let mut r = [SOCKHELP_INVALID_SOCKET];
+    assert_eq!(
+        sockhelp_select(r.as_mut_ptr(), &mut n, null(), nulln(), null(), nulln(), 0),
+        SOCKHELP_EINVAL
+    );
+    let mut r = [a];
+    assert_eq!(
+        sockhelp_select(r.as_mut_ptr(), &mut n, null(), nulln(), null(), nulln(), -2),
+        SOCKHELP_EINVAL
+    );
+    let mut big = sockhelp::select::MAX_SELECT_ENTRIES + 1;
+    assert_eq!(
+        sockhelp_select(
+            r.as_mut_ptr(),
+            &mut big,
+            null(),
+            nulln(),
+            null(),
+            nulln(),
+            0
+        ),
+        SOCKHELP_EINVAL
+    );
+    let (mut n1, mut n2) = (1usize, 1usize);
+    assert_eq!(
+        sockhelp_select(
+            r.as_mut_ptr(),
+            &mut n1,
+            r.as_mut_ptr(),
+            &mut n2,
+            null(),
+            nulln(),
+            0
+        ),
+        SOCKHELP_EINVAL,
+        "the same array twice: the results would overwrite each other"
+    );
+    // Nothing at all: a sleep, or EINVAL for forever (nothing could end the wait).
+    assert_eq!(
+        sockhelp_select(null(), nulln(), null(), nulln(), null(), nulln(), 1),
+        0
+    );
+    assert_eq!(
+        sockhelp_select(null(), nulln(), null(), nulln(), null(), nulln(), -1),
+        SOCKHELP_EINVAL
+    );
+    // A number that is not an open socket: EOS (EBADF; WSAENOTSOCK on Windows).
+    let closed = 19_500 as sockhelp_socket;
+    let mut r = [a, closed];
+    let mut nr = 2usize;
+    assert_eq!(
+        sockhelp_select(r.as_mut_ptr(), &mut nr, null(), nulln(), null(), nulln(), 0),
+        SOCKHELP_EOS
+    );
+    assert_ne!(sockhelp_last_os_error(), 0);
+    #[cfg(unix)]
+    assert_eq!(sockhelp_last_os_error(), libc::EBADF);
+    assert_eq!((r, nr), ([a, closed], 2));
+    assert_eq!(sockhelp_close(c), SOCKHELP_OK);
+    assert_eq!(sockhelp_close(a), SOCKHELP_OK);
+}
+
+/// The poller through C: full 64-bit tags, level-triggered (unread data is reported at
+/// every wait), modify / remove and their mistakes, bad wait arguments, and a free that
+/// unregisters sockets without closing them.
+#[test]
+fn the_poller_keeps_tags_reports_again_until_read_and_refuses_mistakes() {
+    let (c, a) = c_pair();
+    sockhelp_poller_free(ptr::null_mut());
     let p = sockhelp_poller_new();
     assert!(!p.is_null(), "poller_new: {}", sockhelp_last_os_error());
-    let tag = 0xdead_beef_0000_0001u64;
+    let tag = 0xDEAD_BEEF_CAFE_F00D_u64;
     assert_eq!(
         sockhelp_poller_add(p, a, SOCKHELP_READABLE, tag),
         SOCKHELP_OK
     );
     assert_eq!(
         sockhelp_poller_add(p, a, SOCKHELP_READABLE, 1),
+        SOCKHELP_EINVAL,
+        "added twice"
+    );
+    assert_eq!(
+        sockhelp_poller_add(ptr::null_mut(), a, SOCKHELP_READABLE, 0),
         SOCKHELP_EINVAL
     );
     let mut evs = [sockhelp_event::default(); 4];
+    assert_eq!(
+        sockhelp_poller_wait(p, ptr::null_mut(), 4, 0),
+        SOCKHELP_EINVAL
+    );
+    assert_eq!(
+        sockhelp_poller_wait(p, evs.as_mut_ptr(), 0, 0),
+        SOCKHELP_EINVAL
+    );
+    assert_eq!(
+        sockhelp_poller_wait(p, evs.as_mut_ptr(), 4, -2),
+        SOCKHELP_EINVAL
+    );
+    assert_eq!(sockhelp_poller_wait(p, evs.as_mut_ptr(), 4, 0), 0);
+
+    let mut sent = 0usize;
+    assert_eq!(
+        sockhelp_sendall(c, b"ping".as_ptr() as *const c_void, 4, 1000, &mut sent),
+        SOCKHELP_OK
+    );
     for _ in 0..2 {
         let n = sockhelp_poller_wait(p, evs.as_mut_ptr(), 4, 5000);
         assert_eq!(n, 1);
-        assert_eq!(evs[0].tag, tag);
-        assert_eq!(evs[0].events, SOCKHELP_READABLE);
+        assert_eq!(
+            evs[0],
+            sockhelp_event {
+                tag,
+                events: SOCKHELP_READABLE
+            }
+        );
     }
     assert_eq!(
         sockhelp_poller_modify(p, a, SOCKHELP_WRITABLE, 7),
@@ -319,10 +457,28 @@ fn select_and_poller_through_the_c_abi() {
     );
     let n = sockhelp_poller_wait(p, evs.as_mut_ptr(), 4, 5000);
     assert_eq!((n, evs[0].tag, evs[0].events), (1, 7, SOCKHELP_WRITABLE));
+    assert_eq!(
+        sockhelp_poller_modify(p, c, SOCKHELP_WRITABLE, 1),
+        SOCKHELP_EINVAL,
+        "modify of a socket never added"
+    );
     assert_eq!(sockhelp_poller_remove(p, a), SOCKHELP_OK);
     assert_eq!(sockhelp_poller_remove(p, a), SOCKHELP_EINVAL);
     assert_eq!(sockhelp_poller_wait(p, evs.as_mut_ptr(), 4, 50), 0);
+
+    // Freed with a socket still added: unregistered, not closed.
+    assert_eq!(sockhelp_poller_add(p, a, SOCKHELP_READABLE, 1), SOCKHELP_OK);
     sockhelp_poller_free(p);
+    assert_eq!(
+        sockhelp_sendall(
+            a,
+            b"still open".as_ptr() as *const c_void,
+            10,
+            1000,
+            &mut sent
+        ),
+        SOCKHELP_OK
+    );
     assert_eq!(sockhelp_close(c), SOCKHELP_OK);
     assert_eq!(sockhelp_close(a), SOCKHELP_OK);
 }

@@ -13,7 +13,6 @@ use portable_util::*;
 use sockhelp::error::Error;
 use sockhelp::framing::{Framing, TypeBody};
 use sockhelp::stream::{send_frame, Reader, Writer};
-use sockhelp::sys;
 
 /// Every format, each with payloads it accepts (the last ones large: they take many
 /// system calls each way).
@@ -108,7 +107,7 @@ fn wire_of(framing: &Framing, payloads: &[Vec<u8>]) -> Vec<u8> {
         p.peer.read(&mut extra).is_err(),
         "send_frame sent more than the frames"
     );
-    sys::close(p.s).unwrap();
+    close(p.s);
     wire
 }
 
@@ -157,7 +156,7 @@ fn send_frame_and_recv_frame_round_trip_every_format() {
         let (_, r) = reader.recv_frame(p.s, &mut out, ms(5000));
         assert_eq!(r, Err(Error::Closed), "{}", name);
         assert_eq!(reader.buffered(), 0, "{}", name);
-        sys::close(p.s).unwrap();
+        close(p.s);
     }
 }
 
@@ -188,7 +187,7 @@ fn too_small_buffer_and_timeout_lose_nothing() {
     p.peer.write_all(b"\x00\x03xyz").unwrap();
     assert_eq!(reader.recv_frame(p.s, &mut out, ms(5000)), (3, Ok(())));
     assert_eq!(&out[..3], b"xyz");
-    sys::close(p.s).unwrap();
+    close(p.s);
 }
 
 /// The non-blocking reader: fill never waits (`WouldBlock` when nothing is there), next
@@ -198,7 +197,7 @@ fn reader_fill_and_next_on_a_nonblocking_socket() {
     for (name, framing, payloads) in formats() {
         let wire = wire_of(&framing, &payloads);
         let p = pair();
-        sys::set_nonblocking(p.s, true).unwrap();
+        set_nonblocking(p.s, true);
         let mut reader = Reader::new(framing.clone());
         let t0 = Instant::now();
         assert_eq!(reader.fill(p.s), Err(Error::WouldBlock), "{}", name);
@@ -225,7 +224,7 @@ fn reader_fill_and_next_on_a_nonblocking_socket() {
             match reader.fill(p.s) {
                 Ok(_) => {}
                 Err(Error::WouldBlock) => {
-                    sockhelp::io::wait_ready(p.s, sys::Interest::Readable, ms(5000)).unwrap()
+                    sockhelp::io::wait_ready(p.s, sockhelp::Interest::Readable, ms(5000)).unwrap()
                 }
                 Err(Error::Closed) => {}
                 Err(e) => panic!("{}: fill: {:?}", name, e),
@@ -234,7 +233,7 @@ fn reader_fill_and_next_on_a_nonblocking_socket() {
         writer.join().unwrap();
         assert_eq!(got.len(), payloads.len(), "{}", name);
         assert!(got == payloads, "{}: frames differ", name);
-        sys::close(p.s).unwrap();
+        close(p.s);
     }
 }
 
@@ -273,6 +272,6 @@ fn writer_queue_and_flush_keep_what_could_not_be_sent() {
                 c
             );
         }
-        sys::close(p.s).unwrap();
+        close(p.s);
     }
 }

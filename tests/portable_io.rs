@@ -12,7 +12,7 @@ use portable_util::*;
 use sockhelp::error::Error;
 use sockhelp::io::{recv_all, send_all};
 use sockhelp::net::{self, Shutdown};
-use sockhelp::sys;
+use sockhelp::RawSocket;
 
 /// 4 MiB each way through a peer that moves the first bytes one at a time, then random
 /// chunks with pauses: `send_all` / `recv_all` loop over partial transfers, and every byte
@@ -37,7 +37,7 @@ fn partial_send_and_recv_are_looped() {
     writer.join().unwrap();
     assert_eq!((n, r), (len, Ok(())));
     assert!(got == data, "received other bytes than sent");
-    sys::close(p.s).unwrap();
+    close(p.s);
 }
 
 /// The peer sends 1000 bytes and closes: `Closed` with exactly 1000 received.
@@ -53,7 +53,7 @@ fn recv_zero_is_peer_closed_and_keeps_the_bytes() {
     // The close stays visible: again Closed, nothing received.
     let (n, r) = recv_all(p.s, &mut buf, ms(5000));
     assert_eq!((n, r), (0, Err(Error::Closed)));
-    sys::close(p.s).unwrap();
+    close(p.s);
 }
 
 /// `SO_LINGER {1, 0}` + close on the peer sends a RST: `Reset` from recv_all (after the
@@ -74,7 +74,7 @@ fn peer_reset_is_an_error_not_a_hang() {
     assert!(elapsed_ms(t0) < 4000, "the reset was not seen at once");
     let (_, r) = send_all(s, &[7u8; 100_000], ms(5000));
     assert!(matches!(r, Err(Error::Reset(_))), "send_all: {:?}", r);
-    sys::close(s).unwrap();
+    close(s);
 }
 
 /// A silent peer: recv_all and send_all with a 200 ms timeout end in about 200 ms with
@@ -98,7 +98,7 @@ fn silent_peer_is_bounded_by_the_timeout() {
     assert!(n > 0 && n < big.len(), "sent {} of {}", n, big.len());
     assert_elapsed("send_all(200)", t0, 190, 3000);
     // The count is true: exactly n bytes reach the peer.
-    sys::close(p.s).unwrap();
+    close(p.s);
     let mut total = 0usize;
     let mut chunk = vec![0u8; 1 << 16];
     p.peer
@@ -132,14 +132,14 @@ fn timeout_zero_never_waits() {
     let mut got = [0u8; 5];
     p.peer.read_exact(&mut got).unwrap();
     assert_eq!(&got, b"hello");
-    sys::close(p.s).unwrap();
+    close(p.s);
 }
 
 /// How a socket's mode is observed: `get_nonblocking` on POSIX; on Windows it is
 /// `Unsupported` (Winsock cannot read FIONBIO back), so the behaviour is checked instead:
 /// a plain `recv` on an idle non-blocking socket says would-block at once.
-fn assert_nonblocking(s: sys::RawSocket, expected: bool) {
-    match sys::get_nonblocking(s) {
+fn assert_nonblocking(s: RawSocket, expected: bool) {
+    match get_nonblocking(s) {
         Ok(on) => assert_eq!(on, expected, "the socket's mode changed"),
         Err(Error::Unsupported) => {
             let windows = cfg!(windows);
@@ -147,7 +147,7 @@ fn assert_nonblocking(s: sys::RawSocket, expected: bool) {
             if expected {
                 let mut b = [0u8; 1];
                 let t0 = Instant::now();
-                let r = sys::recv(s, &mut b, false);
+                let r = plain_recv(s, &mut b);
                 assert_eq!(
                     r.map_err(|e| e.kind()),
                     Err(std::io::ErrorKind::WouldBlock),
@@ -165,7 +165,7 @@ fn assert_nonblocking(s: sys::RawSocket, expected: bool) {
 #[test]
 fn nonblocking_sockets_work_and_modes_are_kept() {
     let p = pair();
-    sys::set_nonblocking(p.s, true).unwrap();
+    set_nonblocking(p.s, true);
     assert_nonblocking(p.s, true);
 
     let mut peer = p.peer.try_clone().unwrap();
@@ -186,7 +186,7 @@ fn nonblocking_sockets_work_and_modes_are_kept() {
     assert_nonblocking(p.s, true);
 
     // Timed calls on a blocking socket leave it blocking.
-    sys::set_nonblocking(p.s, false).unwrap();
+    set_nonblocking(p.s, false);
     let mut b = [0u8; 1];
     assert_eq!(recv_all(p.s, &mut b, ms(50)), (0, Err(Error::TimedOut)));
     assert_nonblocking(p.s, false);
@@ -198,11 +198,11 @@ fn nonblocking_sockets_work_and_modes_are_kept() {
             peer.write_all(b"x").unwrap();
         });
         let t0 = Instant::now();
-        assert_eq!(sys::recv(p.s, &mut b, false).unwrap(), 1);
+        assert_eq!(plain_recv(p.s, &mut b).unwrap(), 1);
         assert!(elapsed_ms(t0) >= 250, "a blocking socket did not block");
         t.join().unwrap();
     }
-    sys::close(p.s).unwrap();
+    close(p.s);
 }
 
 /// Connecting to a loopback port where nothing listens: `Refused`
@@ -246,9 +246,9 @@ fn connect_that_gets_no_answer_times_out() {
         }
     }
     for s in fillers {
-        sys::close(s).unwrap();
+        close(s);
     }
-    sys::close(l).unwrap();
+    close(l);
     assert!(timed_out, "no connect timed out against a full queue");
 }
 
@@ -264,7 +264,7 @@ fn accept_is_bounded_and_gives_blocking_sockets() {
     assert_elapsed("accept(200)", t0, 190, 2000);
     assert_eq!(net::accept(l, ms(0)), Err(Error::WouldBlock));
 
-    sys::set_nonblocking(l, true).unwrap();
+    set_nonblocking(l, true);
     let c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let a = net::accept(l, ms(5000)).unwrap();
     assert_nonblocking(a, false);
@@ -275,14 +275,14 @@ fn accept_is_bounded_and_gives_blocking_sockets() {
     });
     let mut b = [0u8; 1];
     let t0 = Instant::now();
-    assert_eq!(sys::recv(a, &mut b, false).unwrap(), 1);
+    assert_eq!(plain_recv(a, &mut b).unwrap(), 1);
     assert!(elapsed_ms(t0) >= 250, "the accepted socket did not block");
     t.join().unwrap();
     // The listener is still non-blocking: a plain accept says would-block at once.
-    let r = sys::with_socket(l, |ls| Ok(ls.accept().map(|_| ()).map_err(|e| e.kind())));
+    let r = with_socket(l, |ls| Ok(ls.accept().map(|_| ()).map_err(|e| e.kind())));
     assert_eq!(r, Ok(Err(std::io::ErrorKind::WouldBlock)));
-    sys::close(a).unwrap();
-    sys::close(l).unwrap();
+    close(a);
+    close(l);
 }
 
 /// `shutdown(Write)` gives the peer EOF while the other direction still works.
@@ -298,7 +298,7 @@ fn shutdown_write_gives_the_peer_eof() {
     let mut b = [0u8; 4];
     assert_eq!(recv_all(p.s, &mut b, ms(1000)), (4, Ok(())));
     assert_eq!(&b, b"back");
-    sys::close(p.s).unwrap();
+    close(p.s);
 }
 
 /// `TCP_NODELAY` and keepalive: the options are set (read back through socket2).
@@ -308,13 +308,13 @@ fn shutdown_write_gives_the_peer_eof() {
 fn nodelay_and_keepalive_do_what_they_say() {
     let p = pair();
     net::set_nodelay(p.s, true).unwrap();
-    sys::with_socket(p.s, |s| {
+    with_socket(p.s, |s| {
         assert!(s.nodelay()?);
         Ok(())
     })
     .unwrap();
     net::set_nodelay(p.s, false).unwrap();
-    sys::with_socket(p.s, |s| {
+    with_socket(p.s, |s| {
         assert!(!s.nodelay()?);
         Ok(())
     })
@@ -328,18 +328,18 @@ fn nodelay_and_keepalive_do_what_they_say() {
     }
     net::set_keepalive(p.s, true, 30, 5, 0).unwrap();
     net::set_keepalive(p.s, true, 0, 0, 0).unwrap();
-    sys::with_socket(p.s, |s| {
+    with_socket(p.s, |s| {
         assert!(s.keepalive()?);
         Ok(())
     })
     .unwrap();
     net::set_keepalive(p.s, false, 0, 0, 0).unwrap();
-    sys::with_socket(p.s, |s| {
+    with_socket(p.s, |s| {
         assert!(!s.keepalive()?);
         Ok(())
     })
     .unwrap();
-    sys::close(p.s).unwrap();
+    close(p.s);
 }
 
 /// close_graceful: shut down the write side, drain, close. `Ok` with a polite peer (it

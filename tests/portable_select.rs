@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use portable_util::*;
 use sockhelp::error::Error;
-use sockhelp::select::{select, Event, Poller, Selected, HANGUP, READABLE, WRITABLE};
-use sockhelp::sys::{self, RawSocket};
+use sockhelp::poller::{Event, Poller, HANGUP, READABLE, WRITABLE};
+use sockhelp::select::{select, Selected};
+use sockhelp::RawSocket;
 
 fn sel(r: &mut [RawSocket], w: &mut [RawSocket], e: &mut [RawSocket], timeout_ms: i32) -> Selected {
     select(r, w, e, ms(timeout_ms)).expect("select")
@@ -59,7 +60,7 @@ fn select_reports_readable_writable_and_times_out() {
     p.peer.shutdown(std::net::Shutdown::Write).unwrap();
     assert_eq!(sel(&mut [p.s], &mut [], &mut [], 5000).readers, 1);
     for s in [other, other_b, p.s] {
-        sys::close(s).unwrap();
+        close(s);
     }
 }
 
@@ -73,8 +74,8 @@ fn select_on_a_listener_means_a_connection_waits() {
     let _c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     assert_eq!(sel(&mut [l], &mut [], &mut [], 5000).readers, 1);
     let a = sockhelp::net::accept(l, ms(0)).unwrap();
-    sys::close(a).unwrap();
-    sys::close(l).unwrap();
+    close(a);
+    close(l);
 }
 
 /// A non-blocking connect to a port where nothing listens: the socket becomes writable
@@ -91,12 +92,12 @@ fn select_reports_a_failed_nonblocking_connect() {
     match sock.connect(&addr.into()) {
         Ok(()) => panic!("connected to a closed port"),
         Err(e) => assert!(
-            sys::connect_in_progress(&e) || e.kind() == std::io::ErrorKind::ConnectionRefused,
+            connect_in_progress(&e) || e.kind() == std::io::ErrorKind::ConnectionRefused,
             "connect: {:?}",
             e
         ),
     }
-    let s = sys::as_raw(&sock);
+    let s = as_raw(&sock);
     let mut w = [s];
     let mut e = [s];
     let got = sel(&mut [], &mut w, &mut e, 5000);
@@ -221,7 +222,7 @@ fn poller_is_level_triggered_with_tags() {
 
     drop(poller);
     for p in [a, b] {
-        sys::close(p.s).unwrap();
+        close(p.s);
     }
 }
 
@@ -266,7 +267,7 @@ fn poller_sees_hangups_and_connections() {
     assert!(poller.is_empty());
     drop(c);
     for s in [a, l, p.s] {
-        sys::close(s).unwrap();
+        close(s);
     }
 }
 
@@ -307,14 +308,14 @@ fn poller_serves_many_connections_from_one_thread() {
         for ev in &out[..n] {
             if ev.tag == u64::MAX {
                 let s = sockhelp::net::accept(l, ms(0)).unwrap();
-                sys::set_nonblocking(s, true).unwrap();
+                set_nonblocking(s, true);
                 poller.add(s, READABLE, socks.len() as u64).unwrap();
                 socks.push(s);
                 continue;
             }
             let s = socks[ev.tag as usize];
             let mut buf = [0u8; 4096];
-            match sys::recv(s, &mut buf, false) {
+            match plain_recv(s, &mut buf) {
                 Ok(0) => panic!("a client closed early"),
                 Ok(k) => {
                     assert_eq!(sockhelp::io::send_all(s, &buf[..k], ms(5000)), (k, Ok(())));
@@ -329,7 +330,7 @@ fn poller_serves_many_connections_from_one_thread() {
     assert_eq!(socks.len(), clients);
     drop(poller);
     for s in socks {
-        sys::close(s).unwrap();
+        close(s);
     }
-    sys::close(l).unwrap();
+    close(l);
 }

@@ -9,8 +9,11 @@ use std::process::{Command, Stdio};
 
 use sockhelp::deadline::Deadline;
 use sockhelp::framing::{Framing, TypeBody};
+use sockhelp::net;
 use sockhelp::stream::{send_frame, Reader};
-use sockhelp::{net, sys};
+
+mod portable_util;
+use portable_util::close;
 
 /// Mirrors `LENGTHS` and `payloads()` in peer.py.
 const LENGTHS: [usize; 10] = [0, 1, 5, 64, 300, 4096, 70000, 3, 0, 65535];
@@ -93,7 +96,7 @@ fn exchange_with_python(format: &str) {
         .spawn()
         .expect("python3 runs (install python3 to run this test)");
     let s = net::accept(listener, Deadline::from_timeout_ms(20_000).unwrap()).unwrap();
-    sys::close(listener).unwrap();
+    close(listener);
     let f = framing(format);
     let expected = payloads(format);
     let mut reader = Reader::new(f.clone());
@@ -108,7 +111,7 @@ fn exchange_with_python(format: &str) {
         assert_eq!(r, Ok(()));
     }
     let out = child.wait_with_output().unwrap();
-    sys::close(s).unwrap();
+    close(s);
     assert!(
         out.status.success(),
         "{}: the Python peer failed: {}",

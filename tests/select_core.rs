@@ -3,6 +3,8 @@
 
 #![cfg(unix)]
 
+mod portable_util;
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::raw::c_int;
@@ -16,11 +18,12 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, SockAddr, Socket, Type};
 
+use portable_util::cabi::*;
+use portable_util::close;
 use sockhelp::deadline::Deadline;
-use sockhelp::ffi::basics::{sockhelp_last_os_error, SOCKHELP_EINVAL, SOCKHELP_EOS};
-use sockhelp::ffi::select::*;
-use sockhelp::select::{self, select, Event, Poller, Selected, ERROR, HANGUP, READABLE, WRITABLE};
-use sockhelp::{net, sys, Error};
+use sockhelp::poller::{Event, Poller, ERROR, HANGUP, READABLE, WRITABLE};
+use sockhelp::select::{select, Selected};
+use sockhelp::{net, Error};
 
 fn ms(t: i32) -> Deadline {
     Deadline::from_timeout_ms(t).unwrap()
@@ -67,7 +70,7 @@ fn dup_to(fd: c_int, to: c_int) -> c_int {
 }
 
 fn close_fd(fd: c_int) {
-    sys::close(fd).unwrap();
+    close(fd);
 }
 
 #[test]
@@ -570,233 +573,4 @@ fn tags_round_trip_as_full_64_bit_values() {
     assert_eq!(evs[0].tag, tag);
     p.modify(a.as_raw_fd(), READABLE, u64::MAX).unwrap();
     assert_eq!(wait(&mut p, 4, 1000)[0].tag, u64::MAX);
-}
-
-#[test]
-fn ffi_select_compacts_the_arrays_in_place() {
-    let (a, _pa) = UnixStream::pair().unwrap();
-    let (b, pb) = UnixStream::pair().unwrap();
-    let (c, _pc) = UnixStream::pair().unwrap();
-    (&pb).write_all(b"b").unwrap();
-    let mut readers = [a.as_raw_fd(), b.as_raw_fd(), c.as_raw_fd()];
-    let mut n_readers: usize = 3;
-    let mut n_writers: usize = 0;
-    let rc = sockhelp_select(
-        readers.as_mut_ptr(),
-        &mut n_readers,
-        ptr::null_mut(),
-        &mut n_writers,
-        ptr::null_mut(),
-        ptr::null_mut(),
-        1000,
-    );
-    assert_eq!(rc, 1);
-    assert_eq!(n_readers, 1);
-    assert_eq!(readers[0], b.as_raw_fd());
-    assert_eq!(n_writers, 0);
-
-    // Several ready, order kept; writers ready too.
-    let mut readers = [c.as_raw_fd(), b.as_raw_fd(), a.as_raw_fd()];
-    let mut writers = [a.as_raw_fd(), c.as_raw_fd()];
-    let (mut nr, mut nw, mut ne) = (3usize, 2usize, 0usize);
-    let rc = sockhelp_select(
-        readers.as_mut_ptr(),
-        &mut nr,
-        writers.as_mut_ptr(),
-        &mut nw,
-        ptr::null_mut(),
-        &mut ne,
-        1000,
-    );
-    assert_eq!(rc, 3);
-    assert_eq!((nr, nw, ne), (1, 2, 0));
-    assert_eq!(readers[0], b.as_raw_fd());
-    assert_eq!(writers, [a.as_raw_fd(), c.as_raw_fd()]);
-
-    // Timeout: every count becomes 0.
-    let mut readers = [a.as_raw_fd(), c.as_raw_fd()];
-    let mut nr = 2usize;
-    let rc = sockhelp_select(
-        readers.as_mut_ptr(),
-        &mut nr,
-        ptr::null_mut(),
-        ptr::null_mut(),
-        ptr::null_mut(),
-        ptr::null_mut(),
-        0,
-    );
-    assert_eq!((rc, nr), (0, 0));
-}
-
-#[test]
-fn ffi_select_refuses_bad_arguments_and_leaves_the_arrays_alone() {
-    let (a, _b) = UnixStream::pair().unwrap();
-    let fd = a.as_raw_fd();
-
-    // NULL array with a count.
-    let mut n = 1usize;
-    assert_eq!(
-        sockhelp_select(
-            ptr::null_mut(),
-            &mut n,
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            0
-        ),
-        SOCKHELP_EINVAL
-    );
-    assert_eq!(n, 1);
-    // An invalid socket value, a timeout below -1, too many entries.
-    let mut r = [-1];
-    assert_eq!(
-        sockhelp_select(
-            r.as_mut_ptr(),
-            &mut n,
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            0
-        ),
-        SOCKHELP_EINVAL
-    );
-    let mut r = [fd];
-    assert_eq!(
-        sockhelp_select(
-            r.as_mut_ptr(),
-            &mut n,
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            -2
-        ),
-        SOCKHELP_EINVAL
-    );
-    let mut big = select::MAX_SELECT_ENTRIES + 1;
-    assert_eq!(
-        sockhelp_select(
-            r.as_mut_ptr(),
-            &mut big,
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            0
-        ),
-        SOCKHELP_EINVAL
-    );
-    // The same array twice (the results would overwrite each other).
-    let (mut n1, mut n2) = (1usize, 1usize);
-    assert_eq!(
-        sockhelp_select(
-            r.as_mut_ptr(),
-            &mut n1,
-            r.as_mut_ptr(),
-            &mut n2,
-            ptr::null_mut(),
-            ptr::null_mut(),
-            0
-        ),
-        SOCKHELP_EINVAL
-    );
-    // Nothing at all: a sleep, or EINVAL for forever.
-    assert_eq!(
-        sockhelp_select(
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            1
-        ),
-        0
-    );
-    assert_eq!(
-        sockhelp_select(
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            -1
-        ),
-        SOCKHELP_EINVAL
-    );
-
-    // A number that is not an open socket: EOS with EBADF, arrays and counts untouched.
-    let mut r = [fd, 19_500];
-    let mut nr = 2usize;
-    assert_eq!(
-        sockhelp_select(
-            r.as_mut_ptr(),
-            &mut nr,
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            0
-        ),
-        SOCKHELP_EOS
-    );
-    assert_eq!(sockhelp_last_os_error(), libc::EBADF);
-    assert_eq!((r, nr), ([fd, 19_500], 2));
-}
-
-#[test]
-fn ffi_poller_round_trip_and_bad_arguments() {
-    sockhelp_poller_free(ptr::null_mut());
-    let p = sockhelp_poller_new();
-    assert!(!p.is_null());
-    let (a, b) = UnixStream::pair().unwrap();
-    let fd = a.as_raw_fd();
-    let tag = 0xDEAD_BEEF_CAFE_F00D_u64;
-    assert_eq!(sockhelp_poller_add(p, fd, SOCKHELP_READABLE, tag), 0);
-    assert_eq!(
-        sockhelp_poller_add(p, fd, SOCKHELP_READABLE, tag),
-        SOCKHELP_EINVAL
-    );
-    assert_eq!(
-        sockhelp_poller_add(ptr::null_mut(), fd, SOCKHELP_READABLE, 0),
-        SOCKHELP_EINVAL
-    );
-    (&b).write_all(b"x").unwrap();
-
-    let mut events = [sockhelp_event::default(); 4];
-    assert_eq!(
-        sockhelp_poller_wait(p, ptr::null_mut(), 4, 0),
-        SOCKHELP_EINVAL
-    );
-    assert_eq!(
-        sockhelp_poller_wait(p, events.as_mut_ptr(), 0, 0),
-        SOCKHELP_EINVAL
-    );
-    assert_eq!(
-        sockhelp_poller_wait(p, events.as_mut_ptr(), 4, -2),
-        SOCKHELP_EINVAL
-    );
-    assert_eq!(sockhelp_poller_wait(p, events.as_mut_ptr(), 4, 1000), 1);
-    assert_eq!(
-        events[0],
-        sockhelp_event {
-            tag,
-            events: SOCKHELP_READABLE
-        }
-    );
-    assert_eq!(sockhelp_poller_modify(p, fd, SOCKHELP_WRITABLE, 1), 0);
-    assert_eq!(
-        sockhelp_poller_modify(p, 19_500, SOCKHELP_WRITABLE, 1),
-        SOCKHELP_EINVAL
-    );
-    assert_eq!(sockhelp_poller_remove(p, fd), 0);
-    assert_eq!(sockhelp_poller_remove(p, fd), SOCKHELP_EINVAL);
-    assert_eq!(sockhelp_poller_wait(p, events.as_mut_ptr(), 4, 0), 0);
-    // Freed with a socket still added: unregistered, not closed.
-    assert_eq!(sockhelp_poller_add(p, fd, SOCKHELP_READABLE, 1), 0);
-    sockhelp_poller_free(p);
-    (&a).write_all(b"still open").unwrap();
 }

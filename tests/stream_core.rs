@@ -3,16 +3,19 @@
 
 #![cfg(unix)]
 
+mod portable_util;
+
 use std::io::{Read, Write};
 use std::os::unix::io::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::thread;
 use std::time::Duration;
 
+use portable_util::set_nonblocking;
 use sockhelp::deadline::Deadline;
 use sockhelp::framing::{Framing, TypeBody};
 use sockhelp::stream::{send_frame, Reader, Writer, READ_CHUNK};
-use sockhelp::{sys, Error};
+use sockhelp::Error;
 
 fn ms(t: i32) -> Deadline {
     Deadline::from_timeout_ms(t).unwrap()
@@ -199,8 +202,8 @@ fn send_frame_writes_header_and_payload_in_one_go() {
 #[test]
 fn non_blocking_writer_and_reader_move_many_frames() {
     let (a, b) = UnixStream::pair().unwrap();
-    sys::set_nonblocking(a.as_raw_fd(), true).unwrap();
-    sys::set_nonblocking(b.as_raw_fd(), true).unwrap();
+    set_nonblocking(a.as_raw_fd(), true);
+    set_nonblocking(b.as_raw_fd(), true);
     let f = Framing::delimited(b"\r\n", 1000).unwrap();
     let mut w = Writer::new(f.clone());
     let mut r = Reader::new(f);

@@ -7,7 +7,7 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use sockhelp::deadline::Deadline;
-use sockhelp::select::{Event, Poller, READABLE};
+use sockhelp::poller::{Event, Poller, READABLE};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Waiter {

@@ -3,9 +3,9 @@
 use std::os::raw::{c_int, c_void};
 
 use crate::deadline::Deadline;
+use crate::ffi::sockhelp_socket;
 use crate::ffi::{bytes, bytes_mut, call, put};
 use crate::io;
-use crate::sys::sockhelp_socket;
 
 /// Sends all `len` bytes of `buf`, looping over short sends (the HOWTO's first lesson).
 ///

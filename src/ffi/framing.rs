@@ -5,18 +5,22 @@ use std::ptr;
 
 use crate::deadline::Deadline;
 use crate::error::Error;
-use crate::ffi::{boundary, bytes, bytes_mut, call, put};
+use crate::ffi::cast::castable;
+use crate::ffi::{
+    boundary, bytes, bytes_mut, call, free_boxed, new_boxed, put, sockhelp_socket, try_ref,
+};
 use crate::framing::{Framing, TypeBody};
 use crate::stream;
-use crate::sys::sockhelp_socket;
 
 /// A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
 /// maximum payload length. Opaque; immutable once made, so one framing may be shared by
 /// any number of readers and writers, in any threads. Free it with `sockhelp_framing_free`
 /// (readers and writers keep their own copy: the framing may be freed after making them).
 pub struct sockhelp_framing {
-    pub(crate) inner: Framing,
+    inner: Framing,
 }
+
+castable!(sockhelp_framing => Framing);
 
 /// One entry of a typed framing's table (see `sockhelp_framing_typed`).
 #[repr(C)]
@@ -34,18 +38,11 @@ pub struct sockhelp_type_entry {
     pub length_format: *const sockhelp_framing,
 }
 
-fn boxed(r: crate::Result<Framing>) -> *mut sockhelp_framing {
-    match r {
-        Ok(f) => Box::into_raw(Box::new(sockhelp_framing { inner: f })),
-        Err(_) => ptr::null_mut(),
-    }
-}
-
 /// fixed(N): every frame is exactly `len` payload bytes, nothing else on the wire.
 /// Returns a new framing, or NULL when `len` is 0.
 #[no_mangle]
 pub extern "C" fn sockhelp_framing_fixed(len: usize) -> *mut sockhelp_framing {
-    boundary(ptr::null_mut(), || boxed(Framing::fixed(len)))
+    boundary(|| new_boxed(Framing::fixed(len)))
 }
 
 /// delimited(D): the payload, then the `delim_len`-byte delimiter `delim` (1 to 16 bytes,
@@ -61,11 +58,11 @@ pub extern "C" fn sockhelp_framing_delimited(
     delim_len: usize,
     max_len: usize,
 ) -> *mut sockhelp_framing {
-    boundary(ptr::null_mut(), || {
+    boundary(|| {
         if delim.is_null() {
             return ptr::null_mut();
         }
-        boxed(bytes(delim, delim_len).and_then(|d| Framing::delimited(d, max_len)))
+        new_boxed(bytes(delim, delim_len).and_then(|d| Framing::delimited(d, max_len)))
     })
 }
 
@@ -81,8 +78,8 @@ pub extern "C" fn sockhelp_framing_length_prefixed(
     little_endian: bool,
     max_len: usize,
 ) -> *mut sockhelp_framing {
-    boundary(ptr::null_mut(), || {
-        boxed(Framing::length_prefixed(
+    boundary(|| {
+        new_boxed(Framing::length_prefixed(
             width as usize,
             little_endian,
             max_len,
@@ -95,7 +92,7 @@ pub extern "C" fn sockhelp_framing_length_prefixed(
 /// bytes. Never returns NULL except when out of memory.
 #[no_mangle]
 pub extern "C" fn sockhelp_framing_varint(max_len: usize) -> *mut sockhelp_framing {
-    boundary(ptr::null_mut(), || boxed(Framing::varint(max_len)))
+    boundary(|| new_boxed(Framing::varint(max_len)))
 }
 
 /// ascii-length(K): the payload length as exactly `digits` ASCII decimal digits,
@@ -108,9 +105,7 @@ pub extern "C" fn sockhelp_framing_ascii_length(
     digits: c_uint,
     max_len: usize,
 ) -> *mut sockhelp_framing {
-    boundary(ptr::null_mut(), || {
-        boxed(Framing::ascii_length(digits as usize, max_len))
-    })
+    boundary(|| new_boxed(Framing::ascii_length(digits as usize, max_len)))
 }
 
 /// typed(table): the HOWTO's "first byte is the type, the type decides the length". Each
@@ -141,7 +136,7 @@ pub extern "C" fn sockhelp_framing_typed(
     count: usize,
     max_len: usize,
 ) -> *mut sockhelp_framing {
-    boundary(ptr::null_mut(), || {
+    boundary(|| {
         if entries.is_null() || count == 0 || count > 256 {
             return ptr::null_mut();
         }
@@ -152,12 +147,14 @@ pub extern "C" fn sockhelp_framing_typed(
             let body = if e.length_format.is_null() {
                 TypeBody::Fixed(e.fixed_len)
             } else {
-                // SAFETY: a non-NULL `length_format` is a live framing made by this library.
-                TypeBody::Header(unsafe { (*e.length_format).inner.clone() })
+                match try_ref(e.length_format) {
+                    Ok(f) => TypeBody::Header(f.clone()),
+                    Err(_) => return ptr::null_mut(),
+                }
             };
             table.push((e.type_byte, body));
         }
-        boxed(Framing::typed(&table, max_len))
+        new_boxed(Framing::typed(&table, max_len))
     })
 }
 
@@ -165,33 +162,14 @@ pub extern "C" fn sockhelp_framing_typed(
 /// writers made from it are unaffected (they hold their own copy).
 #[no_mangle]
 pub extern "C" fn sockhelp_framing_free(f: *mut sockhelp_framing) {
-    boundary((), || {
-        if !f.is_null() {
-            // SAFETY: `f` came from Box::into_raw in a constructor and is freed once.
-            drop(unsafe { Box::from_raw(f) });
-        }
-    })
+    free_boxed(f)
 }
 
 /// The largest payload `f` accepts (for typed framings: type byte included), or 0 when `f`
 /// is NULL. Handy for sizing receive buffers.
 #[no_mangle]
 pub extern "C" fn sockhelp_framing_max_payload(f: *const sockhelp_framing) -> usize {
-    boundary(0, || {
-        if f.is_null() {
-            return 0;
-        }
-        // SAFETY: a non-NULL `f` is a live framing made by this library.
-        unsafe { (*f).inner.max_payload() }
-    })
-}
-
-pub(crate) fn framing_ref<'a>(f: *const sockhelp_framing) -> crate::Result<&'a Framing> {
-    if f.is_null() {
-        return Err(Error::Invalid);
-    }
-    // SAFETY: a non-NULL `f` is a live framing made by this library, not freed during the call.
-    Ok(unsafe { &(*f).inner })
+    boundary(|| try_ref(f).map_or(0, Framing::max_payload))
 }
 
 /// Encodes one frame of `payload` (`len` bytes) into `out` (`cap` bytes). Never waits.
@@ -216,7 +194,7 @@ pub extern "C" fn sockhelp_frame_encode(
 ) -> c_int {
     put(written, 0);
     call(|| {
-        let framing = framing_ref(f)?;
+        let framing = try_ref(f)?;
         let payload = bytes(payload, len)?;
         let need = framing.encoded_len_of(payload)?;
         if need > cap {
@@ -252,7 +230,7 @@ pub extern "C" fn sockhelp_send_frame(
 ) -> c_int {
     put(sent, 0);
     call(|| {
-        let framing = framing_ref(f)?;
+        let framing = try_ref(f)?;
         let payload = bytes(payload, len)?;
         let (n, r) =
             stream::send_frame(s, framing, payload, Deadline::from_timeout_ms(timeout_ms)?);

@@ -4,9 +4,9 @@ use std::os::raw::{c_char, c_int};
 
 use crate::deadline::Deadline;
 use crate::error::Error;
-use crate::ffi::{c_str, call, put};
+use crate::ffi::{c_str, call, out_param, put, sockhelp_socket};
 use crate::net::{self, Shutdown};
-use crate::sys::{self, sockhelp_socket};
+use crate::sys;
 
 /// `sockhelp_shutdown`: stop receiving.
 pub const SOCKHELP_SHUT_RD: c_int = 0;
@@ -43,11 +43,12 @@ pub extern "C" fn sockhelp_connect(
     put(out, sys::INVALID_SOCKET);
     call(|| {
         let host = c_str(host)?.ok_or(Error::Invalid)?;
-        if out.is_null() {
-            return Err(Error::Invalid);
-        }
-        let s = net::connect(host, port, Deadline::from_timeout_ms(timeout_ms)?)?;
-        put(out, s);
+        let out = out_param(out)?;
+        out.set(net::connect(
+            host,
+            port,
+            Deadline::from_timeout_ms(timeout_ms)?,
+        )?);
         Ok(())
     })
 }
@@ -75,10 +76,7 @@ pub extern "C" fn sockhelp_listen(
     put(out, sys::INVALID_SOCKET);
     call(|| {
         let host = c_str(host)?;
-        if out.is_null() {
-            return Err(Error::Invalid);
-        }
-        put(out, net::listen(host, port, backlog)?);
+        out_param(out)?.set(net::listen(host, port, backlog)?);
         Ok(())
     })
 }
@@ -101,13 +99,11 @@ pub extern "C" fn sockhelp_accept(
 ) -> c_int {
     put(out, sys::INVALID_SOCKET);
     call(|| {
-        if out.is_null() {
-            return Err(Error::Invalid);
-        }
-        put(
-            out,
-            net::accept(listener, Deadline::from_timeout_ms(timeout_ms)?)?,
-        );
+        let out = out_param(out)?;
+        out.set(net::accept(
+            listener,
+            Deadline::from_timeout_ms(timeout_ms)?,
+        )?);
         Ok(())
     })
 }
@@ -119,10 +115,8 @@ pub extern "C" fn sockhelp_accept(
 #[no_mangle]
 pub extern "C" fn sockhelp_local_port(s: sockhelp_socket, port: *mut u16) -> c_int {
     call(|| {
-        if port.is_null() {
-            return Err(Error::Invalid);
-        }
-        put(port, net::local_port(s)?);
+        let port = out_param(port)?;
+        port.set(net::local_port(s)?);
         Ok(())
     })
 }
@@ -145,10 +139,8 @@ pub extern "C" fn sockhelp_set_nonblocking(s: sockhelp_socket, on: bool) -> c_in
 #[no_mangle]
 pub extern "C" fn sockhelp_get_nonblocking(s: sockhelp_socket, on: *mut bool) -> c_int {
     call(|| {
-        if on.is_null() {
-            return Err(Error::Invalid);
-        }
-        put(on, sys::get_nonblocking(s)?);
+        let on = out_param(on)?;
+        on.set(sys::get_nonblocking(s)?);
         Ok(())
     })
 }

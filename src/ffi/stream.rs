@@ -4,11 +4,14 @@ use std::os::raw::{c_int, c_void};
 use std::ptr;
 
 use crate::deadline::Deadline;
-use crate::error::Error;
-use crate::ffi::framing::{framing_ref, sockhelp_framing};
-use crate::ffi::{boundary, bytes, bytes_mut, call, put};
+use crate::ffi::cast::castable;
+use crate::ffi::framing::sockhelp_framing;
+use crate::ffi::{
+    boundary, bytes, bytes_mut, call, free_boxed, out_param, put, sockhelp_socket, to_c, try_mut,
+    try_ref,
+};
+use crate::framing::Framing;
 use crate::stream::{Reader, Writer};
-use crate::sys::sockhelp_socket;
 
 /// A framing plus the bytes received but not yet returned as frames: one `recv` may hold
 /// the end of one message and the start of the next, and the reader keeps the leftovers.
@@ -25,30 +28,15 @@ pub struct sockhelp_writer {
     inner: Writer,
 }
 
-fn reader_mut<'a>(r: *mut sockhelp_reader) -> crate::Result<&'a mut Reader> {
-    if r.is_null() {
-        return Err(Error::Invalid);
-    }
-    // SAFETY: a non-NULL `r` is a live reader made by this library, used by one thread.
-    Ok(unsafe { &mut (*r).inner })
-}
-
-fn writer_mut<'a>(w: *mut sockhelp_writer) -> crate::Result<&'a mut Writer> {
-    if w.is_null() {
-        return Err(Error::Invalid);
-    }
-    // SAFETY: a non-NULL `w` is a live writer made by this library, used by one thread.
-    Ok(unsafe { &mut (*w).inner })
-}
+castable!(sockhelp_reader => Reader);
+castable!(sockhelp_writer => Writer);
 
 /// Makes a reader for framing `f` (copied: `f` may be freed afterwards). The buffer is
 /// allocated on first use. Returns NULL when `f` is NULL.
 #[no_mangle]
 pub extern "C" fn sockhelp_reader_new(f: *const sockhelp_framing) -> *mut sockhelp_reader {
-    boundary(ptr::null_mut(), || match framing_ref(f) {
-        Ok(framing) => Box::into_raw(Box::new(sockhelp_reader {
-            inner: Reader::new(framing.clone()),
-        })),
+    boundary(|| match try_ref::<sockhelp_framing>(f) {
+        Ok(framing) => to_c::<sockhelp_reader>(Reader::new(Framing::clone(framing))),
         Err(_) => ptr::null_mut(),
     })
 }
@@ -56,12 +44,7 @@ pub extern "C" fn sockhelp_reader_new(f: *const sockhelp_framing) -> *mut sockhe
 /// Frees a reader and whatever it buffered. NULL is fine.
 #[no_mangle]
 pub extern "C" fn sockhelp_reader_free(r: *mut sockhelp_reader) {
-    boundary((), || {
-        if !r.is_null() {
-            // SAFETY: `r` came from Box::into_raw in sockhelp_reader_new and is freed once.
-            drop(unsafe { Box::from_raw(r) });
-        }
-    })
+    free_boxed(r)
 }
 
 /// Receives the next whole frame from `s` into `buf` (`cap` bytes): the blocking path.
@@ -93,7 +76,7 @@ pub extern "C" fn sockhelp_recv_frame(
 ) -> c_int {
     put(len, 0);
     call(|| {
-        let reader = reader_mut(r)?;
+        let reader = try_mut(r)?;
         let out = bytes_mut(buf, cap)?;
         let (n, res) = reader.recv_frame(s, out, Deadline::from_timeout_ms(timeout_ms)?);
         put(len, n);
@@ -115,7 +98,7 @@ pub extern "C" fn sockhelp_reader_feed(
     data: *const c_void,
     len: usize,
 ) -> c_int {
-    call(|| reader_mut(r)?.feed(bytes(data, len)?))
+    call(|| try_mut(r)?.feed(bytes(data, len)?))
 }
 
 /// At most one `recv` from `s` into the reader, never waiting (the non-blocking path: call
@@ -131,7 +114,7 @@ pub extern "C" fn sockhelp_reader_feed(
 /// `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_reader_fill(r: *mut sockhelp_reader, s: sockhelp_socket) -> c_int {
-    call(|| reader_mut(r)?.fill(s).map(|_| ()))
+    call(|| try_mut(r)?.fill(s).map(|_| ()))
 }
 
 /// Takes the next whole buffered frame without copying: `*frame` points at its payload
@@ -152,12 +135,10 @@ pub extern "C" fn sockhelp_reader_next(
     put(frame, ptr::null());
     put(len, 0);
     call(|| {
-        if frame.is_null() || len.is_null() {
-            return Err(Error::Invalid);
-        }
-        let payload = reader_mut(r)?.next_frame()?;
-        put(frame, payload.as_ptr());
-        put(len, payload.len());
+        let (frame, len) = (out_param(frame)?, out_param(len)?);
+        let payload = try_mut(r)?.next_frame()?;
+        frame.set(payload.as_ptr());
+        len.set(payload.len());
         Ok(())
     })
 }
@@ -166,23 +147,15 @@ pub extern "C" fn sockhelp_reader_next(
 /// `SOCKHELP_ECLOSED`, non-zero means the peer closed mid-frame.
 #[no_mangle]
 pub extern "C" fn sockhelp_reader_buffered(r: *const sockhelp_reader) -> usize {
-    boundary(0, || {
-        if r.is_null() {
-            return 0;
-        }
-        // SAFETY: a non-NULL `r` is a live reader made by this library.
-        unsafe { (*r).inner.buffered() }
-    })
+    boundary(|| try_ref(r).map_or(0, Reader::buffered))
 }
 
 /// Makes a writer for framing `f` (copied: `f` may be freed afterwards). Returns NULL when
 /// `f` is NULL.
 #[no_mangle]
 pub extern "C" fn sockhelp_writer_new(f: *const sockhelp_framing) -> *mut sockhelp_writer {
-    boundary(ptr::null_mut(), || match framing_ref(f) {
-        Ok(framing) => Box::into_raw(Box::new(sockhelp_writer {
-            inner: Writer::new(framing.clone()),
-        })),
+    boundary(|| match try_ref::<sockhelp_framing>(f) {
+        Ok(framing) => to_c::<sockhelp_writer>(Writer::new(Framing::clone(framing))),
         Err(_) => ptr::null_mut(),
     })
 }
@@ -190,12 +163,7 @@ pub extern "C" fn sockhelp_writer_new(f: *const sockhelp_framing) -> *mut sockhe
 /// Frees a writer and whatever it still had queued. NULL is fine.
 #[no_mangle]
 pub extern "C" fn sockhelp_writer_free(w: *mut sockhelp_writer) {
-    boundary((), || {
-        if !w.is_null() {
-            // SAFETY: `w` came from Box::into_raw in sockhelp_writer_new and is freed once.
-            drop(unsafe { Box::from_raw(w) });
-        }
-    })
+    free_boxed(w)
 }
 
 /// Encodes one frame of `payload` at the end of the writer's queue (a copy: `payload` is
@@ -210,7 +178,7 @@ pub extern "C" fn sockhelp_writer_queue(
     payload: *const c_void,
     len: usize,
 ) -> c_int {
-    call(|| writer_mut(w)?.queue(bytes(payload, len)?))
+    call(|| try_mut(w)?.queue(bytes(payload, len)?))
 }
 
 /// Sends as much of the queue on `s` as the socket takes, many frames per system call.
@@ -227,17 +195,11 @@ pub extern "C" fn sockhelp_writer_flush(
     s: sockhelp_socket,
     timeout_ms: c_int,
 ) -> c_int {
-    call(|| writer_mut(w)?.flush(s, Deadline::from_timeout_ms(timeout_ms)?))
+    call(|| try_mut(w)?.flush(s, Deadline::from_timeout_ms(timeout_ms)?))
 }
 
 /// Bytes queued and not yet sent (0 for NULL).
 #[no_mangle]
 pub extern "C" fn sockhelp_writer_pending(w: *const sockhelp_writer) -> usize {
-    boundary(0, || {
-        if w.is_null() {
-            return 0;
-        }
-        // SAFETY: a non-NULL `w` is a live writer made by this library.
-        unsafe { (*w).inner.pending() }
-    })
+    boundary(|| try_ref(w).map_or(0, Writer::pending))
 }

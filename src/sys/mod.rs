@@ -13,18 +13,15 @@ mod windows;
 #[cfg(windows)]
 use windows as imp;
 
-/// The C socket handle: a file descriptor on POSIX.
+/// The raw socket handle of this platform: a file descriptor on POSIX (the C side's
+/// `sockhelp_socket` is this type).
 #[cfg(not(windows))]
-#[allow(non_camel_case_types)]
-pub type sockhelp_socket = std::os::raw::c_int;
+pub type RawSocket = std::os::raw::c_int;
 
-/// The C socket handle: a `SOCKET` (an unsigned pointer-sized integer) on Windows.
+/// The raw socket handle of this platform: a `SOCKET` (an unsigned pointer-sized integer)
+/// on Windows.
 #[cfg(windows)]
-#[allow(non_camel_case_types)]
-pub type sockhelp_socket = usize;
-
-/// The raw socket handle of this platform.
-pub type RawSocket = sockhelp_socket;
+pub type RawSocket = usize;
 
 /// What a wait is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +32,8 @@ pub enum Interest {
 
 pub use imp::{
     as_raw, before_send, cleanup, close, connect_in_progress, get_nonblocking, init, into_raw,
-    is_valid, last_os_error, prepare_listener, prepare_stream, recv, send, send_vectored,
-    set_keepalive_params, set_nonblocking, wait, with_socket,
+    is_valid, prepare_listener, prepare_stream, recv, send, send_vectored, set_keepalive_params,
+    set_nonblocking, wait, with_socket,
 };
 pub(crate) use imp::{INVALID_SOCKET, LISTEN_BACKLOG_MAX};
 
@@ -51,9 +48,9 @@ pub struct Readiness {
     pub exceptional: bool,
 }
 
-pub use imp::{
-    is_bad_socket_error, poll_sockets, poller_add, poller_delete, poller_modify, PollFd,
-};
+pub use imp::{is_bad_socket_error, poll_sockets, PollFd};
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+use imp::{poller_add, poller_delete, poller_modify};
 
 /// What the poller's backend saw for one socket.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -42,11 +42,6 @@ pub fn init() -> Result<()> {
 /// WSACleanup's place: nothing to do on POSIX.
 pub fn cleanup() {}
 
-/// The calling thread's `errno`.
-pub fn last_os_error() -> i32 {
-    io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
 /// True for a value that can name a socket (`>= 0`).
 pub fn is_valid(s: RawSocket) -> bool {
     s >= 0
@@ -366,6 +361,8 @@ pub fn is_bad_socket_error(e: &io::Error) -> bool {
     )
 }
 
+// The `polling` backend's registration (not Linux, where epoll is called directly).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
 /// Registers `s` with `poller`, level-triggered, for `ev` (its key names the socket).
 pub fn poller_add(poller: &polling::Poller, s: RawSocket, ev: polling::Event) -> io::Result<()> {
     if !is_valid(s) {
@@ -378,6 +375,7 @@ pub fn poller_add(poller: &polling::Poller, s: RawSocket, ev: polling::Event) ->
     unsafe { poller.add_with_mode(s as RawFd, ev, polling::PollMode::Level) }
 }
 
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
 /// Changes what `s` is watched for (level-triggered), and its key.
 pub fn poller_modify(poller: &polling::Poller, s: RawSocket, ev: polling::Event) -> io::Result<()> {
     if !is_valid(s) {
@@ -389,6 +387,7 @@ pub fn poller_modify(poller: &polling::Poller, s: RawSocket, ev: polling::Event)
     poller.modify_with_mode(fd, ev, polling::PollMode::Level)
 }
 
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
 /// Stops watching `s`.
 pub fn poller_delete(poller: &polling::Poller, s: RawSocket) -> io::Result<()> {
     if !is_valid(s) {

@@ -30,6 +30,7 @@
 #include "sockhelp.h"
 
 #include "check.h"
+#include "clock.h"
 
 /* A raw POSIX call that must not fail (returns < 0 on failure). */
 #define SYS(call)                                                                    \
@@ -64,22 +65,6 @@ static inline void watchdog(unsigned seconds)
     alarm(seconds);
 }
 
-/* Monotonic milliseconds. */
-static inline long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline void sleep_ms(long ms)
-{
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-    }
-}
 
 /* The byte at offset `i` of the test pattern: not periodic in 256, so a lost, duplicated
  * or reordered chunk shows. */

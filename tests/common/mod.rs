@@ -267,11 +267,16 @@ pub fn run_c_test(name: &str) {
 }
 
 /// Compiles `source` into the shared object `target/ctest/bin/<name>.so` (for
-/// `LD_PRELOAD` shims: not linked against sockhelp), and returns its path.
+/// `LD_PRELOAD` shims: not linked against sockhelp), and returns its path. Tests running in
+/// parallel each compile it: every compile writes its own file and renames it into place,
+/// so a test preloading the shim never sees a half-written one ("file too short").
 pub fn build_shared(name: &str, source: &str) -> PathBuf {
+    static COMPILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let bin_dir = ctest_dir().join("bin");
     std::fs::create_dir_all(&bin_dir).expect("target/ctest/bin can be created");
-    let out = bin_dir.join(format!("{}.so", name));
+    let dest = bin_dir.join(format!("{}.so", name));
+    let nth = COMPILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = bin_dir.join(format!("{}.so.{}.{}", name, std::process::id(), nth));
     let mut cmd = compiler(false);
     cmd.current_dir(root())
         .args(["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror"])
@@ -287,5 +292,6 @@ pub fn build_shared(name: &str, source: &str) -> PathBuf {
         cmd,
         String::from_utf8_lossy(&res.stderr)
     );
-    out
+    std::fs::rename(&out, &dest).expect("the shim can be moved into place");
+    dest
 }

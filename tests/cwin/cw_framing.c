@@ -67,9 +67,9 @@ int main(void)
     CHECK_EQ_SZ(len, 5);
     CHECK_RC(sockhelp_recv_frame(r, b, raw, sizeof raw, &len, 5000), SOCKHELP_OK);
     CHECK(len == 5 && memcmp(raw, "hello", 5) == 0);
-    t0 = cw_now_ms();
+    t0 = now_ms();
     CHECK_RC(sockhelp_recv_frame(r, b, raw, sizeof raw, &len, 200), SOCKHELP_ETIMEDOUT);
-    CHECK_ELAPSED(cw_now_ms() - t0, 190, 2000);
+    CHECK_ELAPSED(now_ms() - t0, 190, 2000);
     sockhelp_reader_free(r);
 
     /* The writer queues, one flush sends all; the non-blocking reader takes them. */
@@ -86,9 +86,9 @@ int main(void)
     CHECK_RC(sockhelp_set_nonblocking(b, true), SOCKHELP_OK);
     r = sockhelp_reader_new(lines);
     got = 0;
-    t0 = cw_now_ms();
+    t0 = now_ms();
     while (got < 3) {
-        CHECK(cw_now_ms() - t0 < 10000);
+        CHECK(now_ms() - t0 < 10000);
         rc = sockhelp_reader_next(r, &frame, &len);
         if (rc == SOCKHELP_OK) {
             if (len != strlen(nonempty[got]) || memcmp(frame, nonempty[got], len) != 0)
@@ -99,21 +99,21 @@ int main(void)
         CHECK_RC(rc, SOCKHELP_EWOULDBLOCK);
         rc = sockhelp_reader_fill(r, b);
         if (rc == SOCKHELP_EWOULDBLOCK)
-            cw_sleep_ms(5);
+            sleep_ms(5);
         else
             CHECK_RC(rc, SOCKHELP_OK);
     }
     /* Nothing more: fill never waits. */
-    t0 = cw_now_ms();
+    t0 = now_ms();
     CHECK_RC(sockhelp_reader_fill(r, b), SOCKHELP_EWOULDBLOCK);
-    CHECK(cw_now_ms() - t0 < 1000);
+    CHECK(now_ms() - t0 < 1000);
     CHECK_RC(sockhelp_close(a), SOCKHELP_OK);
     rc = SOCKHELP_EWOULDBLOCK;
-    t0 = cw_now_ms();
-    while (rc == SOCKHELP_EWOULDBLOCK && cw_now_ms() - t0 < 5000) {
+    t0 = now_ms();
+    while (rc == SOCKHELP_EWOULDBLOCK && now_ms() - t0 < 5000) {
         rc = sockhelp_reader_fill(r, b);
         if (rc == SOCKHELP_EWOULDBLOCK)
-            cw_sleep_ms(5);
+            sleep_ms(5);
     }
     CHECK_RC(rc, SOCKHELP_ECLOSED);
     sockhelp_reader_free(r);

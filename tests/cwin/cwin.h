@@ -47,27 +47,9 @@
                  (hi));                                                              \
     } while (0)
 
-/* ---- time ---- */
+/* ---- time: now_ms, sleep_ms (shared with tests/c) ---- */
 
-#if defined(_WIN32)
-static inline long long cw_now_ms(void) { return (long long)GetTickCount64(); }
-static inline void cw_sleep_ms(long ms) { Sleep((DWORD)ms); }
-#else
-static inline long long cw_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-static inline void cw_sleep_ms(long ms)
-{
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-    }
-}
-#endif
+#include "../c/clock.h"
 
 /* ---- threads ---- */
 
@@ -133,7 +115,7 @@ static inline void cw_thread_join(cw_thread t)
 static void cw_watchdog_main(void *arg)
 {
     long seconds = (long)(intptr_t)arg;
-    cw_sleep_ms(seconds * 1000);
+    sleep_ms(seconds * 1000);
     fprintf(stderr, "FAILED: watchdog fired after %ld s: the test hung\n", seconds);
     fflush(stderr);
     _Exit(3);

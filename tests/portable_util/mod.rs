@@ -1,7 +1,8 @@
 //! Helpers for the portable tests (`tests/portable_*.rs`): loopback TCP pairs made with
 //! std's `TcpListener` / `TcpStream` and sockhelp's own `net` calls, no `UnixStream`, no
-//! `libc`, no `#[cfg]`, so every test runs on Linux and on Windows (under Wine here, see
-//! `scripts/windows-test.sh`).
+//! `libc`, and `#[cfg]` only in the few raw-handle helpers at the end (the platform seam
+//! `sockhelp::sys` is private to the crate), so every test runs on Linux and on Windows
+//! (under Wine here, see `scripts/windows-test.sh`). `cabi` declares the C ABI.
 //!
 //! Kept free of anything newer than Rust 1.63 (the Windows build's compiler).
 
@@ -12,12 +13,34 @@ use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use sockhelp::deadline::Deadline;
-use sockhelp::sys::RawSocket;
+use sockhelp::{Error, RawSocket};
+
+pub mod cabi;
 
 /// `sockhelp_init` (WSAStartup on Windows; std has usually done it already). Every
 /// test calls it first, as a C program must.
 pub fn init() {
-    sockhelp::sys::init().expect("sockhelp init");
+    assert_eq!(cabi::sockhelp_init(), cabi::SOCKHELP_OK, "sockhelp init");
+}
+
+/// Closes `s` through the C ABI; a failure fails the test.
+pub fn close(s: RawSocket) {
+    assert_eq!(cabi::sockhelp_close(s), cabi::SOCKHELP_OK, "close {:?}", s);
+}
+
+/// Sets the socket's mode through the C ABI; a failure fails the test.
+pub fn set_nonblocking(s: RawSocket, on: bool) {
+    assert_eq!(cabi::sockhelp_set_nonblocking(s, on), cabi::SOCKHELP_OK);
+}
+
+/// The socket's mode through the C ABI (`Err(Unsupported)` on Windows).
+pub fn get_nonblocking(s: RawSocket) -> Result<bool, Error> {
+    let mut on = false;
+    match cabi::sockhelp_get_nonblocking(s, &mut on) {
+        cabi::SOCKHELP_OK => Ok(on),
+        cabi::SOCKHELP_EUNSUPPORTED => Err(Error::Unsupported),
+        rc => panic!("sockhelp_get_nonblocking: {}", rc),
+    }
 }
 
 /// A deadline from a C-style timeout.
@@ -55,13 +78,8 @@ pub fn raw_pair() -> (RawSocket, RawSocket) {
     let port = sockhelp::net::local_port(l).expect("local_port");
     let a = sockhelp::net::connect("127.0.0.1", port, ms(5000)).expect("connect");
     let b = sockhelp::net::accept(l, ms(5000)).expect("accept");
-    sockhelp::sys::close(l).expect("close listener");
+    close(l);
     (a, b)
-}
-
-/// The raw handle of a std stream, which the caller now owns (close it with `sys::close`).
-pub fn into_raw(stream: TcpStream) -> RawSocket {
-    sockhelp::sys::into_raw(socket2::Socket::from(stream))
 }
 
 /// Aborts the connection of `stream`: `SO_LINGER {1, 0}` then close sends a RST.
@@ -158,4 +176,60 @@ pub fn assert_elapsed(what: &str, t0: Instant, lo: u128, hi: u128) {
         lo,
         hi
     );
+}
+
+// The raw-handle helpers: the only `#[cfg]` here.
+
+/// The raw handle of a std stream, which the caller now owns (close it with [`close`]).
+pub fn into_raw(stream: TcpStream) -> RawSocket {
+    #[cfg(unix)]
+    return std::os::unix::io::IntoRawFd::into_raw_fd(stream);
+    #[cfg(windows)]
+    return std::os::windows::io::IntoRawSocket::into_raw_socket(stream) as RawSocket;
+}
+
+/// The raw handle of a socket2 socket, which keeps it.
+pub fn as_raw(sock: &socket2::Socket) -> RawSocket {
+    #[cfg(unix)]
+    return std::os::unix::io::AsRawFd::as_raw_fd(sock);
+    #[cfg(windows)]
+    return std::os::windows::io::AsRawSocket::as_raw_socket(sock) as RawSocket;
+}
+
+/// Runs `f` on `s` seen as a socket2 socket, which `s` stays the caller's (never closed).
+pub fn with_socket<R>(
+    s: RawSocket,
+    f: impl FnOnce(&socket2::Socket) -> sockhelp::Result<R>,
+) -> sockhelp::Result<R> {
+    #[cfg(unix)]
+    // SAFETY: `s` is an open socket of the caller's; ManuallyDrop never closes it.
+    let sock = unsafe { <socket2::Socket as std::os::unix::io::FromRawFd>::from_raw_fd(s) };
+    #[cfg(windows)]
+    // SAFETY: as above.
+    let sock = unsafe {
+        <socket2::Socket as std::os::windows::io::FromRawSocket>::from_raw_socket(s as _)
+    };
+    let sock = std::mem::ManuallyDrop::new(sock);
+    f(&sock)
+}
+
+/// One plain `recv` on `s` (no flags: a blocking socket blocks, a non-blocking one says
+/// would-block), the way a C program would call it; `s` stays the caller's.
+pub fn plain_recv(s: RawSocket, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut r = None;
+    with_socket(s, |mut sock| {
+        r = Some(sock.read(buf));
+        Ok(())
+    })
+    .expect("borrowing the socket");
+    r.expect("the closure ran")
+}
+
+/// True for the error of a non-blocking connect still under way (`EINPROGRESS` on POSIX,
+/// `WSAEWOULDBLOCK` on Windows).
+pub fn connect_in_progress(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    return e.raw_os_error() == Some(libc::EINPROGRESS);
+    #[cfg(windows)]
+    return e.kind() == std::io::ErrorKind::WouldBlock;
 }

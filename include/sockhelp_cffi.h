@@ -1,0 +1,221 @@
+/* sockhelp's declarations for Python's cffi (ffi.cdef), made by scripts/gen-cffi.py
+ * from include/sockhelp.h (POSIX). Do not edit; the header is the reference manual. */
+typedef int sockhelp_socket;
+
+#define SOCKHELP_INVALID_SOCKET -1
+#define SOCKHELP_OK 0
+#define SOCKHELP_ECLOSED -1
+#define SOCKHELP_ERESET -2
+#define SOCKHELP_ETIMEDOUT -3
+#define SOCKHELP_EWOULDBLOCK -4
+#define SOCKHELP_EINVAL -5
+#define SOCKHELP_ETOOBIG -6
+#define SOCKHELP_ENOSPACE -7
+#define SOCKHELP_EBADFRAME -8
+#define SOCKHELP_ENOMEM -9
+#define SOCKHELP_EUNSUPPORTED -10
+#define SOCKHELP_EOS -11
+#define SOCKHELP_EINTERNAL -12
+#define SOCKHELP_EREFUSED -13
+#define SOCKHELP_ENOTFOUND -14
+#define SOCKHELP_READABLE 1
+#define SOCKHELP_WRITABLE 2
+#define SOCKHELP_HANGUP 4
+#define SOCKHELP_ERROR 8
+#define SOCKHELP_VERSION_MAJOR 0
+#define SOCKHELP_VERSION_MINOR 1
+#define SOCKHELP_VERSION_PATCH 0
+#define SOCKHELP_SHUT_RD 0
+#define SOCKHELP_SHUT_WR 1
+#define SOCKHELP_SHUT_RDWR 2
+
+typedef struct sockhelp_framing sockhelp_framing;
+
+typedef struct sockhelp_poller sockhelp_poller;
+
+typedef struct sockhelp_reader sockhelp_reader;
+
+typedef struct sockhelp_writer sockhelp_writer;
+
+typedef struct sockhelp_type_entry {
+
+  uint8_t type_byte;
+
+  size_t fixed_len;
+
+  const struct sockhelp_framing *length_format;
+} sockhelp_type_entry;
+
+typedef struct sockhelp_event {
+
+  uint64_t tag;
+
+  uint32_t events;
+} sockhelp_event;
+
+int sockhelp_init(void);
+
+void sockhelp_cleanup(void);
+
+const char *sockhelp_version(void);
+
+const char *sockhelp_strerror(int code);
+
+int sockhelp_last_os_error(void);
+
+int sockhelp_sendall(sockhelp_socket s,
+                     const void *buf,
+                     size_t len,
+                     int timeout_ms,
+                     size_t *sent);
+
+int sockhelp_recvall(sockhelp_socket s,
+                     void *buf,
+                     size_t len,
+                     int timeout_ms,
+                     size_t *received);
+
+struct sockhelp_framing *sockhelp_framing_fixed(size_t len);
+
+struct sockhelp_framing *sockhelp_framing_delimited(const void *delim,
+                                                    size_t delim_len,
+                                                    size_t max_len);
+
+struct sockhelp_framing *sockhelp_framing_length_prefixed(unsigned int width,
+                                                          bool little_endian,
+                                                          size_t max_len);
+
+struct sockhelp_framing *sockhelp_framing_varint(size_t max_len);
+
+struct sockhelp_framing *sockhelp_framing_ascii_length(unsigned int digits,
+                                                       size_t max_len);
+
+struct sockhelp_framing *sockhelp_framing_typed(const struct sockhelp_type_entry *entries,
+                                                size_t count,
+                                                size_t max_len);
+
+void sockhelp_framing_free(struct sockhelp_framing *f);
+
+size_t sockhelp_framing_max_payload(const struct sockhelp_framing *f);
+
+int sockhelp_frame_encode(const struct sockhelp_framing *f,
+                          const void *payload,
+                          size_t len,
+                          void *out,
+                          size_t cap,
+                          size_t *written);
+
+int sockhelp_send_frame(sockhelp_socket s,
+                        const struct sockhelp_framing *f,
+                        const void *payload,
+                        size_t len,
+                        int timeout_ms,
+                        size_t *sent);
+
+int sockhelp_connect(const char *host,
+                     uint16_t port,
+                     int timeout_ms,
+                     sockhelp_socket *out);
+
+int sockhelp_listen(const char *host,
+                    uint16_t port,
+                    int backlog,
+                    sockhelp_socket *out);
+
+int sockhelp_accept(sockhelp_socket listener,
+                    int timeout_ms,
+                    sockhelp_socket *out);
+
+int sockhelp_local_port(sockhelp_socket s,
+                        uint16_t *port);
+
+int sockhelp_set_nonblocking(sockhelp_socket s,
+                             bool on);
+
+int sockhelp_get_nonblocking(sockhelp_socket s,
+                             bool *on);
+
+int sockhelp_set_nodelay(sockhelp_socket s,
+                         bool on);
+
+int sockhelp_set_keepalive(sockhelp_socket s,
+                           bool on,
+                           int idle_s,
+                           int interval_s,
+                           int count);
+
+int sockhelp_shutdown(sockhelp_socket s,
+                      int how);
+
+int sockhelp_close(sockhelp_socket s);
+
+int sockhelp_close_graceful(sockhelp_socket s,
+                            int timeout_ms);
+
+struct sockhelp_poller *sockhelp_poller_new(void);
+
+void sockhelp_poller_free(struct sockhelp_poller *p);
+
+int sockhelp_poller_add(struct sockhelp_poller *p,
+                        sockhelp_socket s,
+                        uint32_t interest,
+                        uint64_t tag);
+
+int sockhelp_poller_modify(struct sockhelp_poller *p,
+                           sockhelp_socket s,
+                           uint32_t interest,
+                           uint64_t tag);
+
+int sockhelp_poller_remove(struct sockhelp_poller *p,
+                           sockhelp_socket s);
+
+int sockhelp_poller_wait(struct sockhelp_poller *p,
+                         struct sockhelp_event *events,
+                         size_t cap,
+                         int timeout_ms);
+
+int sockhelp_select(sockhelp_socket *readers,
+                    size_t *n_readers,
+                    sockhelp_socket *writers,
+                    size_t *n_writers,
+                    sockhelp_socket *errors,
+                    size_t *n_errors,
+                    int timeout_ms);
+
+struct sockhelp_reader *sockhelp_reader_new(const struct sockhelp_framing *f);
+
+void sockhelp_reader_free(struct sockhelp_reader *r);
+
+int sockhelp_recv_frame(struct sockhelp_reader *r,
+                        sockhelp_socket s,
+                        void *buf,
+                        size_t cap,
+                        size_t *len,
+                        int timeout_ms);
+
+int sockhelp_reader_feed(struct sockhelp_reader *r,
+                         const void *data,
+                         size_t len);
+
+int sockhelp_reader_fill(struct sockhelp_reader *r,
+                         sockhelp_socket s);
+
+int sockhelp_reader_next(struct sockhelp_reader *r,
+                         const uint8_t **frame,
+                         size_t *len);
+
+size_t sockhelp_reader_buffered(const struct sockhelp_reader *r);
+
+struct sockhelp_writer *sockhelp_writer_new(const struct sockhelp_framing *f);
+
+void sockhelp_writer_free(struct sockhelp_writer *w);
+
+int sockhelp_writer_queue(struct sockhelp_writer *w,
+                          const void *payload,
+                          size_t len);
+
+int sockhelp_writer_flush(struct sockhelp_writer *w,
+                          sockhelp_socket s,
+                          int timeout_ms);
+
+size_t sockhelp_writer_pending(const struct sockhelp_writer *w);

@@ -1,0 +1,118 @@
+//! The panic boundary and the mapping of results to C codes.
+
+use std::cell::Cell;
+use std::os::raw::c_int;
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr;
+use std::sync::Once;
+
+use crate::error::{Error, Result};
+
+thread_local! {
+    /// The OS error behind the last failing call on this thread.
+    static LAST_OS_ERROR: Cell<i32> = const { Cell::new(0) };
+    /// Depth of sockhelp calls on this thread: a panic inside one prints nothing.
+    static IN_CALL: Cell<u32> = const { Cell::new(0) };
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test-only hook: the next exported call on this thread panics inside the boundary.
+    pub(super) static FORCE_PANIC: Cell<bool> = const { Cell::new(false) };
+}
+
+static QUIET_PANICS: Once = Once::new();
+
+/// Installs (once) a panic hook that stays silent for panics inside sockhelp
+/// calls (they become `SOCKHELP_EINTERNAL`) and defers to the previous hook
+/// for everything else, so a Rust host program keeps its own reporting.
+fn quiet_panics_inside_calls() {
+    QUIET_PANICS.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if IN_CALL.with(|c| c.get()) == 0 {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// What an exported function returns when its body panicked, chosen by its return type:
+/// `SOCKHELP_EINTERNAL` for a code, NULL for a pointer, 0 for a size, nothing for `()`.
+pub(crate) trait OnPanic {
+    fn on_panic() -> Self;
+}
+
+impl OnPanic for c_int {
+    fn on_panic() -> c_int {
+        Error::Internal.code()
+    }
+}
+
+impl OnPanic for usize {
+    fn on_panic() -> usize {
+        0
+    }
+}
+
+impl OnPanic for () {
+    fn on_panic() {}
+}
+
+impl<T> OnPanic for *mut T {
+    fn on_panic() -> *mut T {
+        ptr::null_mut()
+    }
+}
+
+impl<T> OnPanic for *const T {
+    fn on_panic() -> *const T {
+        ptr::null()
+    }
+}
+
+/// Runs `f` with panics caught: a panic returns `T::on_panic()` instead of unwinding into C.
+pub(crate) fn boundary<T: OnPanic>(f: impl FnOnce() -> T) -> T {
+    quiet_panics_inside_calls();
+    IN_CALL.with(|c| c.set(c.get() + 1));
+    let r = panic::catch_unwind(AssertUnwindSafe(|| {
+        #[cfg(test)]
+        if FORCE_PANIC.with(|c| c.replace(false)) {
+            panic!("panic forced by a test");
+        }
+        f()
+    }));
+    IN_CALL.with(|c| c.set(c.get().saturating_sub(1)));
+    r.unwrap_or_else(|_| T::on_panic())
+}
+
+/// The C code of a result, remembering the OS error for `sockhelp_last_os_error`.
+pub(crate) fn code(r: Result<()>) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            if let Some(os) = e.os_code() {
+                LAST_OS_ERROR.with(|c| c.set(os));
+            }
+            e.code()
+        }
+    }
+}
+
+/// Runs a fallible body inside the panic boundary and returns its C code.
+pub(crate) fn call(f: impl FnOnce() -> Result<()>) -> c_int {
+    boundary(|| code(f()))
+}
+
+/// Runs a body that counts something inside the panic boundary: the count (>= 0) on
+/// success, the negative C code on failure.
+pub(crate) fn call_count(f: impl FnOnce() -> Result<usize>) -> c_int {
+    boundary(|| match f() {
+        Ok(n) => c_int::try_from(n).unwrap_or(c_int::MAX),
+        Err(e) => code(Err(e)),
+    })
+}
+
+pub(crate) fn last_os_error() -> i32 {
+    LAST_OS_ERROR.with(|c| c.get())
+}

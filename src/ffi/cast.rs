@@ -1,0 +1,144 @@
+//! From C pointers to Rust references, in one checked way for every opaque type and every
+//! kind of argument (the rustls-ffi manner).
+
+use std::os::raw::{c_char, c_void};
+use std::ptr::NonNull;
+
+use crate::error::{Error, Result};
+
+/// An opaque C type (`sockhelp_framing`, `sockhelp_reader`, `sockhelp_writer`,
+/// `sockhelp_poller`): a Rust value in a box, handed to C as a pointer made by [`to_c`] /
+/// [`new_boxed`], borrowed back with [`try_ref`] / [`try_mut`], freed with [`free_boxed`].
+pub(crate) trait Castable: Sized {
+    /// The core value the C type wraps.
+    type Inner;
+    fn wrap(inner: Self::Inner) -> Self;
+    fn inner(&self) -> &Self::Inner;
+    fn inner_mut(&mut self) -> &mut Self::Inner;
+}
+
+/// Implements [`Castable`] for `$c`, a struct with a single field `inner: $inner`.
+macro_rules! castable {
+    ($c:ty => $inner:ty) => {
+        impl $crate::ffi::Castable for $c {
+            type Inner = $inner;
+            fn wrap(inner: $inner) -> Self {
+                Self { inner }
+            }
+            fn inner(&self) -> &$inner {
+                &self.inner
+            }
+            fn inner_mut(&mut self) -> &mut $inner {
+                &mut self.inner
+            }
+        }
+    };
+}
+pub(crate) use castable;
+
+/// A shared borrow of the value behind `p`; NULL is `Invalid`.
+pub(crate) fn try_ref<'a, T: Castable + 'a>(p: *const T) -> Result<&'a T::Inner> {
+    if p.is_null() {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: a non-NULL `p` came from `to_c` (a live box of this type, not freed during
+    // the call: the C contract of every function taking one).
+    Ok(unsafe { (*p).inner() })
+}
+
+/// An exclusive borrow of the value behind `p`; NULL is `Invalid`.
+pub(crate) fn try_mut<'a, T: Castable + 'a>(p: *mut T) -> Result<&'a mut T::Inner> {
+    if p.is_null() {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: a non-NULL `p` came from `to_c`, is not freed during the call, and is used by
+    // one thread at a time (the C contract of every function taking one mutably).
+    Ok(unsafe { (*p).inner_mut() })
+}
+
+/// Boxes `inner` as its C type and hands the box to C (it comes back to [`free_boxed`]).
+pub(crate) fn to_c<T: Castable>(inner: T::Inner) -> *mut T {
+    Box::into_raw(Box::new(T::wrap(inner)))
+}
+
+/// A constructor's result as a C pointer: the new box, or NULL on failure (remembering
+/// the OS error behind it for `sockhelp_last_os_error`).
+pub(crate) fn new_boxed<T: Castable>(r: Result<T::Inner>) -> *mut T {
+    match r {
+        Ok(inner) => to_c(inner),
+        Err(e) => {
+            super::code(Err(e));
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// Frees a box made by [`to_c`]; NULL is a no-op. Runs inside the panic boundary, so a
+/// `_free` function is just `free_boxed(p)`.
+pub(crate) fn free_boxed<T: Castable>(p: *mut T) {
+    super::boundary(|| {
+        if !p.is_null() {
+            // SAFETY: a non-NULL `p` came from `to_c` and is freed once (the C contract).
+            drop(unsafe { Box::from_raw(p) });
+        }
+    })
+}
+
+/// An out-parameter that must not be NULL, checked: write through it with [`Out::set`].
+pub(crate) struct Out<T>(NonNull<T>);
+
+impl<T> Out<T> {
+    /// Stores `v` (the previous content is not read or dropped: it may be uninitialized).
+    pub(crate) fn set(&self, v: T) {
+        // SAFETY: `out_param` checked the pointer is not NULL; the C caller passes a valid,
+        // aligned, writable pointer to a T.
+        unsafe { self.0.as_ptr().write(v) };
+    }
+}
+
+/// The out-parameter `p`, which must not be NULL (`Invalid` when it is).
+pub(crate) fn out_param<T>(p: *mut T) -> Result<Out<T>> {
+    NonNull::new(p).map(Out).ok_or(Error::Invalid)
+}
+
+/// Writes `v` through `p` when `p` is not NULL (an optional out-parameter).
+pub(crate) fn put<T>(p: *mut T, v: T) {
+    if let Ok(out) = out_param(p) {
+        out.set(v);
+    }
+}
+
+/// `(ptr, len)` from C as a byte slice: NULL is allowed only with `len == 0`.
+pub(crate) fn bytes<'a>(p: *const c_void, len: usize) -> Result<&'a [u8]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() || len > isize::MAX as usize {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: the C caller promises `len` readable bytes at `p`, alive for the call.
+    Ok(unsafe { std::slice::from_raw_parts(p as *const u8, len) })
+}
+
+/// `(ptr, len)` from C as a writable byte slice: NULL is allowed only with `len == 0`.
+pub(crate) fn bytes_mut<'a>(p: *mut c_void, len: usize) -> Result<&'a mut [u8]> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    if p.is_null() || len > isize::MAX as usize {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: the C caller promises `len` writable bytes at `p`, alive and
+    // unaliased for the call.
+    Ok(unsafe { std::slice::from_raw_parts_mut(p as *mut u8, len) })
+}
+
+/// A C string as `&str`; NULL gives `None`, invalid UTF-8 is `Invalid`.
+pub(crate) fn c_str<'a>(p: *const c_char) -> Result<Option<&'a str>> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the C caller passes a NUL-terminated string alive for the call.
+    let s = unsafe { std::ffi::CStr::from_ptr(p) };
+    s.to_str().map(Some).map_err(|_| Error::Invalid)
+}

@@ -1,0 +1,212 @@
+//! The poller: a set of sockets watched together between calls, for thousands of sockets.
+//!
+//! `sys::PollerBackend` is epoll on Linux (called directly: one system call per wait) and
+//! the `polling` crate elsewhere (kqueue on the BSDs and macOS, IOCP/AFD on Windows),
+//! level-triggered in both, so, like [`select`](crate::select::select), a socket is reported
+//! for as long as it is ready. The interest / event bits come from one table
+//! (`event_bits.rs`) shared with the header.
+
+use std::collections::HashMap;
+use std::io;
+
+use crate::deadline::Deadline;
+use crate::error::{Error, Result};
+use crate::sys::{self, RawSocket};
+
+pub use crate::event_bits::{ALL_EVENTS, ERROR, HANGUP, READABLE, WRITABLE};
+
+/// At most this many events are fetched from the system per wait; the rest stay ready
+/// (level-triggered) for the next wait.
+pub const MAX_EVENTS_PER_WAIT: usize = 1024;
+
+/// One readiness report: the caller's tag for the socket and the bits that hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Event {
+    pub tag: u64,
+    pub events: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Registration {
+    tag: u64,
+    interest: u32,
+}
+
+/// A set of sockets watched together, level-triggered: a socket is reported at every wait
+/// for as long as it is ready, exactly like `select`, so nothing is lost when a wait returns
+/// fewer events than are ready.
+///
+/// Bookkeeping rules (the OS side differs between epoll, kqueue and IOCP; these hold on all):
+/// - `add` of a socket already added is `Invalid`. The exception is Linux, where closing a
+///   socket removes it from epoll: if the caller closed a socket without removing it and a
+///   new socket got the same number, `add` of that number succeeds and replaces the stale
+///   entry. Elsewhere, `remove` the old number first.
+/// - `modify` / `remove` of a socket never added (or already removed) is `Invalid`.
+/// - `remove` of a socket the caller already closed forgets it and returns `Ok` (the system
+///   had already dropped it, or drops it now); nothing leaks.
+/// - Interest 0 is allowed: the socket stays registered and reports only `HANGUP` / `ERROR`
+///   (on kqueue, nothing at all). `HANGUP` and `ERROR` are reported whatever the interest
+///   where the system reports them (epoll, IOCP; kqueue shows a hang-up as readable).
+pub struct Poller {
+    backend: sys::PollerBackend,
+    registered: HashMap<RawSocket, Registration>,
+}
+
+impl Poller {
+    /// A new, empty poller (an epoll / kqueue descriptor or an IOCP port).
+    /// Errors: `Os` / `NoMem` from the system.
+    pub fn new() -> Result<Poller> {
+        Ok(Poller {
+            backend: sys::PollerBackend::new()?,
+            registered: HashMap::new(),
+        })
+    }
+
+    /// How many sockets are registered.
+    pub fn len(&self) -> usize {
+        self.registered.len()
+    }
+
+    /// True when no socket is registered.
+    pub fn is_empty(&self) -> bool {
+        self.registered.is_empty()
+    }
+
+    /// Starts watching `s` for `interest` (`READABLE` / `WRITABLE` bits; `HANGUP` and
+    /// `ERROR` are accepted and always reported anyway); its events carry `tag`.
+    ///
+    /// Errors: `Invalid` (invalid socket value, unknown interest bits, `s` already added:
+    /// see the type's rules); `Os` (e.g. `EBADF`: not an open descriptor; `EPERM`: not
+    /// pollable).
+    pub fn add(&mut self, s: RawSocket, interest: u32, tag: u64) -> Result<()> {
+        if !sys::is_valid(s) || interest & !ALL_EVENTS != 0 {
+            return Err(Error::Invalid);
+        }
+        let (r, w) = (interest & READABLE != 0, interest & WRITABLE != 0);
+        let known = self.registered.contains_key(&s);
+        match self.backend.add(s, r, w) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                if known {
+                    return Err(Error::Invalid);
+                }
+                // Not added as far as the caller knows: a leftover of a socket closed
+                // before it was removed (polling's own table on kqueue / IOCP). Clear it.
+                let _ = self.backend.delete(s);
+                self.backend.add(s, r, w)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        // When `known`, the system had forgotten the old socket (closed without remove).
+        self.registered.insert(s, Registration { tag, interest });
+        Ok(())
+    }
+
+    /// Changes the interest and the tag of a socket already added.
+    ///
+    /// Errors: `Invalid` (not added, invalid value, unknown interest bits); `Os` (e.g.
+    /// `EBADF` / `ENOENT` when the caller closed the socket without removing it: remove it).
+    pub fn modify(&mut self, s: RawSocket, interest: u32, tag: u64) -> Result<()> {
+        if !sys::is_valid(s) || interest & !ALL_EVENTS != 0 {
+            return Err(Error::Invalid);
+        }
+        let reg = self.registered.get_mut(&s).ok_or(Error::Invalid)?;
+        self.backend
+            .modify(s, interest & READABLE != 0, interest & WRITABLE != 0)?;
+        *reg = Registration { tag, interest };
+        Ok(())
+    }
+
+    /// Stops watching `s` and forgets it.
+    ///
+    /// Errors: `Invalid` (not added); `Os` for an unexpected system error (the socket is
+    /// forgotten all the same). A socket the caller already closed is not an error.
+    pub fn remove(&mut self, s: RawSocket) -> Result<()> {
+        if self.registered.remove(&s).is_none() {
+            return Err(Error::Invalid);
+        }
+        match self.backend.delete(s) {
+            Ok(()) => Ok(()),
+            Err(e) if sys::is_bad_socket_error(&e) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Waits until at least one registered socket is ready or the deadline passes, and
+    /// writes up to `out.len()` (at most [`MAX_EVENTS_PER_WAIT`]) events to the front of
+    /// `out`. Returns how many; 0 when the deadline passed. Sockets ready beyond that are
+    /// reported by the next wait (level-triggered). `EINTR` is retried against the deadline.
+    /// No allocation while `out.len()` stays the same from wait to wait.
+    ///
+    /// Errors: `Invalid` (`out` empty); `Os` from the system.
+    pub fn wait<E: From<Event>>(&mut self, out: &mut [E], deadline: Deadline) -> Result<usize> {
+        if out.is_empty() {
+            return Err(Error::Invalid);
+        }
+        let want = out.len().min(MAX_EVENTS_PER_WAIT);
+        loop {
+            let mut stale: Option<RawSocket> = None;
+            let mut n = 0;
+            match self.backend.wait(want, deadline.remaining_ms()) {
+                Ok(reports) => {
+                    for rep in reports {
+                        let reg = match self.registered.get(&rep.socket) {
+                            Some(r) => *r,
+                            None => {
+                                stale = Some(rep.socket);
+                                continue;
+                            }
+                        };
+                        let bits = reported_bits(rep, reg.interest);
+                        if bits != 0 && n < want {
+                            out[n] = E::from(Event {
+                                tag: reg.tag,
+                                events: bits,
+                            });
+                            n += 1;
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+            if let Some(s) = stale {
+                // Not ours any more: make sure the system stops reporting it (one per wait;
+                // any other stale socket is reported again next time, level-triggered).
+                let _ = self.backend.delete(s);
+            }
+            if n > 0 || deadline.expired() {
+                return Ok(n);
+            }
+        }
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        // polling asks that every source be deleted before the poller goes.
+        let sockets: Vec<RawSocket> = self.registered.keys().copied().collect();
+        for s in sockets {
+            let _ = self.backend.delete(s);
+        }
+    }
+}
+
+/// The backend's report as our bits: readable / writable only where asked for, hang-up
+/// and error always.
+fn reported_bits(rep: &sys::PollReport, interest: u32) -> u32 {
+    let mut bits = 0;
+    if rep.readable && interest & READABLE != 0 {
+        bits |= READABLE;
+    }
+    if rep.writable && interest & WRITABLE != 0 {
+        bits |= WRITABLE;
+    }
+    if rep.hangup {
+        bits |= HANGUP;
+    }
+    if rep.error {
+        bits |= ERROR;
+    }
+    bits
+}
