@@ -3,7 +3,7 @@
 //! cbindgen writes the header to `$SOCKHELP_HEADER_OUT` if set, else to
 //! `include/sockhelp.h`; `scripts/gen-header.sh` and the header test use this.
 //!
-//! On Linux the shared library gets its SONAME here (see [`set_soname`]).
+//! On Linux and the BSDs (ELF) the shared library gets its SONAME here (see [`set_soname`]).
 
 fn main() {
     set_soname();
@@ -15,10 +15,20 @@ fn main() {
 /// before 1.0 (Cargo's rule: 0.1 -> 0.2 may break) and `MAJOR` from 1.0 on. The root
 /// Makefile and CMakeLists.txt compute the same name for the files they install.
 ///
-/// Build scripts run on the host, so the target OS comes from cargo, not `#[cfg]`;
-/// other targets (Windows, macOS) get no SONAME.
+/// Build scripts run on the host, so the target OS comes from cargo, not `#[cfg]`.
+/// ELF systems (Linux, Android, the BSDs) get the SONAME; Windows and macOS have none
+/// (macOS gets its install name from `scripts/install.sh`).
 fn set_soname() {
-    if std::env::var("CARGO_CFG_TARGET_OS").ok().as_deref() != Some("linux") {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let elf = [
+        "linux",
+        "android",
+        "freebsd",
+        "netbsd",
+        "openbsd",
+        "dragonfly",
+    ];
+    if !elf.contains(&os.as_str()) {
         return;
     }
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_default();

@@ -160,6 +160,30 @@ extern "C" {
 #define SOCKHELP_VERSION_PATCH 0
 
 /**
+ * `sockhelp_length_field.encoding`: an unsigned binary integer of `width` bytes (1 to 8),
+ * big-endian (network order) unless `little_endian`.
+ */
+#define SOCKHELP_LEN_BINARY 0
+
+/**
+ * `sockhelp_length_field.encoding`: an unsigned LEB128 varint (protobuf style, 1 to 10
+ * bytes, shortest form only: an overlong one is `SOCKHELP_EBADFRAME`); `width` is ignored.
+ */
+#define SOCKHELP_LEN_VARINT 1
+
+/**
+ * `sockhelp_length_field.encoding`: exactly `width` ASCII decimal digits (1 to 20),
+ * zero-padded; a non-digit is `SOCKHELP_EBADFRAME`.
+ */
+#define SOCKHELP_LEN_DECIMAL 2
+
+/**
+ * `sockhelp_length_field.encoding`: exactly `width` ASCII hex digits (1 to 20), zero-padded,
+ * lowercase on send, either case on receive; a non-hex-digit is `SOCKHELP_EBADFRAME`.
+ */
+#define SOCKHELP_LEN_HEX 3
+
+/**
  * `sockhelp_shutdown`: stop receiving.
  */
 #define SOCKHELP_SHUT_RD 0
@@ -218,13 +242,49 @@ typedef struct sockhelp_type_entry {
    */
   size_t fixed_len;
   /**
-   * NULL for a fixed-length body; otherwise the length header that precedes the body: a
-   * framing made by `sockhelp_framing_length_prefixed`, `sockhelp_framing_varint` or
-   * `sockhelp_framing_ascii_length` (its own maximum applies too). It is copied: free it
-   * whenever you like after the call.
+   * NULL for a fixed-length body; otherwise the length format whose frame follows the type
+   * byte: a framing made by `sockhelp_framing_length_prefixed`, `sockhelp_framing_varint`,
+   * `sockhelp_framing_ascii_length` or `sockhelp_framing_length_field` (its own maximum
+   * applies too). It is copied: free it whenever you like after the call.
    */
   const struct sockhelp_framing *length_format;
 } sockhelp_type_entry;
+
+/**
+ * A general length field (see `sockhelp_framing_length_field`). On the wire: `head` bytes,
+ * the length field, then (value + `adjustment`) body bytes.
+ */
+typedef struct sockhelp_length_field {
+  /**
+   * Bytes of the frame before the field (0: the field comes first): PostgreSQL's and
+   * MQTT's type byte (1), a TLS record's type and version (3). They are the first bytes
+   * of the payload.
+   */
+  size_t head;
+  /**
+   * How the field is written: `SOCKHELP_LEN_BINARY`, `_VARINT`, `_DECIMAL` or `_HEX`.
+   */
+  unsigned int encoding;
+  /**
+   * Bytes of the field: 1 to 8 for binary, 1 to 20 digits for decimal and hex; ignored
+   * for varint.
+   */
+  unsigned int width;
+  /**
+   * Binary only: least significant byte first (else big-endian, network order).
+   */
+  bool little_endian;
+  /**
+   * Added to the field's value to give the body bytes that follow the field: 0 when the
+   * value is the body's length, -4 when it counts its own 4 bytes too (PostgreSQL).
+   */
+  int64_t adjustment;
+  /**
+   * The largest payload (head + body) sent or accepted; clamped to what the field can
+   * announce.
+   */
+  size_t max_len;
+} sockhelp_length_field;
 
 /**
  * One readiness report of `sockhelp_poller_wait`: the tag given for the socket, and the
@@ -396,6 +456,108 @@ struct sockhelp_framing *sockhelp_framing_ascii_length(unsigned int digits,
 struct sockhelp_framing *sockhelp_framing_typed(const struct sockhelp_type_entry *entries,
                                                 size_t count,
                                                 size_t max_len);
+
+/**
+ * length-field(spec): a general length field, as tokio-util's `LengthDelimitedCodec` builder
+ * and netty's `LengthFieldBasedFrameDecoder` offer, plus ASCII lengths. On the wire: `head`
+ * bytes, the length field (`encoding`, `width`, `little_endian`), then (value + `adjustment`)
+ * body bytes. The payload you send and receive is the head followed by the body: sending
+ * writes the field (value = body length - `adjustment`), receiving strips it.
+ *
+ * Examples, as `{head, encoding, width, little_endian, adjustment, max_len}`:
+ * - PostgreSQL after startup `{1, SOCKHELP_LEN_BINARY, 4, false, -4, max}`: the payload
+ *   `"Q" "SELECT 1\0"` is `'Q' 00 00 00 0d "SELECT 1\0"` on the wire.
+ * - MQTT `{1, SOCKHELP_LEN_VARINT, 0, false, 0, max}`; DNS over TCP
+ *   `{0, SOCKHELP_LEN_BINARY, 2, false, 0, 65535}`; a TLS record
+ *   `{3, SOCKHELP_LEN_BINARY, 2, false, 0, max}`.
+ *
+ * The spec is copied. On success `*out` receives a new framing (free it with
+ * `sockhelp_framing_free`); on failure `*out` is NULL.
+ *
+ * Sending refuses a payload shorter than `head`, or whose body is shorter than a positive
+ * `adjustment` demands, with `SOCKHELP_EINVAL`, and one over `max_len` (or whose value does
+ * not fit the field) with `SOCKHELP_ETOOBIG`. Receiving: a value whose adjusted length is
+ * negative is `SOCKHELP_EBADFRAME`, one over `max_len` `SOCKHELP_ETOOBIG`, as soon as the
+ * field is whole: nothing of the announced size is ever allocated.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` for NULL `spec` or `out`, or a spec that cannot
+ * work: an unknown `encoding`, a binary `width` outside 1..8, a digit count outside 1..20,
+ * `max_len` smaller than `head`, `head` + field longer than 32 bytes, or an `adjustment` that
+ * leaves no valid frame (every value's body negative, or above `max_len`);
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_framing_length_field(const struct sockhelp_length_field *spec,
+                                  struct sockhelp_framing **out);
+
+/**
+ * fixed(N), like `sockhelp_framing_fixed`, but saying why it refused. On success `*out`
+ * receives a new framing (free it with `sockhelp_framing_free`); on failure `*out` is NULL.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (`len` 0, NULL `out`); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_framing_new_fixed(size_t len,
+                               struct sockhelp_framing **out);
+
+/**
+ * delimited(D), like `sockhelp_framing_delimited`, but saying why it refused. On success
+ * `*out` receives a new framing (free it with `sockhelp_framing_free`); on failure `*out` is
+ * NULL.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `delim`, `delim_len` not 1..16, NULL `out`);
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_framing_new_delimited(const void *delim,
+                                   size_t delim_len,
+                                   size_t max_len,
+                                   struct sockhelp_framing **out);
+
+/**
+ * length-prefixed(W), like `sockhelp_framing_length_prefixed`, but saying why it refused. On
+ * success `*out` receives a new framing (free it with `sockhelp_framing_free`); on failure
+ * `*out` is NULL.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (`width` not 1, 2, 4 or 8, NULL `out`; other
+ * widths: `sockhelp_framing_length_field`); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_framing_new_length_prefixed(unsigned int width,
+                                         bool little_endian,
+                                         size_t max_len,
+                                         struct sockhelp_framing **out);
+
+/**
+ * varint, like `sockhelp_framing_varint`, but with a code. On success `*out` receives a new
+ * framing (free it with `sockhelp_framing_free`); on failure `*out` is NULL.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `out`); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_framing_new_varint(size_t max_len,
+                                struct sockhelp_framing **out);
+
+/**
+ * ascii-length(K), like `sockhelp_framing_ascii_length`, but saying why it refused. On
+ * success `*out` receives a new framing (free it with `sockhelp_framing_free`); on failure
+ * `*out` is NULL.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (`digits` not 1..20, NULL `out`);
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_framing_new_ascii_length(unsigned int digits,
+                                      size_t max_len,
+                                      struct sockhelp_framing **out);
+
+/**
+ * typed(table), like `sockhelp_framing_typed`, but saying why it refused. The table is
+ * copied. On success `*out` receives a new framing (free it with `sockhelp_framing_free`);
+ * on failure `*out` is NULL.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `entries` or `out`, `count` 0 or over 256, a
+ * type byte twice, a fixed length over `max_len`, a `length_format` that is not a length
+ * format or whose field no longer works under `max_len`); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_framing_new_typed(const struct sockhelp_type_entry *entries,
+                               size_t count,
+                               size_t max_len,
+                               struct sockhelp_framing **out);
 
 /**
  * Frees a framing made by a `sockhelp_framing_*` constructor. NULL is fine. Readers and
@@ -632,7 +794,11 @@ void sockhelp_poller_free(struct sockhelp_poller *p);
  *
  * Remove a socket before closing it. If a socket was closed without being removed and a new
  * socket got the same number, adding that number works on Linux (the system had dropped
- * the old one); elsewhere call `sockhelp_poller_remove` for it first.
+ * the old one); elsewhere call `sockhelp_poller_remove` for it first. These rules hold for
+ * sockets shared with another descriptor too (`dup`, a forked child, a pre-fork server):
+ * once the caller has closed its number and removed it (in either order), the poller never
+ * reports the old socket again, neither under its tag nor under the tag of a new socket
+ * that gets the same number, and no wait spins on it.
  *
  * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`, `SOCKHELP_INVALID_SOCKET`, unknown
  * interest bits, `s` already added), `SOCKHELP_EOS` (e.g. `EBADF`: `s` is not an open
@@ -692,6 +858,28 @@ int sockhelp_poller_wait(struct sockhelp_poller *p,
                          struct sockhelp_event *events,
                          size_t cap,
                          int timeout_ms);
+
+/**
+ * Makes the wait in progress on `p` (in another thread) return promptly, or, when none is
+ * in progress, the next one. The woken wait returns the events ready by then, possibly
+ * none (0, as on a timeout). Wakes before a wait coalesce: several wakes make one wait
+ * return early, not several. Never waits.
+ *
+ * Unlike every other call on a poller, this one may be called from any thread while
+ * another thread uses the poller, and from a signal handler: on Linux it is one `write(2)`
+ * to an eventfd and async-signal-safe (it touches no lock, no thread-local state, and
+ * allocates nothing). Elsewhere it is the system's notify (thread-safe). It must not race
+ * with `sockhelp_poller_free`.
+ *
+ * The Ctrl-C pattern: the SIGINT handler sets a `volatile sig_atomic_t` flag and calls
+ * `sockhelp_poller_wake(p)`; the loop checks the flag each time `sockhelp_poller_wait`
+ * returns, and stops cleanly.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`); `SOCKHELP_EOS` (the system refused;
+ * not expected). It does not set `sockhelp_last_os_error()` (thread-local state is not
+ * async-signal-safe).
+ */
+int sockhelp_poller_wake(struct sockhelp_poller *p);
 
 /**
  * Python's `select.select` for C, without `FD_SETSIZE`: waits until at least one socket

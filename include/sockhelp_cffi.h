@@ -25,6 +25,10 @@ typedef int sockhelp_socket;
 #define SOCKHELP_VERSION_MAJOR 0
 #define SOCKHELP_VERSION_MINOR 1
 #define SOCKHELP_VERSION_PATCH 0
+#define SOCKHELP_LEN_BINARY 0
+#define SOCKHELP_LEN_VARINT 1
+#define SOCKHELP_LEN_DECIMAL 2
+#define SOCKHELP_LEN_HEX 3
 #define SOCKHELP_SHUT_RD 0
 #define SOCKHELP_SHUT_WR 1
 #define SOCKHELP_SHUT_RDWR 2
@@ -45,6 +49,21 @@ typedef struct sockhelp_type_entry {
 
   const struct sockhelp_framing *length_format;
 } sockhelp_type_entry;
+
+typedef struct sockhelp_length_field {
+
+  size_t head;
+
+  unsigned int encoding;
+
+  unsigned int width;
+
+  bool little_endian;
+
+  int64_t adjustment;
+
+  size_t max_len;
+} sockhelp_length_field;
 
 typedef struct sockhelp_event {
 
@@ -93,6 +112,34 @@ struct sockhelp_framing *sockhelp_framing_ascii_length(unsigned int digits,
 struct sockhelp_framing *sockhelp_framing_typed(const struct sockhelp_type_entry *entries,
                                                 size_t count,
                                                 size_t max_len);
+
+int sockhelp_framing_length_field(const struct sockhelp_length_field *spec,
+                                  struct sockhelp_framing **out);
+
+int sockhelp_framing_new_fixed(size_t len,
+                               struct sockhelp_framing **out);
+
+int sockhelp_framing_new_delimited(const void *delim,
+                                   size_t delim_len,
+                                   size_t max_len,
+                                   struct sockhelp_framing **out);
+
+int sockhelp_framing_new_length_prefixed(unsigned int width,
+                                         bool little_endian,
+                                         size_t max_len,
+                                         struct sockhelp_framing **out);
+
+int sockhelp_framing_new_varint(size_t max_len,
+                                struct sockhelp_framing **out);
+
+int sockhelp_framing_new_ascii_length(unsigned int digits,
+                                      size_t max_len,
+                                      struct sockhelp_framing **out);
+
+int sockhelp_framing_new_typed(const struct sockhelp_type_entry *entries,
+                               size_t count,
+                               size_t max_len,
+                               struct sockhelp_framing **out);
 
 void sockhelp_framing_free(struct sockhelp_framing *f);
 
@@ -173,6 +220,8 @@ int sockhelp_poller_wait(struct sockhelp_poller *p,
                          struct sockhelp_event *events,
                          size_t cap,
                          int timeout_ms);
+
+int sockhelp_poller_wake(struct sockhelp_poller *p);
 
 int sockhelp_select(sockhelp_socket *readers,
                     size_t *n_readers,

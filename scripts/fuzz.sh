@@ -15,7 +15,7 @@ seconds=${1:-60}
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install --quiet --locked cargo-fuzz
 command -v c++ >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null; }
 
-targets=(decode_fixed decode_delimited decode_length_prefixed decode_varint decode_ascii_length decode_typed reader_chunks)
+targets=(decode_fixed decode_delimited decode_length_prefixed decode_varint decode_ascii_length decode_typed decode_length_field reader_chunks)
 cargo fuzz build --sanitizer none -O
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t"

@@ -134,7 +134,8 @@ impl Poller {
 
     /// Waits until at least one registered socket is ready or the deadline passes, and
     /// writes up to `out.len()` (at most [`MAX_EVENTS_PER_WAIT`]) events to the front of
-    /// `out`. Returns how many; 0 when the deadline passed. Sockets ready beyond that are
+    /// `out`. Returns how many; 0 when the deadline passed or a [`Waker`] woke it. Sockets
+    /// ready beyond that are
     /// reported by the next wait (level-triggered). `EINTR` is retried against the deadline.
     /// No allocation while `out.len()` stays the same from wait to wait.
     ///
@@ -147,8 +148,10 @@ impl Poller {
         loop {
             let mut stale: Option<RawSocket> = None;
             let mut n = 0;
+            let mut woken = false;
             match self.backend.wait(want, deadline.remaining_ms()) {
-                Ok(reports) => {
+                Ok((reports, wake)) => {
+                    woken = wake;
                     for rep in reports {
                         let reg = match self.registered.get(&rep.socket) {
                             Some(r) => *r,
@@ -171,14 +174,36 @@ impl Poller {
                 Err(e) => return Err(e.into()),
             }
             if let Some(s) = stale {
-                // Not ours any more: make sure the system stops reporting it (one per wait;
-                // any other stale socket is reported again next time, level-triggered).
+                // A report for a number the caller removed (the epoll backend filters these
+                // itself; polling's own table may still hold one): make the system stop
+                // reporting it (one per wait; another is reported again next time).
                 let _ = self.backend.delete(s);
             }
-            if n > 0 || deadline.expired() {
+            if n > 0 || woken || deadline.expired() {
                 return Ok(n);
             }
         }
+    }
+
+    /// A handle that makes the current or the next [`Poller::wait`] return promptly (with
+    /// the events ready by then, possibly none), from any thread. See [`Waker`].
+    pub fn waker(&self) -> Waker {
+        Waker(self.backend.waker())
+    }
+}
+
+/// Wakes a [`Poller`] from another thread or from a signal handler: [`Waker::wake`] makes
+/// the wait in progress, or else the next one, return promptly. Wakes that come before a
+/// wait coalesce into one early return. On Linux `wake` is a single `write(2)` to an eventfd
+/// and async-signal-safe; elsewhere it is the `polling` crate's notify (thread-safe).
+/// A `Waker` keeps what it writes to open, so it may outlive its poller harmlessly.
+#[derive(Debug, Clone)]
+pub struct Waker(sys::PollWaker);
+
+impl Waker {
+    /// Wakes the poller. Errors: `Os` from the system (not expected).
+    pub fn wake(&self) -> Result<()> {
+        self.0.wake().map_err(Error::from)
     }
 }
 

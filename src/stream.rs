@@ -3,9 +3,8 @@
 //! queues frames and flushes as much as the socket takes.
 //!
 //! The decoding itself is `framing`'s; this module only moves bytes between
-//! the socket, its own buffer and the caller. The one exception is a fast path
-//! for whole length-prefixed frames (`LengthFastPath`, see why there), which
-//! defers to `framing` for everything else.
+//! the socket, its own buffer and the caller. Per frame it first asks the
+//! framing's inline `whole_frame`, and `decode` for everything else.
 
 use std::io::IoSlice;
 
@@ -90,86 +89,6 @@ pub fn send_frame(
     send_parts(s, &parts, deadline)
 }
 
-/// The length-prefixed format's header, read and written inline on the per-frame paths
-/// of `Reader` and `Writer`.
-///
-/// Why: a profile of 64-byte frames (BENCHMARKS.md) showed the general calls
-/// (`Framing::decode` / `frame_span` / `encode_header`, out of line, their results
-/// passed through memory) costing about 25 ns per frame, more than the kernel's copy of
-/// the frame. This only takes whole, valid frames of a length-prefixed framing; anything
-/// else (a header not yet whole, a length over the maximum, a frame not yet whole, every
-/// other format) goes through `framing` exactly as before, which keeps every error and
-/// its timing. The header layout is `framing::length_prefixed`'s: W bytes, big-endian
-/// unless `little_endian`, a length of at most `max_len` (already clamped to what W
-/// bytes express and to `LEN_MAX`, so `W + len` cannot overflow).
-#[derive(Debug, Clone, Copy)]
-struct LengthFastPath {
-    width: usize,
-    little_endian: bool,
-    max_len: usize,
-}
-
-impl LengthFastPath {
-    fn of(framing: &Framing) -> Option<LengthFastPath> {
-        match framing {
-            Framing::LengthPrefixed(l) => Some(LengthFastPath {
-                width: l.width(),
-                little_endian: l.little_endian(),
-                max_len: l.max_len(),
-            }),
-            _ => None,
-        }
-    }
-
-    /// The span of the frame at the start of `buf` when it is whole and valid.
-    #[inline]
-    fn whole_frame(&self, buf: &[u8]) -> Option<FrameSpan> {
-        let value = match buf.get(..8) {
-            // The common case, without a branch on the width: load 8 bytes, keep W.
-            Some(eight) => {
-                let eight: [u8; 8] = eight.try_into().ok()?;
-                if self.little_endian {
-                    u64::from_le_bytes(eight) & (u64::MAX >> (64 - 8 * self.width))
-                } else {
-                    u64::from_be_bytes(eight) >> (64 - 8 * self.width)
-                }
-            }
-            None => {
-                let raw = buf.get(..self.width)?;
-                let fold = |acc: u64, &b: &u8| (acc << 8) | u64::from(b);
-                if self.little_endian {
-                    raw.iter().rev().fold(0, fold)
-                } else {
-                    raw.iter().fold(0, fold)
-                }
-            }
-        };
-        let len = usize::try_from(value).ok()?;
-        if len > self.max_len || buf.len() - self.width < len {
-            return None;
-        }
-        Some(FrameSpan {
-            payload_start: self.width,
-            payload_len: len,
-            frame_len: self.width + len,
-            type_byte: None,
-        })
-    }
-
-    /// The header of a `len`-byte payload (`len` at most `max_len`), in `out`.
-    #[inline]
-    fn header(self, len: usize, out: &mut [u8; 8]) -> &[u8] {
-        let value = len as u64;
-        if self.little_endian {
-            *out = value.to_le_bytes();
-            &out[..self.width]
-        } else {
-            *out = value.to_be_bytes();
-            &out[8 - self.width..]
-        }
-    }
-}
-
 /// A framing plus the bytes received but not yet returned as frames.
 ///
 /// Memory: at most one maximal frame plus [`READ_CHUNK`], whatever the peer sends.
@@ -188,14 +107,12 @@ pub struct Reader {
     eof: bool,
     limit: usize,
     recv_calls: u64,
-    fast: Option<LengthFastPath>,
 }
 
 impl Reader {
     /// A reader for `framing` with an empty buffer (allocated on first use).
     pub fn new(framing: Framing) -> Reader {
         let max_frame = framing.max_payload().saturating_add(framing.max_overhead());
-        let fast = LengthFastPath::of(&framing);
         Reader {
             framing,
             buf: Vec::new(),
@@ -207,7 +124,6 @@ impl Reader {
             eof: false,
             limit: max_frame.saturating_add(READ_CHUNK),
             recv_calls: 0,
-            fast,
         }
     }
 
@@ -244,16 +160,14 @@ impl Reader {
         }
     }
 
-    /// The whole frame at the front of the buffer, through the inline fast path (see
-    /// `LengthFastPath`); `None` means "ask `decode`".
+    /// The whole frame at the front of the buffer, through the framing's inline
+    /// per-frame check (`Framing::whole_frame`); `None` means "ask `decode`".
     #[inline]
     fn fast_frame(&self) -> Option<FrameSpan> {
-        match self.fast {
-            Some(fast) if self.broken.is_none() => {
-                fast.whole_frame(&self.buf[self.start..self.end])
-            }
-            _ => None,
+        if self.broken.is_some() {
+            return None;
         }
+        self.framing.whole_frame(&self.buf[self.start..self.end])
     }
 
     fn decode(&mut self) -> Result<Decoded> {
@@ -358,7 +272,7 @@ impl Reader {
         if let Some(span) = self.fast_frame() {
             self.handed_out = span.frame_len;
             let at = self.start;
-            return Ok(&self.buf[at + span.payload_start..at + span.frame_len]);
+            return span.user_payload(&mut self.buf[at..at + span.frame_len]);
         }
         match self.decode()? {
             Decoded::Frame(span) => {
@@ -425,19 +339,11 @@ impl Reader {
     }
 
     fn copy_out(&mut self, span: FrameSpan, out: &mut [u8]) -> (usize, Result<()>) {
-        let n = span.user_len();
-        if n > out.len() {
-            return (n, Err(Error::NoSpace));
-        }
         let frame = &self.buf[self.start..self.start + span.frame_len];
-        let body = &frame[span.payload_start..span.payload_start + span.payload_len];
-        match span.type_byte {
-            Some(t) => {
-                out[0] = t;
-                out[1..n].copy_from_slice(body);
-            }
-            None => out[..n].copy_from_slice(body),
-        }
+        let n = match span.copy_user_payload(frame, out) {
+            Ok(n) => n,
+            Err(e) => return (span.user_len(), Err(e)),
+        };
         self.start += span.frame_len;
         self.settle();
         (n, Ok(()))
@@ -454,10 +360,9 @@ impl Reader {
         deadline: Deadline,
     ) -> (usize, Result<()>) {
         let n = span.user_len();
-        let off = usize::from(span.type_byte.is_some());
-        if let Some(t) = span.type_byte {
-            out[0] = t;
-        }
+        // The payload's head (a type byte, a length field's head) is buffered.
+        let off = span.head;
+        out[..off].copy_from_slice(&self.buf[self.start..self.start + off]);
         let have = self.end - self.start - span.payload_start;
         let body_at = self.start + span.payload_start;
         out[off..off + have].copy_from_slice(&self.buf[body_at..self.end]);
@@ -488,18 +393,15 @@ pub struct Writer {
     framing: Framing,
     queue: Vec<u8>,
     sent: usize,
-    fast: Option<LengthFastPath>,
 }
 
 impl Writer {
     /// A writer for `framing` with an empty queue.
     pub fn new(framing: Framing) -> Writer {
-        let fast = LengthFastPath::of(&framing);
         Writer {
             framing,
             queue: Vec::new(),
             sent: 0,
-            fast,
         }
     }
 
@@ -507,19 +409,6 @@ impl Writer {
     /// caller's buffer is free again on return). Nothing is queued on error
     /// (`Invalid`, `TooBig` from the framing; `NoMem`).
     pub fn queue(&mut self, payload: &[u8]) -> Result<()> {
-        if let Some(fast) = self.fast {
-            if payload.len() <= fast.max_len {
-                let mut scratch = [0u8; 8];
-                let header = fast.header(payload.len(), &mut scratch);
-                // Cannot overflow: the payload is at most LEN_MAX, the header 8 bytes.
-                self.queue
-                    .try_reserve(header.len() + payload.len())
-                    .map_err(|_| Error::NoMem)?;
-                self.queue.extend_from_slice(header);
-                self.queue.extend_from_slice(payload);
-                return Ok(());
-            }
-        }
         let mut header = [0u8; HEADER_MAX];
         let enc = self.framing.encode_header(payload, &mut header)?;
         self.queue

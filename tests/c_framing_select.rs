@@ -19,6 +19,30 @@ fn every_framing_format_works_from_c() {
     run_c_test("framing_formats");
 }
 
+/// The poller and sockets shared with another descriptor (dup, fork): closed and removed,
+/// they are never reported again, not under a new socket's tag either, and no wait (finite
+/// or -1) spins on them (CPU time measured; the watchdog bounds every wait).
+#[test]
+fn poller_forgets_a_closed_socket_that_another_descriptor_shares() {
+    run_c_test("poller_shared_socket");
+}
+
+/// A wait with -1 cannot be interrupted by a signal (EINTR is retried): the wake, from
+/// another thread or a signal handler (the Ctrl-C pattern), coalesced, ends it.
+#[test]
+fn poller_wake_ends_a_forever_wait_from_a_thread_or_a_signal_handler() {
+    run_c_test("poller_wake");
+}
+
+/// The general length field through the header: PostgreSQL, MQTT, DNS, TLS and ASCII
+/// lengths byte for byte over a socket pair and fed one byte at a time, hostile values
+/// (negative adjusted length, over the maximum, overlong varint), every refused spec with
+/// EINVAL and `*out` NULL, and the code-returning constructors of the older formats.
+#[test]
+fn general_length_field_works_from_c() {
+    run_c_test("framing_length_field");
+}
+
 /// The length-prefixed RPC example: 4 clients pipeline requests (one of 300 KB),
 /// so receives hold several messages or half of one; every reply must be right.
 #[test]

@@ -6,9 +6,12 @@
 
 use sockhelp::framing::delimited::round_trips;
 use sockhelp::framing::{
-    DecodeState, Decoded, FrameSpan, Framing, TypeBody, HEADER_MAX, LEN_MAX, OVERHEAD_MAX,
+    DecodeState, Decoded, FrameSpan, Framing, LengthEncoding, LengthFieldSpec, TypeBody,
+    HEADER_MAX, LEN_MAX, OVERHEAD_MAX,
 };
 use sockhelp::Error;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -46,6 +49,40 @@ impl Rng {
             })
             .collect()
     }
+}
+
+/// Counts the allocations made on the current thread while switched on (the
+/// harness's other threads do not disturb it): the codecs must make none.
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.try_with(|c| c.get()).unwrap_or(false) {
+            let _ = COUNT.try_with(|n| n.set(n.get() + 1));
+        }
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations (alloc, zeroed or realloc: the defaults go through `alloc`) made by `f`.
+fn allocations(f: impl FnOnce()) -> u64 {
+    COUNT.with(|n| n.set(0));
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    COUNT.with(|n| n.get())
 }
 
 const SEEDS: [u64; 4] = [1, 0xDEAD_BEEF, 42, 0x0123_4567_89AB_CDEF];
@@ -425,7 +462,8 @@ fn random_framing(rng: &mut Rng) -> Framing {
         2 => 128 + rng.below(3) - 1,
         _ => usize::MAX,
     };
-    match rng.below(6) {
+    match rng.below(7) {
+        6 => random_length_field(rng, small_max),
         0 => Framing::fixed(1 + rng.below(20)).unwrap(),
         1 => {
             let len = if rng.below(8) == 0 {
@@ -453,7 +491,8 @@ fn random_framing(rng: &mut Rng) -> Framing {
                 if entries.iter().any(|(u, _)| *u == t) {
                     continue;
                 }
-                let body = match rng.below(4) {
+                let body = match rng.below(5) {
+                    4 => TypeBody::Header(random_length_field(rng, |_| 200)),
                     0 => TypeBody::Fixed(rng.below(6).min(max)),
                     1 => TypeBody::Header(
                         Framing::length_prefixed([1, 2, 4, 8][rng.below(4)], rng.coin(), 200)
@@ -464,9 +503,69 @@ fn random_framing(rng: &mut Rng) -> Framing {
                 };
                 entries.push((t, body));
             }
-            Framing::typed(&entries, max).unwrap()
+            // A general length field may leave no frame under a tiny table maximum
+            // (its head alone is longer): keep the entries the table takes alone.
+            let mut fits: Vec<(u8, TypeBody)> = entries
+                .iter()
+                .filter(|e| Framing::typed(&[(*e).clone()], max).is_ok())
+                .cloned()
+                .collect();
+            if fits.is_empty() {
+                fits.push((0, TypeBody::Fixed(0)));
+            }
+            Framing::typed(&fits, max).unwrap()
         }
     }
+}
+
+/// A random general length field: a head, any encoding, an adjustment that is
+/// often the field's own width (the value counts itself) or the head's too.
+fn random_length_field(rng: &mut Rng, small_max: impl Fn(&mut Rng) -> usize) -> Framing {
+    for _ in 0..100 {
+        let encoding = match rng.below(4) {
+            0 => LengthEncoding::Binary {
+                width: 1 + rng.below(8),
+                little_endian: rng.coin(),
+            },
+            1 => LengthEncoding::Varint,
+            2 => LengthEncoding::Decimal {
+                digits: if rng.below(6) == 0 {
+                    20
+                } else {
+                    1 + rng.below(4)
+                },
+            },
+            _ => LengthEncoding::Hex {
+                digits: if rng.below(6) == 0 {
+                    20
+                } else {
+                    1 + rng.below(4)
+                },
+            },
+        };
+        let width = match encoding {
+            LengthEncoding::Binary { width, .. } => width,
+            LengthEncoding::Decimal { digits } | LengthEncoding::Hex { digits } => digits,
+            _ => 1,
+        };
+        let head = if rng.coin() { 0 } else { 1 + rng.below(4) };
+        let adjustment = match rng.below(5) {
+            0 | 1 => 0,
+            2 => -(width as i64),
+            3 => -((width + head) as i64),
+            _ => rng.below(7) as i64 - 3,
+        };
+        let spec = LengthFieldSpec {
+            head,
+            encoding,
+            adjustment,
+            max_len: head + small_max(rng).min(usize::MAX - head),
+        };
+        if let Ok(f) = Framing::length_field(spec) {
+            return f;
+        }
+    }
+    Framing::varint(100).unwrap()
 }
 
 /// A payload the framing accepts (sometimes empty, sometimes at the maximum).
@@ -494,16 +593,39 @@ fn random_payload(rng: &mut Rng, f: &Framing) -> Vec<u8> {
             }
             Vec::new()
         }
-        Framing::Typed(t) => {
-            let types: Vec<u8> = (0..=255u8).filter(|&b| t.body_of(b).is_some()).collect();
+        Framing::Typed(_) => {
+            // The table, as the public API shows it: an unknown type is BadFrame at
+            // once, a fixed body's span is known from the type byte alone.
+            let types: Vec<u8> = (0..=255u8)
+                .filter(|&b| f.frame_span(&[b]).is_ok())
+                .collect();
             let ty = types[rng.below(types.len())];
-            let body_len = match t.body_of(ty).unwrap() {
-                TypeBody::Fixed(n) => n,
-                TypeBody::Header(h) => pick_len(rng, h.max_payload()),
+            let body_len = match f.frame_span(&[ty]).unwrap() {
+                Some(span) => span.payload_len,
+                None => {
+                    // A header type: its own maximum may be below the table's, and a
+                    // length field's head or adjustment may ask for a longer body.
+                    let mut n = pick_len(rng, f.max_payload() - 1);
+                    for _ in 0..400 {
+                        match f.encoded_len_of(&[&[ty][..], &vec![0; n][..]].concat()) {
+                            Err(Error::TooBig) => n /= 2,
+                            Err(Error::Invalid) => n += 1,
+                            _ => break,
+                        }
+                    }
+                    n
+                }
             };
             let mut p = vec![ty];
             p.extend(rng.bytes(body_len, &[]));
             p
+        }
+        Framing::LengthField(l) => {
+            // The head, then a body at least as long as a positive adjustment demands.
+            let spec = l.spec();
+            let min_body = spec.adjustment.max(0) as usize;
+            let n = min_body + pick_len(rng, spec.max_len - spec.head - min_body);
+            rng.bytes(spec.head + n, &[])
         }
         other => {
             let n = pick_len(rng, other.max_payload());
@@ -907,4 +1029,256 @@ fn constructors_refuse_what_the_spec_forbids() {
     // Shareable between threads.
     fn send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
     send_sync::<Framing>();
+}
+
+// ---------------------------------------------------------------------------
+// General length fields: real protocols' headers
+
+fn length_field(head: usize, encoding: LengthEncoding, adjustment: i64, max_len: usize) -> Framing {
+    Framing::length_field(LengthFieldSpec {
+        head,
+        encoding,
+        adjustment,
+        max_len,
+    })
+    .unwrap()
+}
+
+const BE2: LengthEncoding = LengthEncoding::Binary {
+    width: 2,
+    little_endian: false,
+};
+const BE4: LengthEncoding = LengthEncoding::Binary {
+    width: 4,
+    little_endian: false,
+};
+
+#[test]
+fn postgresql_length_counts_itself_after_the_type_byte() {
+    let pg = length_field(1, BE4, -4, 1 << 20);
+    let wire = frame(&pg, b"QSELECT 1\0");
+    assert_eq!(wire, b"Q\x00\x00\x00\x0dSELECT 1\0");
+    let (span, user) = decode_one(&pg, &wire);
+    assert_eq!(user, b"QSELECT 1\0");
+    assert_eq!((span.head, span.payload_start, span.payload_len), (1, 5, 9));
+    assert_eq!(span.type_byte, None);
+    assert_eq!(span.wire_range(), 0..wire.len());
+    // A message with no body: the value 4 counts only itself.
+    assert_eq!(frame(&pg, b"S"), b"S\x00\x00\x00\x04");
+    // A value under 4 would be a negative body: malformed once the field is whole.
+    assert_fails_at(&pg, b"Z\x00\x00\x00\x03abc", 5, Error::BadFrame);
+    assert_fails_at(&pg, b"Z\x00\x00\x00\x00", 5, Error::BadFrame);
+    // Over the maximum: too big once the field is whole, the body never waited for.
+    assert_fails_at(&pg, b"D\x7f\xff\xff\xffxx", 5, Error::TooBig);
+    // The payload must hold the type byte.
+    assert_eq!(pg.encode(b"", &mut [0u8; 16]), Err(Error::Invalid));
+    assert_eq!(pg.encoded_len(0), Err(Error::Invalid));
+    assert_eq!(pg.max_payload(), 1 << 20);
+    assert_eq!(pg.max_overhead(), 4);
+}
+
+#[test]
+fn mqtt_remaining_length_takes_one_two_or_three_varint_bytes() {
+    let mqtt = length_field(1, LengthEncoding::Varint, 0, 268_435_456);
+    let cases: [(usize, &[u8]); 6] = [
+        (0, &[0x00]),
+        (127, &[0x7f]),
+        (128, &[0x80, 0x01]),
+        (16_383, &[0xff, 0x7f]),
+        (16_384, &[0x80, 0x80, 0x01]),
+        (2_097_151, &[0xff, 0xff, 0x7f]),
+    ];
+    for (body_len, field) in cases {
+        let mut payload = vec![0x30]; // PUBLISH, QoS 0
+        payload.extend(std::iter::repeat(b'm').take(body_len));
+        let wire = frame(&mqtt, &payload);
+        assert_eq!(wire[0], 0x30);
+        assert_eq!(
+            &wire[1..1 + field.len()],
+            field,
+            "remaining length {}",
+            body_len
+        );
+        assert_eq!(wire.len(), 1 + field.len() + body_len);
+        let (span, user) = decode_one(&mqtt, &wire);
+        assert_eq!(user, payload);
+        assert_eq!(span.payload_start, 1 + field.len());
+    }
+    // A PINGREQ, and an overlong remaining length.
+    assert_eq!(frame(&mqtt, &[0xc0]), [0xc0, 0x00]);
+    assert_fails_at(&mqtt, &[0x30, 0x80, 0x00], 3, Error::BadFrame);
+}
+
+#[test]
+fn dns_over_tcp_tls_records_and_ascii_lengths() {
+    let dns = length_field(0, BE2, 0, 65535);
+    assert_eq!(
+        dns,
+        Framing::length_prefixed(2, false, usize::MAX).unwrap(),
+        "the same framing as length-prefixed(2)"
+    );
+    assert_eq!(frame(&dns, b"\x12\x34query"), b"\x00\x07\x12\x34query");
+    assert_eq!(
+        dns.encode(&[0; 65536], &mut [0u8; 70000]),
+        Err(Error::TooBig)
+    );
+
+    // A TLS record: type, version (3 bytes of head), then a 2-byte length.
+    let tls = length_field(3, BE2, 0, 3 + 16384);
+    let mut record = vec![0x17, 0x03, 0x03];
+    record.extend_from_slice(&[0xab; 300]);
+    let wire = frame(&tls, &record);
+    assert_eq!(&wire[..5], &[0x17, 0x03, 0x03, 0x01, 0x2c]);
+    assert_eq!(decode_one(&tls, &wire).1, record);
+    assert_eq!(tls.max_payload(), 3 + 16384);
+    assert_fails_at(&tls, &[0x17, 0x03, 0x03, 0x40, 0x01], 5, Error::TooBig);
+    assert_eq!(tls.encode(b"\x17\x03", &mut [0u8; 8]), Err(Error::Invalid));
+
+    // Redis-like: a '$', four decimal digits, the body.
+    let bulk = length_field(1, LengthEncoding::Decimal { digits: 4 }, 0, 10_000);
+    assert_eq!(frame(&bulk, b"$hello"), b"$0005hello");
+    assert_eq!(bulk.max_payload(), 1 + 9999);
+    assert_fails_at(&bulk, b"$00x5hello", 4, Error::BadFrame);
+    // The '$' is head: any byte goes; digits are checked.
+    assert_eq!(decode_one(&bulk, b"*0000").1, b"*");
+
+    // Hex: lowercase on send, either case on receive.
+    let hex = length_field(0, LengthEncoding::Hex { digits: 4 }, 0, 65535);
+    let body = vec![b'h'; 0xabc];
+    let wire = frame(&hex, &body);
+    assert_eq!(&wire[..4], b"0abc");
+    let mut upper = wire.clone();
+    upper[..4].copy_from_slice(b"0ABC");
+    assert_eq!(decode_one(&hex, &upper).1, body);
+    assert_fails_at(&hex, b"0abg", 4, Error::BadFrame);
+
+    // Little-endian, odd width, the value counting head and field too.
+    let odd = length_field(
+        2,
+        LengthEncoding::Binary {
+            width: 3,
+            little_endian: true,
+        },
+        -5,
+        1000,
+    );
+    assert_eq!(frame(&odd, b"hdbody"), b"hd\x09\x00\x00body");
+    assert_fails_at(&odd, b"hd\x04\x00\x00", 5, Error::BadFrame);
+}
+
+#[test]
+fn length_field_specs_that_cannot_work_are_refused() {
+    let spec = |head, encoding, adjustment, max_len| {
+        Framing::length_field(LengthFieldSpec {
+            head,
+            encoding,
+            adjustment,
+            max_len,
+        })
+    };
+    let bin = |width| LengthEncoding::Binary {
+        width,
+        little_endian: false,
+    };
+    for width in [0, 9, 16] {
+        assert_eq!(spec(0, bin(width), 0, 100), Err(Error::Invalid));
+    }
+    for width in [1, 3, 5, 7, 8] {
+        assert!(spec(0, bin(width), 0, 100).is_ok(), "width {}", width);
+    }
+    for digits in [0, 21] {
+        assert_eq!(
+            spec(0, LengthEncoding::Decimal { digits }, 0, 100),
+            Err(Error::Invalid)
+        );
+        assert_eq!(
+            spec(0, LengthEncoding::Hex { digits }, 0, 100),
+            Err(Error::Invalid)
+        );
+    }
+    // head + field over HEADER_MAX; max_len under head; adjustments leaving no frame.
+    assert_eq!(spec(HEADER_MAX - 1, bin(2), 0, 100), Err(Error::Invalid));
+    assert_eq!(
+        spec(HEADER_MAX - 10, LengthEncoding::Varint, 0, 100),
+        Ok(length_field(
+            HEADER_MAX - 10,
+            LengthEncoding::Varint,
+            0,
+            100
+        ))
+    );
+    assert_eq!(spec(3, bin(2), 0, 2), Err(Error::Invalid));
+    assert_eq!(spec(0, bin(1), -256, 1000), Err(Error::Invalid));
+    assert_eq!(spec(0, bin(2), 1001, 1000), Err(Error::Invalid));
+    // A typed table refuses a length field that does not fit behind the type byte.
+    let wide = Framing::length_field(LengthFieldSpec {
+        head: HEADER_MAX - 8,
+        encoding: bin(8),
+        adjustment: 0,
+        max_len: 100,
+    })
+    .unwrap();
+    assert_eq!(
+        Framing::typed(&[(1, TypeBody::Header(wide))], 100),
+        Err(Error::Invalid)
+    );
+}
+
+#[test]
+fn typed_table_entries_may_be_general_length_fields() {
+    // A type byte, then PostgreSQL's 'Q' + length counting itself: [t][Q][len][body].
+    let pg = length_field(1, BE4, -4, 1000);
+    let f = Framing::typed(&[(7, TypeBody::Header(pg)), (8, TypeBody::Fixed(2))], 100).unwrap();
+    let wire = frame(&f, b"\x07Qhi");
+    assert_eq!(wire, b"\x07Q\x00\x00\x00\x06hi");
+    let (span, user) = decode_one(&f, &wire);
+    assert_eq!(user, b"\x07Qhi");
+    assert_eq!((span.head, span.type_byte), (2, Some(7)));
+    assert_eq!(f.max_payload(), 101);
+    assert_eq!(f.encode(b"\x07", &mut [0u8; 16]), Err(Error::Invalid));
+    assert_fails_at(&f, b"\x07Q\x00\x00\x00\x02", 6, Error::BadFrame);
+}
+
+#[test]
+fn length_fields_allocate_nothing_whatever_the_peer_announces() {
+    let mut rng = Rng::new(0xA110C);
+    for _ in 0..300 {
+        let f = random_length_field(&mut rng, |rng: &mut Rng| match rng.below(3) {
+            0 => usize::MAX,
+            1 => 1 << 40,
+            _ => 300,
+        });
+        let payload = random_payload(&mut rng, &f);
+        // Headers announcing the largest values each encoding can write.
+        let hostile: Vec<Vec<u8>> = vec![
+            vec![0xff; 40],
+            [&vec![0x41u8; 8][..], &[0xff; 9][..], &[0x01][..]].concat(),
+            vec![b'9'; 40],
+            vec![b'f'; 40],
+            vec![0x7f; 40],
+        ];
+        let mut out = vec![0u8; payload.len() + HEADER_MAX];
+        let mut header = [0u8; HEADER_MAX];
+        let n = allocations(|| {
+            let mut state = DecodeState::new();
+            let len = f.encode(&payload, &mut out).unwrap();
+            assert!(f.encode_header(&payload, &mut header).is_ok());
+            assert!(f.encoded_len(payload.len()).is_ok());
+            let wire = &out[..len];
+            for cut in 0..=wire.len() {
+                let _ = f.decode(&wire[..cut], &mut state);
+                let _ = f.frame_span(&wire[..cut]);
+                let _ = f.whole_frame(&wire[..cut]);
+            }
+            for h in &hostile {
+                for cut in 0..=h.len() {
+                    let _ = f.decode(&h[..cut], &mut state);
+                    let _ = f.whole_frame(&h[..cut]);
+                }
+            }
+        });
+        assert_eq!(n, 0, "{:?} allocated", f);
+    }
+    // The counter counts: a Vec does allocate.
+    assert_eq!(allocations(|| drop(vec![1u8; 10])), 1);
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use portable_util::*;
 use sockhelp::error::Error;
-use sockhelp::framing::{Framing, TypeBody};
+use sockhelp::framing::{Framing, LengthEncoding, LengthFieldSpec, TypeBody};
 use sockhelp::stream::{send_frame, Reader, Writer};
 
 /// Every format, each with payloads it accepts (the last ones large: they take many
@@ -72,6 +72,57 @@ fn formats() -> Vec<(&'static str, Framing, Vec<Vec<u8>>)> {
             vec![b"hello".to_vec(), Vec::new(), pattern(99_999)],
         ),
         (
+            "length_field(PostgreSQL: head 1, 4 bytes BE counting themselves)",
+            Framing::length_field(LengthFieldSpec {
+                head: 1,
+                encoding: LengthEncoding::Binary {
+                    width: 4,
+                    little_endian: false,
+                },
+                adjustment: -4,
+                max_len: 1 << 20,
+            })
+            .unwrap(),
+            vec![
+                b"QSELECT 1\0".to_vec(),
+                b"S".to_vec(),
+                [&b"D"[..], &big[..]].concat(),
+                b"Z".to_vec(),
+            ],
+        ),
+        (
+            "length_field(MQTT: head 1, varint)",
+            Framing::length_field(LengthFieldSpec {
+                head: 1,
+                encoding: LengthEncoding::Varint,
+                adjustment: 0,
+                max_len: 1 << 20,
+            })
+            .unwrap(),
+            vec![
+                vec![0xc0],
+                [&[0x30u8][..], &pattern(200)[..]].concat(),
+                [&[0x32u8][..], &big[..]].concat(),
+            ],
+        ),
+        (
+            "length_field(TLS record: head 3, 2 bytes BE)",
+            Framing::length_field(LengthFieldSpec {
+                head: 3,
+                encoding: LengthEncoding::Binary {
+                    width: 2,
+                    little_endian: false,
+                },
+                adjustment: 0,
+                max_len: 3 + 65535,
+            })
+            .unwrap(),
+            vec![
+                vec![0x16, 0x03, 0x01],
+                [&[0x17u8, 0x03, 0x03][..], &pattern(65535)[..]].concat(),
+            ],
+        ),
+        (
             "typed",
             typed,
             vec![
@@ -123,6 +174,20 @@ fn wire_bytes_are_exact() {
     assert_eq!(wire_of(&f, &[b"hello".to_vec()]), b"00005hello".to_vec());
     let f = Framing::length_prefixed(2, true, 100).unwrap();
     assert_eq!(wire_of(&f, &[b"hi".to_vec()]), b"\x02\x00hi".to_vec());
+    let pg = Framing::length_field(LengthFieldSpec {
+        head: 1,
+        encoding: LengthEncoding::Binary {
+            width: 4,
+            little_endian: false,
+        },
+        adjustment: -4,
+        max_len: 1000,
+    })
+    .unwrap();
+    assert_eq!(
+        wire_of(&pg, &[b"QSELECT 1\0".to_vec()]),
+        b"Q\x00\x00\x00\x0dSELECT 1\0".to_vec()
+    );
 }
 
 /// Every format: frames sent with send_frame come back whole and in order through

@@ -74,16 +74,20 @@ impl<T> OnPanic for *const T {
 /// Runs `f` with panics caught: a panic returns `T::on_panic()` instead of unwinding into C.
 pub(crate) fn boundary<T: OnPanic>(f: impl FnOnce() -> T) -> T {
     quiet_panics_inside_calls();
-    IN_CALL.with(|c| c.set(c.get() + 1));
-    let r = panic::catch_unwind(AssertUnwindSafe(|| {
-        #[cfg(test)]
-        if FORCE_PANIC.with(|c| c.replace(false)) {
-            panic!("panic forced by a test");
-        }
-        f()
-    }));
-    IN_CALL.with(|c| c.set(c.get().saturating_sub(1)));
-    r.unwrap_or_else(|_| T::on_panic())
+    // One thread-local access per call (the depth counter's address is looked up once):
+    // every exported call pays for it, and in a shared library each look-up is a call.
+    IN_CALL.with(|depth| {
+        depth.set(depth.get() + 1);
+        let r = panic::catch_unwind(AssertUnwindSafe(|| {
+            #[cfg(test)]
+            if FORCE_PANIC.with(|c| c.replace(false)) {
+                panic!("panic forced by a test");
+            }
+            f()
+        }));
+        depth.set(depth.get().saturating_sub(1));
+        r.unwrap_or_else(|_| T::on_panic())
+    })
 }
 
 /// The C code of a result, remembering the OS error for `sockhelp_last_os_error`.

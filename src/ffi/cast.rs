@@ -13,23 +13,31 @@ pub(crate) trait Castable: Sized {
     /// The core value the C type wraps.
     type Inner;
     fn wrap(inner: Self::Inner) -> Self;
-    fn inner(&self) -> &Self::Inner;
-    fn inner_mut(&mut self) -> &mut Self::Inner;
+    /// The address of the inner value inside the C value at `p`: a field projection that
+    /// makes no reference to the whole C value, so another of its fields may be borrowed
+    /// meanwhile (the poller's waker, reached from other threads during a wait).
+    ///
+    /// # Safety
+    /// `p` points to a live value of this type.
+    unsafe fn inner_ptr(p: *mut Self) -> *mut Self::Inner;
 }
 
-/// Implements [`Castable`] for `$c`, a struct with a single field `inner: $inner`.
+/// Implements [`Castable`] for `$c`, a struct with a field `inner: $inner`; with a second
+/// argument `|inner| expr`, `expr` builds the struct (for one with more fields).
 macro_rules! castable {
     ($c:ty => $inner:ty) => {
+        $crate::ffi::cast::castable!($c => $inner, |inner| Self { inner });
+    };
+    ($c:ty => $inner:ty, |$i:ident| $wrap:expr) => {
         impl $crate::ffi::Castable for $c {
             type Inner = $inner;
-            fn wrap(inner: $inner) -> Self {
-                Self { inner }
+            fn wrap($i: $inner) -> Self {
+                $wrap
             }
-            fn inner(&self) -> &$inner {
-                &self.inner
-            }
-            fn inner_mut(&mut self) -> &mut $inner {
-                &mut self.inner
+            unsafe fn inner_ptr(p: *mut Self) -> *mut $inner {
+                // SAFETY: the caller passes a pointer to a live value; this only computes
+                // the field's address.
+                unsafe { ::std::ptr::addr_of_mut!((*p).inner) }
             }
         }
     };
@@ -42,8 +50,9 @@ pub(crate) fn try_ref<'a, T: Castable + 'a>(p: *const T) -> Result<&'a T::Inner>
         return Err(Error::Invalid);
     }
     // SAFETY: a non-NULL `p` came from `to_c` (a live box of this type, not freed during
-    // the call: the C contract of every function taking one).
-    Ok(unsafe { (*p).inner() })
+    // the call: the C contract of every function taking one). Only the inner field is
+    // borrowed, and only shared, though the pointer is cast to `*mut` for the projection.
+    Ok(unsafe { &*T::inner_ptr(p as *mut T) })
 }
 
 /// An exclusive borrow of the value behind `p`; NULL is `Invalid`.
@@ -52,8 +61,9 @@ pub(crate) fn try_mut<'a, T: Castable + 'a>(p: *mut T) -> Result<&'a mut T::Inne
         return Err(Error::Invalid);
     }
     // SAFETY: a non-NULL `p` came from `to_c`, is not freed during the call, and is used by
-    // one thread at a time (the C contract of every function taking one mutably).
-    Ok(unsafe { (*p).inner_mut() })
+    // one thread at a time (the C contract of every function taking one mutably). The
+    // borrow covers the inner field only (see `Castable::inner_ptr`).
+    Ok(unsafe { &mut *T::inner_ptr(p) })
 }
 
 /// Boxes `inner` as its C type and hands the box to C (it comes back to [`free_boxed`]).

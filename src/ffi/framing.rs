@@ -7,9 +7,10 @@ use crate::deadline::Deadline;
 use crate::error::Error;
 use crate::ffi::cast::castable;
 use crate::ffi::{
-    boundary, bytes, bytes_mut, call, free_boxed, new_boxed, put, sockhelp_socket, try_ref,
+    boundary, bytes, bytes_mut, call, free_boxed, new_boxed, out_param, put, sockhelp_socket, to_c,
+    try_ref,
 };
-use crate::framing::{Framing, TypeBody};
+use crate::framing::{Framing, LengthEncoding, LengthFieldSpec, TypeBody};
 use crate::stream;
 
 /// A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
@@ -31,10 +32,10 @@ pub struct sockhelp_type_entry {
     /// The body length of this type when `length_format` is NULL (0 allowed: a frame that is
     /// just its type byte). Ignored otherwise.
     pub fixed_len: usize,
-    /// NULL for a fixed-length body; otherwise the length header that precedes the body: a
-    /// framing made by `sockhelp_framing_length_prefixed`, `sockhelp_framing_varint` or
-    /// `sockhelp_framing_ascii_length` (its own maximum applies too). It is copied: free it
-    /// whenever you like after the call.
+    /// NULL for a fixed-length body; otherwise the length format whose frame follows the type
+    /// byte: a framing made by `sockhelp_framing_length_prefixed`, `sockhelp_framing_varint`,
+    /// `sockhelp_framing_ascii_length` or `sockhelp_framing_length_field` (its own maximum
+    /// applies too). It is copied: free it whenever you like after the call.
     pub length_format: *const sockhelp_framing,
 }
 
@@ -58,12 +59,14 @@ pub extern "C" fn sockhelp_framing_delimited(
     delim_len: usize,
     max_len: usize,
 ) -> *mut sockhelp_framing {
-    boundary(|| {
-        if delim.is_null() {
-            return ptr::null_mut();
-        }
-        new_boxed(bytes(delim, delim_len).and_then(|d| Framing::delimited(d, max_len)))
-    })
+    boundary(|| new_boxed(delimited_of(delim, delim_len, max_len)))
+}
+
+fn delimited_of(delim: *const c_void, delim_len: usize, max_len: usize) -> crate::Result<Framing> {
+    if delim.is_null() {
+        return Err(Error::Invalid);
+    }
+    Framing::delimited(bytes(delim, delim_len)?, max_len)
 }
 
 /// length-prefixed(W): an unsigned `width`-byte (1, 2, 4 or 8) length of the payload, in
@@ -136,26 +139,224 @@ pub extern "C" fn sockhelp_framing_typed(
     count: usize,
     max_len: usize,
 ) -> *mut sockhelp_framing {
-    boundary(|| {
-        if entries.is_null() || count == 0 || count > 256 {
-            return ptr::null_mut();
-        }
-        // SAFETY: the caller passes `count` valid entries, alive for the call.
-        let entries = unsafe { std::slice::from_raw_parts(entries, count) };
-        let mut table = Vec::with_capacity(count);
-        for e in entries {
-            let body = if e.length_format.is_null() {
-                TypeBody::Fixed(e.fixed_len)
-            } else {
-                match try_ref(e.length_format) {
-                    Ok(f) => TypeBody::Header(f.clone()),
-                    Err(_) => return ptr::null_mut(),
-                }
-            };
-            table.push((e.type_byte, body));
-        }
-        new_boxed(Framing::typed(&table, max_len))
+    boundary(|| new_boxed(typed_of(entries, count, max_len)))
+}
+
+fn typed_of(
+    entries: *const sockhelp_type_entry,
+    count: usize,
+    max_len: usize,
+) -> crate::Result<Framing> {
+    if entries.is_null() || count == 0 || count > 256 {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: the caller passes `count` valid entries, alive for the call.
+    let entries = unsafe { std::slice::from_raw_parts(entries, count) };
+    let mut table = Vec::with_capacity(count);
+    for e in entries {
+        let body = if e.length_format.is_null() {
+            TypeBody::Fixed(e.fixed_len)
+        } else {
+            TypeBody::Header(try_ref(e.length_format)?.clone())
+        };
+        table.push((e.type_byte, body));
+    }
+    Framing::typed(&table, max_len)
+}
+
+/// `sockhelp_length_field.encoding`: an unsigned binary integer of `width` bytes (1 to 8),
+/// big-endian (network order) unless `little_endian`.
+pub const SOCKHELP_LEN_BINARY: c_uint = 0;
+/// `sockhelp_length_field.encoding`: an unsigned LEB128 varint (protobuf style, 1 to 10
+/// bytes, shortest form only: an overlong one is `SOCKHELP_EBADFRAME`); `width` is ignored.
+pub const SOCKHELP_LEN_VARINT: c_uint = 1;
+/// `sockhelp_length_field.encoding`: exactly `width` ASCII decimal digits (1 to 20),
+/// zero-padded; a non-digit is `SOCKHELP_EBADFRAME`.
+pub const SOCKHELP_LEN_DECIMAL: c_uint = 2;
+/// `sockhelp_length_field.encoding`: exactly `width` ASCII hex digits (1 to 20), zero-padded,
+/// lowercase on send, either case on receive; a non-hex-digit is `SOCKHELP_EBADFRAME`.
+pub const SOCKHELP_LEN_HEX: c_uint = 3;
+
+/// A general length field (see `sockhelp_framing_length_field`). On the wire: `head` bytes,
+/// the length field, then (value + `adjustment`) body bytes.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sockhelp_length_field {
+    /// Bytes of the frame before the field (0: the field comes first): PostgreSQL's and
+    /// MQTT's type byte (1), a TLS record's type and version (3). They are the first bytes
+    /// of the payload.
+    pub head: usize,
+    /// How the field is written: `SOCKHELP_LEN_BINARY`, `_VARINT`, `_DECIMAL` or `_HEX`.
+    pub encoding: c_uint,
+    /// Bytes of the field: 1 to 8 for binary, 1 to 20 digits for decimal and hex; ignored
+    /// for varint.
+    pub width: c_uint,
+    /// Binary only: least significant byte first (else big-endian, network order).
+    pub little_endian: bool,
+    /// Added to the field's value to give the body bytes that follow the field: 0 when the
+    /// value is the body's length, -4 when it counts its own 4 bytes too (PostgreSQL).
+    pub adjustment: i64,
+    /// The largest payload (head + body) sent or accepted; clamped to what the field can
+    /// announce.
+    pub max_len: usize,
+}
+
+fn length_field_of(spec: *const sockhelp_length_field) -> crate::Result<Framing> {
+    if spec.is_null() {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: a non-NULL `spec` points to a valid `sockhelp_length_field`, alive for the call.
+    let spec = unsafe { *spec };
+    let width = spec.width as usize;
+    let encoding = match spec.encoding {
+        SOCKHELP_LEN_BINARY => LengthEncoding::Binary {
+            width,
+            little_endian: spec.little_endian,
+        },
+        SOCKHELP_LEN_VARINT => LengthEncoding::Varint,
+        SOCKHELP_LEN_DECIMAL => LengthEncoding::Decimal { digits: width },
+        SOCKHELP_LEN_HEX => LengthEncoding::Hex { digits: width },
+        _ => return Err(Error::Invalid),
+    };
+    Framing::length_field(LengthFieldSpec {
+        head: spec.head,
+        encoding,
+        adjustment: spec.adjustment,
+        max_len: spec.max_len,
     })
+}
+
+/// Stores a new framing in `*out` (NULL on every error) and returns the code: the
+/// constructors that say why they refused.
+fn made(out: *mut *mut sockhelp_framing, make: impl FnOnce() -> crate::Result<Framing>) -> c_int {
+    put(out, ptr::null_mut());
+    call(|| {
+        let out = out_param(out)?;
+        out.set(to_c(make()?));
+        Ok(())
+    })
+}
+
+/// length-field(spec): a general length field, as tokio-util's `LengthDelimitedCodec` builder
+/// and netty's `LengthFieldBasedFrameDecoder` offer, plus ASCII lengths. On the wire: `head`
+/// bytes, the length field (`encoding`, `width`, `little_endian`), then (value + `adjustment`)
+/// body bytes. The payload you send and receive is the head followed by the body: sending
+/// writes the field (value = body length - `adjustment`), receiving strips it.
+///
+/// Examples, as `{head, encoding, width, little_endian, adjustment, max_len}`:
+/// - PostgreSQL after startup `{1, SOCKHELP_LEN_BINARY, 4, false, -4, max}`: the payload
+///   `"Q" "SELECT 1\0"` is `'Q' 00 00 00 0d "SELECT 1\0"` on the wire.
+/// - MQTT `{1, SOCKHELP_LEN_VARINT, 0, false, 0, max}`; DNS over TCP
+///   `{0, SOCKHELP_LEN_BINARY, 2, false, 0, 65535}`; a TLS record
+///   `{3, SOCKHELP_LEN_BINARY, 2, false, 0, max}`.
+///
+/// The spec is copied. On success `*out` receives a new framing (free it with
+/// `sockhelp_framing_free`); on failure `*out` is NULL.
+///
+/// Sending refuses a payload shorter than `head`, or whose body is shorter than a positive
+/// `adjustment` demands, with `SOCKHELP_EINVAL`, and one over `max_len` (or whose value does
+/// not fit the field) with `SOCKHELP_ETOOBIG`. Receiving: a value whose adjusted length is
+/// negative is `SOCKHELP_EBADFRAME`, one over `max_len` `SOCKHELP_ETOOBIG`, as soon as the
+/// field is whole: nothing of the announced size is ever allocated.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` for NULL `spec` or `out`, or a spec that cannot
+/// work: an unknown `encoding`, a binary `width` outside 1..8, a digit count outside 1..20,
+/// `max_len` smaller than `head`, `head` + field longer than 32 bytes, or an `adjustment` that
+/// leaves no valid frame (every value's body negative, or above `max_len`);
+/// `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_framing_length_field(
+    spec: *const sockhelp_length_field,
+    out: *mut *mut sockhelp_framing,
+) -> c_int {
+    made(out, || length_field_of(spec))
+}
+
+/// fixed(N), like `sockhelp_framing_fixed`, but saying why it refused. On success `*out`
+/// receives a new framing (free it with `sockhelp_framing_free`); on failure `*out` is NULL.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (`len` 0, NULL `out`); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_framing_new_fixed(len: usize, out: *mut *mut sockhelp_framing) -> c_int {
+    made(out, || Framing::fixed(len))
+}
+
+/// delimited(D), like `sockhelp_framing_delimited`, but saying why it refused. On success
+/// `*out` receives a new framing (free it with `sockhelp_framing_free`); on failure `*out` is
+/// NULL.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `delim`, `delim_len` not 1..16, NULL `out`);
+/// `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_framing_new_delimited(
+    delim: *const c_void,
+    delim_len: usize,
+    max_len: usize,
+    out: *mut *mut sockhelp_framing,
+) -> c_int {
+    made(out, || delimited_of(delim, delim_len, max_len))
+}
+
+/// length-prefixed(W), like `sockhelp_framing_length_prefixed`, but saying why it refused. On
+/// success `*out` receives a new framing (free it with `sockhelp_framing_free`); on failure
+/// `*out` is NULL.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (`width` not 1, 2, 4 or 8, NULL `out`; other
+/// widths: `sockhelp_framing_length_field`); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_framing_new_length_prefixed(
+    width: c_uint,
+    little_endian: bool,
+    max_len: usize,
+    out: *mut *mut sockhelp_framing,
+) -> c_int {
+    made(out, || {
+        Framing::length_prefixed(width as usize, little_endian, max_len)
+    })
+}
+
+/// varint, like `sockhelp_framing_varint`, but with a code. On success `*out` receives a new
+/// framing (free it with `sockhelp_framing_free`); on failure `*out` is NULL.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `out`); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_framing_new_varint(
+    max_len: usize,
+    out: *mut *mut sockhelp_framing,
+) -> c_int {
+    made(out, || Framing::varint(max_len))
+}
+
+/// ascii-length(K), like `sockhelp_framing_ascii_length`, but saying why it refused. On
+/// success `*out` receives a new framing (free it with `sockhelp_framing_free`); on failure
+/// `*out` is NULL.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (`digits` not 1..20, NULL `out`);
+/// `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_framing_new_ascii_length(
+    digits: c_uint,
+    max_len: usize,
+    out: *mut *mut sockhelp_framing,
+) -> c_int {
+    made(out, || Framing::ascii_length(digits as usize, max_len))
+}
+
+/// typed(table), like `sockhelp_framing_typed`, but saying why it refused. The table is
+/// copied. On success `*out` receives a new framing (free it with `sockhelp_framing_free`);
+/// on failure `*out` is NULL.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `entries` or `out`, `count` 0 or over 256, a
+/// type byte twice, a fixed length over `max_len`, a `length_format` that is not a length
+/// format or whose field no longer works under `max_len`); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_framing_new_typed(
+    entries: *const sockhelp_type_entry,
+    count: usize,
+    max_len: usize,
+    out: *mut *mut sockhelp_framing,
+) -> c_int {
+    made(out, || typed_of(entries, count, max_len))
 }
 
 /// Frees a framing made by a `sockhelp_framing_*` constructor. NULL is fine. Readers and

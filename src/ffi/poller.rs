@@ -9,7 +9,7 @@ use crate::deadline::Deadline;
 use crate::error::Error;
 use crate::ffi::cast::castable;
 use crate::ffi::{boundary, call, call_count, free_boxed, new_boxed, sockhelp_socket, try_mut};
-use crate::poller::{Event, Poller, MAX_EVENTS_PER_WAIT};
+use crate::poller::{Event, Poller, Waker, MAX_EVENTS_PER_WAIT};
 
 /// A set of sockets watched together (epoll on Linux, kqueue on the BSDs and macOS, IOCP on
 /// Windows), level-triggered. Made by `sockhelp_poller_new`, freed by `sockhelp_poller_free`;
@@ -17,9 +17,16 @@ use crate::poller::{Event, Poller, MAX_EVENTS_PER_WAIT};
 #[allow(non_camel_case_types)]
 pub struct sockhelp_poller {
     inner: Poller,
+    /// Reached by `sockhelp_poller_wake` from other threads and signal handlers while a
+    /// wait holds `inner`: borrowed shared through a field projection only, never through a
+    /// reference to the whole struct (`try_mut` borrows `inner` alone).
+    waker: Waker,
 }
 
-castable!(sockhelp_poller => Poller);
+castable!(sockhelp_poller => Poller, |inner| sockhelp_poller {
+    waker: inner.waker(),
+    inner
+});
 
 /// One readiness report of `sockhelp_poller_wait`: the tag given for the socket, and the
 /// `SOCKHELP_READABLE` / `SOCKHELP_WRITABLE` / `SOCKHELP_HANGUP` / `SOCKHELP_ERROR` bits that
@@ -84,7 +91,11 @@ pub extern "C" fn sockhelp_poller_free(p: *mut sockhelp_poller) {
 ///
 /// Remove a socket before closing it. If a socket was closed without being removed and a new
 /// socket got the same number, adding that number works on Linux (the system had dropped
-/// the old one); elsewhere call `sockhelp_poller_remove` for it first.
+/// the old one); elsewhere call `sockhelp_poller_remove` for it first. These rules hold for
+/// sockets shared with another descriptor too (`dup`, a forked child, a pre-fork server):
+/// once the caller has closed its number and removed it (in either order), the poller never
+/// reports the old socket again, neither under its tag nor under the tag of a new socket
+/// that gets the same number, and no wait spins on it.
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`, `SOCKHELP_INVALID_SOCKET`, unknown
 /// interest bits, `s` already added), `SOCKHELP_EOS` (e.g. `EBADF`: `s` is not an open
@@ -161,4 +172,40 @@ pub extern "C" fn sockhelp_poller_wait(
         let len = cap.min(MAX_EVENTS_PER_WAIT);
         poller.wait(event_slice(events, len), deadline)
     })
+}
+
+/// Makes the wait in progress on `p` (in another thread) return promptly, or, when none is
+/// in progress, the next one. The woken wait returns the events ready by then, possibly
+/// none (0, as on a timeout). Wakes before a wait coalesce: several wakes make one wait
+/// return early, not several. Never waits.
+///
+/// Unlike every other call on a poller, this one may be called from any thread while
+/// another thread uses the poller, and from a signal handler: on Linux it is one `write(2)`
+/// to an eventfd and async-signal-safe (it touches no lock, no thread-local state, and
+/// allocates nothing). Elsewhere it is the system's notify (thread-safe). It must not race
+/// with `sockhelp_poller_free`.
+///
+/// The Ctrl-C pattern: the SIGINT handler sets a `volatile sig_atomic_t` flag and calls
+/// `sockhelp_poller_wake(p)`; the loop checks the flag each time `sockhelp_poller_wait`
+/// returns, and stops cleanly.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`); `SOCKHELP_EOS` (the system refused;
+/// not expected). It does not set `sockhelp_last_os_error()` (thread-local state is not
+/// async-signal-safe).
+#[no_mangle]
+pub extern "C" fn sockhelp_poller_wake(p: *mut sockhelp_poller) -> c_int {
+    // No panic boundary here: `boundary` touches thread-local state, which is not
+    // async-signal-safe, and nothing below can panic (a pointer check, a field borrow, one
+    // write(2)).
+    if p.is_null() {
+        return Error::Invalid.code();
+    }
+    // SAFETY: a non-NULL `p` came from `sockhelp_poller_new` and is not freed (the C
+    // contract). Only the `waker` field is borrowed, shared, through the raw pointer: a wait
+    // on another thread holds `&mut` to the disjoint `inner` field only.
+    let waker = unsafe { &*std::ptr::addr_of!((*p).waker) };
+    match waker.wake() {
+        Ok(()) => 0,
+        Err(e) => e.code(),
+    }
 }

@@ -60,6 +60,15 @@ impl Delimited {
         Ok(())
     }
 
+    /// The frame length of a `payload_len`-byte payload; `TooBig` over the maximum.
+    pub(crate) fn encoded_len(&self, payload_len: usize) -> Result<usize> {
+        if payload_len > self.max_len {
+            return Err(Error::TooBig);
+        }
+        // Cannot overflow: max_len is at most LEN_MAX, the delimiter 16 bytes.
+        Ok(payload_len + self.delim_len)
+    }
+
     /// Scans for the delimiter, resuming at `state.scan_from`. Only matches
     /// starting at offsets `0..=max_len` count; once `max_len + D.len()` bytes are
     /// buffered without one, the frame is `TooBig`.
@@ -95,6 +104,7 @@ impl Delimited {
                         payload_len: at,
                         frame_len: end,
                         type_byte: None,
+                        head: 0,
                     }));
                 }
                 from = at.saturating_add(1);

@@ -41,6 +41,7 @@ impl Fixed {
             payload_len: self.len,
             frame_len: self.len,
             type_byte: None,
+            head: 0,
         }
     }
 }

@@ -1,20 +1,19 @@
-//! varint(max): the payload length as an unsigned LEB128 varint (protobuf style:
-//! 7 bits per byte, least significant group first, high bit = "more bytes
-//! follow"), at most 10 bytes, shortest form only; then the payload.
+//! The varint length field: an unsigned LEB128 varint (protobuf style: 7 bits
+//! per byte, least significant group first, high bit = "more bytes follow"), at
+//! most 10 bytes, shortest form only. varint(max) is this field alone in front of
+//! the payload; MQTT's "remaining length" is this field after a type byte.
 //!
 //! 300 is `ac 02`; 0 is `00`; `u64::MAX` takes 10 bytes.
 
-use super::{Header, LEN_MAX};
+use super::field::FieldCodec;
 use crate::error::{Error, Result};
 
 /// The most bytes a varint may take (enough for 64 bits).
 pub const MAX_VARINT_LEN: usize = 10;
 
-/// The varint format, made by [`Framing::varint`](super::Framing::varint).
+/// The varint field (it has no parameters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Varint {
-    max_len: usize,
-}
+pub(crate) struct Varint;
 
 /// The number of bytes of the shortest LEB128 encoding of `value` (1..=10).
 pub fn encoded_len(value: u64) -> usize {
@@ -27,49 +26,34 @@ pub fn encoded_len(value: u64) -> usize {
     n
 }
 
-impl Varint {
-    /// `max_len` clamped to [`LEN_MAX`].
-    pub(crate) fn new(max_len: usize) -> Varint {
-        Varint {
-            max_len: max_len.min(LEN_MAX),
+impl FieldCodec for Varint {
+    fn max_value(&self) -> u64 {
+        u64::MAX
+    }
+
+    fn len_of(&self, value: u64) -> usize {
+        encoded_len(value)
+    }
+
+    fn write(&self, value: u64, out: &mut [u8]) -> Result<usize> {
+        let n = encoded_len(value);
+        let dst = out.get_mut(..n).ok_or(Error::NoSpace)?;
+        let mut rest = value;
+        for (i, slot) in dst.iter_mut().enumerate() {
+            let low = (rest & 0x7f) as u8;
+            rest >>= 7;
+            *slot = if i + 1 < n { low | 0x80 } else { low };
         }
+        Ok(n)
     }
 
-    /// The largest payload.
-    pub fn max_len(&self) -> usize {
-        self.max_len
-    }
-
-    /// The longest header this framing writes: the varint of the maximum.
-    pub fn max_header_len(&self) -> usize {
-        encoded_len(self.max_len as u64)
-    }
-
-    /// Writes the varint of `body_len`; `TooBig` over the maximum.
-    pub(crate) fn write_header(&self, body_len: usize, out: &mut [u8]) -> Result<usize> {
-        if body_len > self.max_len {
-            return Err(Error::TooBig);
-        }
-        let mut value = u64::try_from(body_len).map_err(|_| Error::TooBig)?;
-        let mut n = 0;
-        loop {
-            let low = (value & 0x7f) as u8;
-            value >>= 7;
-            let byte = if value == 0 { low } else { low | 0x80 };
-            *out.get_mut(n).ok_or(Error::NoSpace)? = byte;
-            n += 1;
-            if value == 0 || n >= MAX_VARINT_LEN {
-                return Ok(n);
-            }
-        }
-    }
-
-    /// Reads the varint at the start of `buf`, one byte at a time, so every
-    /// error shows as soon as its byte is buffered: `BadFrame` for a final byte
-    /// `00` after the first (a redundant, overlong form), a 10th byte that is not
-    /// `00`/`01`-final (more than 10 bytes, or over 64 bits); then, once the
-    /// varint is whole, `TooBig` if over the maximum. `None` while incomplete.
-    pub(crate) fn read_header(&self, buf: &[u8]) -> Result<Option<Header>> {
+    /// One byte at a time, so every error shows as soon as its byte is buffered:
+    /// `BadFrame` for a final byte `00` after the first (a redundant, overlong
+    /// form), or a 10th byte that is not a final `00`/`01` (more than 10 bytes, or
+    /// over 64 bits).
+    // Out of line: the binary read is the one inlined into the per-frame path.
+    #[inline(never)]
+    fn read(&self, buf: &[u8]) -> Result<Option<(usize, u64)>> {
         let mut value: u64 = 0;
         for (i, &byte) in buf.iter().take(MAX_VARINT_LEN).enumerate() {
             let low = u64::from(byte & 0x7f);
@@ -83,14 +67,7 @@ impl Varint {
                 if i > 0 && byte == 0 {
                     return Err(Error::BadFrame);
                 }
-                let body_len = usize::try_from(value).map_err(|_| Error::TooBig)?;
-                if body_len > self.max_len {
-                    return Err(Error::TooBig);
-                }
-                return Ok(Some(Header {
-                    len: i + 1,
-                    body_len,
-                }));
+                return Ok(Some((i + 1, value)));
             }
         }
         Ok(None)
@@ -103,7 +80,6 @@ mod tests {
 
     #[test]
     fn encoded_len_matches_the_writer() {
-        let v = Varint::new(usize::MAX);
         for value in [
             0u64,
             1,
@@ -114,16 +90,17 @@ mod tests {
             1 << 35,
             (1 << 56) - 1,
             1 << 56,
+            u64::MAX,
         ] {
-            let value = value.min(v.max_len as u64);
             let mut out = [0u8; 10];
-            let n = v.write_header(value as usize, &mut out).unwrap();
+            let n = Varint.write(value, &mut out).unwrap();
             assert_eq!(n, encoded_len(value));
-            let h = v.read_header(&out[..n]).unwrap().unwrap();
-            assert_eq!((h.len, h.body_len as u64), (n, value));
+            assert_eq!(Varint.read(&out[..n]), Ok(Some((n, value))));
+            assert_eq!(Varint.read(&out[..n - 1]), Ok(None));
         }
         assert_eq!(encoded_len(u64::MAX), 10);
         assert_eq!(encoded_len(1 << 63), 10);
         assert_eq!(encoded_len((1 << 63) - 1), 9);
+        assert_eq!(Varint.write(300, &mut [0u8; 1]), Err(Error::NoSpace));
     }
 }

@@ -70,8 +70,8 @@ pub struct PollReport {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub use epoll::PollerBackend;
+pub use epoll::{PollWaker, PollerBackend};
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 mod polling_backend;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub use polling_backend::PollerBackend;
+pub use polling_backend::{PollWaker, PollerBackend};

@@ -4,13 +4,16 @@
 
 use std::io;
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{poller_add, poller_delete, poller_modify, PollReport, RawSocket};
 
 /// A `polling::Poller` and the buffers its waits fill.
 pub struct PollerBackend {
-    poller: polling::Poller,
+    poller: Arc<polling::Poller>,
+    woken: Arc<AtomicBool>,
     events: polling::Events,
     reports: Vec<PollReport>,
 }
@@ -25,10 +28,19 @@ fn event(s: RawSocket, readable: bool, writable: bool) -> polling::Event {
 impl PollerBackend {
     pub fn new() -> io::Result<PollerBackend> {
         Ok(PollerBackend {
-            poller: polling::Poller::new()?,
+            poller: Arc::new(polling::Poller::new()?),
+            woken: Arc::new(AtomicBool::new(false)),
             events: polling::Events::with_capacity(NonZeroUsize::new(1).unwrap()),
             reports: Vec::new(),
         })
+    }
+
+    /// A handle that wakes this poller's waits (see [`PollWaker`]).
+    pub fn waker(&self) -> PollWaker {
+        PollWaker {
+            poller: Arc::clone(&self.poller),
+            woken: Arc::clone(&self.woken),
+        }
     }
 
     pub fn add(&mut self, s: RawSocket, readable: bool, writable: bool) -> io::Result<()> {
@@ -43,7 +55,8 @@ impl PollerBackend {
         poller_delete(&self.poller, s)
     }
 
-    pub fn wait(&mut self, cap: usize, timeout_ms: i32) -> io::Result<&[PollReport]> {
+    /// One wait; returns the reports and whether a [`PollWaker`] woke it.
+    pub fn wait(&mut self, cap: usize, timeout_ms: i32) -> io::Result<(&[PollReport], bool)> {
         let cap = NonZeroUsize::new(cap.max(1)).unwrap();
         if self.events.capacity() != cap {
             self.events = polling::Events::with_capacity(cap);
@@ -66,6 +79,22 @@ impl PollerBackend {
                 error: ev.is_err() == Some(true),
             });
         }
-        Ok(&self.reports)
+        Ok((&self.reports, self.woken.swap(false, Ordering::AcqRel)))
+    }
+}
+
+/// Makes the current or next wait of its poller return: the `polling` crate's notify
+/// (thread-safe), and a flag so the wait knows it was woken rather than timed out.
+#[derive(Debug, Clone)]
+pub struct PollWaker {
+    poller: Arc<polling::Poller>,
+    woken: Arc<AtomicBool>,
+}
+
+impl PollWaker {
+    /// Wakes the poller; wakes before a wait coalesce into one.
+    pub fn wake(&self) -> io::Result<()> {
+        self.woken.store(true, Ordering::Release);
+        self.poller.notify()
     }
 }

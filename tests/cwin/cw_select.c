@@ -5,6 +5,16 @@
  */
 #include "cwin.h"
 
+static sockhelp_poller *wake_target;
+
+static void wake_after_200ms(void *arg)
+{
+    (void)arg;
+    sleep_ms(200);
+    if (sockhelp_poller_wake(wake_target) != SOCKHELP_OK)
+        fprintf(stderr, "sockhelp_poller_wake failed\n");
+}
+
 int main(void)
 {
     sockhelp_socket a, b, l, c, acc;
@@ -82,6 +92,25 @@ int main(void)
     CHECK_RC(sockhelp_poller_remove(p, acc), SOCKHELP_EINVAL);
     CHECK_RC(sockhelp_poller_modify(p, acc, SOCKHELP_READABLE, 5), SOCKHELP_EINVAL);
     CHECK_RC(sockhelp_poller_wait(p, ev, 4, 100), 0);
+
+    /* A wait with -1 and nothing ready ends when another thread wakes the poller; wakes
+     * before a wait coalesce into one early return. */
+    {
+        cw_thread t;
+        wake_target = p;
+        t0 = now_ms();
+        t = cw_thread_spawn(wake_after_200ms, NULL);
+        CHECK_RC(sockhelp_poller_wait(p, ev, 4, -1), 0);
+        CHECK_ELAPSED(now_ms() - t0, 150, 10000);
+        cw_thread_join(t);
+        CHECK_RC(sockhelp_poller_wake(p), SOCKHELP_OK);
+        CHECK_RC(sockhelp_poller_wake(p), SOCKHELP_OK);
+        CHECK_RC(sockhelp_poller_wait(p, ev, 4, -1), 0);
+        t0 = now_ms();
+        CHECK_RC(sockhelp_poller_wait(p, ev, 4, 150), 0);
+        CHECK_ELAPSED(now_ms() - t0, 140, 5000);
+        CHECK_RC(sockhelp_poller_wake(NULL), SOCKHELP_EINVAL);
+    }
 
     /* The peer's close is readable. */
     CHECK_RC(sockhelp_close(a), SOCKHELP_OK);

@@ -1,0 +1,149 @@
+//! The binary length field: an unsigned integer of 1 to 8 bytes, big-endian
+//! (network order) or little-endian. length-prefixed(W, order) is this field
+//! alone in front of the payload: `hello` with W = 4, big-endian is
+//! `00 00 00 05 68 65 6c 6c 6f`.
+
+use super::field::FieldCodec;
+use crate::error::{Error, Result};
+
+/// The widest binary field, in bytes.
+const MAX_WIDTH: usize = 8;
+
+/// A binary field of `width` bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Binary {
+    width: usize,
+    little_endian: bool,
+}
+
+impl Binary {
+    /// `Invalid` unless `width` is 1..=8.
+    pub(crate) fn new(width: usize, little_endian: bool) -> Result<Binary> {
+        if !(1..=MAX_WIDTH).contains(&width) {
+            return Err(Error::Invalid);
+        }
+        Ok(Binary {
+            width,
+            little_endian,
+        })
+    }
+}
+
+impl FieldCodec for Binary {
+    fn max_value(&self) -> u64 {
+        u64::MAX >> (64 - 8 * self.width)
+    }
+
+    #[inline]
+    fn len_of(&self, _value: u64) -> usize {
+        self.width
+    }
+
+    #[inline(always)]
+    fn write(&self, value: u64, out: &mut [u8]) -> Result<usize> {
+        // The per-frame path of writers: with room for 8 bytes, one 8-byte store
+        // whose first W bytes are the field (the rest is scratch past the header).
+        if let Some(eight) = out.get_mut(..MAX_WIDTH) {
+            let word = if self.little_endian {
+                value.to_le_bytes()
+            } else {
+                (value << (64 - 8 * self.width)).to_be_bytes()
+            };
+            eight.copy_from_slice(&word);
+            return Ok(self.width);
+        }
+        let dst = out.get_mut(..self.width).ok_or(Error::NoSpace)?;
+        let (bytes, keep) = if self.little_endian {
+            (value.to_le_bytes(), 0..self.width)
+        } else {
+            (value.to_be_bytes(), MAX_WIDTH - self.width..MAX_WIDTH)
+        };
+        let src = bytes.get(keep);
+        dst.copy_from_slice(src.ok_or(Error::Internal)?);
+        Ok(self.width)
+    }
+
+    #[inline(always)]
+    fn read(&self, buf: &[u8]) -> Result<Option<(usize, u64)>> {
+        Ok(self.peek_at(buf, 0).map(|value| (self.width, value)))
+    }
+}
+
+impl Binary {
+    /// The field's size in bytes.
+    #[inline(always)]
+    pub(crate) fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The value of the field at `buf[at..]`, `None` until its W bytes are there
+    /// (a binary field is never malformed). The per-frame path: with 8 bytes
+    /// buffered there (the common case), one bounds check and one 8-byte load keep
+    /// the field's W bytes without a branch on W.
+    #[inline(always)]
+    pub(crate) fn peek_at(&self, buf: &[u8], at: usize) -> Option<u64> {
+        // `at` is a head of at most HEADER_MAX bytes: no overflow.
+        match buf.get(at..at + MAX_WIDTH) {
+            Some(eight) => {
+                let mut word = [0u8; MAX_WIDTH];
+                word.copy_from_slice(eight);
+                Some(if self.little_endian {
+                    u64::from_le_bytes(word) & (u64::MAX >> (64 - 8 * self.width))
+                } else {
+                    u64::from_be_bytes(word) >> (64 - 8 * self.width)
+                })
+            }
+            None => {
+                let raw = buf.get(at..at + self.width)?;
+                let fold = |acc: u64, &b: &u8| (acc << 8) | u64::from(b);
+                Some(if self.little_endian {
+                    raw.iter().rev().fold(0, fold)
+                } else {
+                    raw.iter().fold(0, fold)
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_width_and_order_reads_what_it_writes() {
+        for width in 1..=MAX_WIDTH {
+            for le in [false, true] {
+                let f = Binary::new(width, le).unwrap();
+                let max = f.max_value();
+                assert_eq!(
+                    max,
+                    if width == 8 {
+                        u64::MAX
+                    } else {
+                        (1 << (8 * width)) - 1
+                    }
+                );
+                for value in [0, 1, 0x1234_5678_9abc_def0 & max, max] {
+                    let mut out = [0xeeu8; 16];
+                    assert_eq!(f.write(value, &mut out), Ok(width));
+                    // Short buffers take the byte-by-byte path, long ones the 8-byte load.
+                    assert_eq!(f.read(&out[..width]), Ok(Some((width, value))));
+                    assert_eq!(f.read(&out), Ok(Some((width, value))));
+                    assert_eq!(f.read(&out[..width - 1]), Ok(None));
+                    let mut be = value.to_be_bytes()[8 - width..].to_vec();
+                    if le {
+                        be.reverse();
+                    }
+                    assert_eq!(&out[..width], &be[..]);
+                }
+            }
+        }
+        assert_eq!(Binary::new(0, false), Err(Error::Invalid));
+        assert_eq!(Binary::new(9, true), Err(Error::Invalid));
+        assert_eq!(
+            Binary::new(2, false).unwrap().write(1, &mut [0u8; 1]),
+            Err(Error::NoSpace)
+        );
+    }
+}
