@@ -32,6 +32,7 @@ typedef int sockhelp_socket;
 #define SOCKHELP_SHUT_RD 0
 #define SOCKHELP_SHUT_WR 1
 #define SOCKHELP_SHUT_RDWR 2
+#define SOCKHELP_ADDR_MAX 128
 
 typedef struct sockhelp_framing sockhelp_framing;
 
@@ -72,6 +73,13 @@ typedef struct sockhelp_event {
   uint32_t events;
 } sockhelp_event;
 
+typedef struct sockhelp_slice {
+
+  const void *ptr;
+
+  size_t len;
+} sockhelp_slice;
+
 int sockhelp_init(void);
 
 void sockhelp_cleanup(void);
@@ -81,6 +89,8 @@ const char *sockhelp_version(void);
 const char *sockhelp_strerror(int code);
 
 int sockhelp_last_os_error(void);
+
+const char *sockhelp_os_strerror(int os_error);
 
 int sockhelp_sendall(sockhelp_socket s,
                      const void *buf,
@@ -199,6 +209,36 @@ int sockhelp_close(sockhelp_socket s);
 int sockhelp_close_graceful(sockhelp_socket s,
                             int timeout_ms);
 
+int sockhelp_peer_addr(sockhelp_socket s,
+                       char *buf,
+                       size_t cap,
+                       size_t *needed);
+
+int sockhelp_local_addr(sockhelp_socket s,
+                        char *buf,
+                        size_t cap,
+                        size_t *needed);
+
+int sockhelp_accept_addr(sockhelp_socket listener,
+                         int timeout_ms,
+                         sockhelp_socket *out,
+                         char *addr,
+                         size_t cap);
+
+int sockhelp_listen_unix(const char *path,
+                         int backlog,
+                         sockhelp_socket *out);
+
+int sockhelp_connect_unix(const char *path,
+                          int timeout_ms,
+                          sockhelp_socket *out);
+
+int sockhelp_connect_start(const char *host,
+                           uint16_t port,
+                           sockhelp_socket *out);
+
+int sockhelp_connect_finish(sockhelp_socket s);
+
 struct sockhelp_poller *sockhelp_poller_new(void);
 
 void sockhelp_poller_free(struct sockhelp_poller *p);
@@ -268,3 +308,38 @@ int sockhelp_writer_flush(struct sockhelp_writer *w,
                           int timeout_ms);
 
 size_t sockhelp_writer_pending(const struct sockhelp_writer *w);
+
+int sockhelp_reader_set_framing(struct sockhelp_reader *r,
+                                const struct sockhelp_framing *f);
+
+int sockhelp_reader_recvall(struct sockhelp_reader *r,
+                            sockhelp_socket s,
+                            void *buf,
+                            size_t len,
+                            int timeout_ms,
+                            size_t *received);
+
+size_t sockhelp_reader_take(struct sockhelp_reader *r,
+                            void *buf,
+                            size_t cap);
+
+int sockhelp_reader_feed_some(struct sockhelp_reader *r,
+                              const void *data,
+                              size_t len,
+                              size_t *taken);
+
+int sockhelp_reader_next_batch(struct sockhelp_reader *r,
+                               struct sockhelp_slice *frames,
+                               size_t cap,
+                               size_t *n);
+
+int sockhelp_writer_set_limit(struct sockhelp_writer *w,
+                              size_t max_pending);
+
+int sockhelp_send_frames(sockhelp_socket s,
+                         const struct sockhelp_framing *f,
+                         const struct sockhelp_slice *payloads,
+                         size_t n,
+                         int timeout_ms,
+                         size_t *frames_sent,
+                         size_t *bytes_sent);

@@ -9,7 +9,7 @@
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
 use crate::sys::{self, Interest, RawSocket};
-use std::io;
+use std::io::{self, IoSlice};
 
 /// Waits until `s` is ready for `interest` or the deadline passes
 /// (`WouldBlock` for a zero timeout, `TimedOut` otherwise). `EINTR` is retried.
@@ -95,4 +95,75 @@ pub fn recv_all(s: RawSocket, buf: &mut [u8], deadline: Deadline) -> (usize, Res
         }
     }
     (got, Ok(()))
+}
+
+/// Most buffers handed to one gathered write (the system may take fewer: `sys` clamps to
+/// IOV_MAX). 512 slices cost 8 KiB of stack.
+const GATHER_MAX: usize = 512;
+
+/// Sends `parts` back to back with gathered writes (up to `GATHER_MAX` = 512 parts per system
+/// call), within the deadline. Returns the bytes sent, on success and on failure.
+pub fn send_parts(s: RawSocket, parts: &[&[u8]], deadline: Deadline) -> (usize, Result<()>) {
+    // A one-frame send (header, payload, trailer) should not clear 8 KiB of stack.
+    if parts.len() <= 4 {
+        send_parts_in::<4>(s, parts, deadline)
+    } else {
+        send_parts_in::<GATHER_MAX>(s, parts, deadline)
+    }
+}
+
+/// `send_parts` with at most `N` parts per system call.
+fn send_parts_in<const N: usize>(
+    s: RawSocket,
+    parts: &[&[u8]],
+    deadline: Deadline,
+) -> (usize, Result<()>) {
+    if !sys::is_valid(s) {
+        return (0, Err(Error::Invalid));
+    }
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    if total == 0 {
+        return (0, Ok(()));
+    }
+    if let Err(e) = sys::before_send(s) {
+        return (0, Err(e));
+    }
+    // The cursor: the first unsent byte is parts[part][off..].
+    let (mut part, mut off) = (0, 0);
+    let mut sent = 0;
+    while sent < total {
+        let mut iov = [IoSlice::new(&[]); N];
+        let mut count = 0;
+        let mut skip = off;
+        for p in &parts[part..] {
+            if count == iov.len() {
+                break;
+            }
+            if p.len() > skip {
+                iov[count] = IoSlice::new(&p[skip..]);
+                count += 1;
+            }
+            skip = 0;
+        }
+        let n = match retry(s, Interest::Writable, deadline, |dw| {
+            sys::send_vectored(s, &iov[..count], dw)
+        }) {
+            Ok(n) => n,
+            Err(e) => return (sent, Err(e)),
+        };
+        sent += n;
+        let mut left = n;
+        while left > 0 && part < parts.len() {
+            let here = parts[part].len() - off;
+            if left < here {
+                off += left;
+                left = 0;
+            } else {
+                left -= here;
+                part += 1;
+                off = 0;
+            }
+        }
+    }
+    (sent, Ok(()))
 }

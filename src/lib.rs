@@ -8,7 +8,8 @@
 //! - [`io`]: `send_all` / `recv_all`.
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.
 //! - [`framing`]: sans-IO codecs, one file per wire format.
-//! - [`stream`]: framed I/O over a socket: `send_frame`, `Reader`, `Writer`.
+//! - [`frames`]: framed I/O in two layers: the sans-IO `FrameBuffer`, and the socket
+//!   driver on top (`Reader`, `Writer`, `send_frame`, `send_frames`).
 //! - [`select`]: `select` without `FD_SETSIZE` (poll/WSAPoll).
 //! - [`poller`]: the `Poller`, level-triggered (epoll directly on Linux, `polling` elsewhere);
 //!   its bits come from the table in `event_bits`.
@@ -18,12 +19,12 @@
 pub mod deadline;
 pub mod error;
 mod event_bits;
+pub mod frames;
 pub mod framing;
 pub mod io;
 pub mod net;
 pub mod poller;
 pub mod select;
-pub mod stream;
 mod sys;
 
 mod ffi;

@@ -12,8 +12,8 @@ use std::os::unix::io::AsRawFd;
 use std::os::unix::net::UnixStream;
 
 use sockhelp::deadline::Deadline;
+use sockhelp::frames::{send_frame, send_frames, Reader, Writer};
 use sockhelp::framing::Framing;
-use sockhelp::stream::{send_frame, Reader, Writer};
 use sockhelp::Error;
 
 struct Counting;
@@ -157,6 +157,77 @@ fn send_frame_recv_frame_allocate_nothing_per_frame() {
         send_frame_recv_frame(&f, &mut r, &a, &b, &payload, &mut out, 64);
         let n = allocations(|| {
             send_frame_recv_frame(&f, &mut r, &a, &b, &payload, &mut out, FRAMES / BATCH);
+        });
+        assert_eq!(
+            n, 0,
+            "{} allocations for {} frames of {} bytes",
+            n, FRAMES, size
+        );
+    }
+}
+
+/// `rounds` batches: BATCH frames in one `send_frames`, then BATCH more through the
+/// writer's write-through (`send_or_queue`, flushed), taken with `next_batch` and
+/// `recv_frame`. Blocking sockets; each batch fits the socket buffer.
+#[allow(clippy::too_many_arguments)]
+fn send_frames_write_through_next_batch(
+    f: &Framing,
+    w: &mut Writer,
+    r: &mut Reader,
+    a: &UnixStream,
+    b: &UnixStream,
+    payload: &[u8],
+    out: &mut [u8],
+    rounds: usize,
+) {
+    let payloads = [payload; BATCH];
+    for _ in 0..rounds {
+        let (frames, _, res) = send_frames(a.as_raw_fd(), f, &payloads, Deadline::Forever);
+        res.unwrap();
+        assert_eq!(frames, BATCH);
+        let mut got = 0;
+        while got < BATCH {
+            match r.next_batch(BATCH - got, |frame| assert_eq!(frame.len(), payload.len())) {
+                Ok(n) => got += n,
+                Err(Error::WouldBlock) => {
+                    r.fill(b.as_raw_fd()).unwrap();
+                }
+                Err(e) => panic!("next_batch: {:?}", e),
+            }
+        }
+        for _ in 0..BATCH {
+            w.send_or_queue(a.as_raw_fd(), payload).unwrap();
+        }
+        w.flush(a.as_raw_fd(), Deadline::Forever).unwrap();
+        for _ in 0..BATCH {
+            let (n, res) = r.recv_frame(b.as_raw_fd(), out, Deadline::Forever);
+            res.unwrap();
+            assert_eq!(n, payload.len());
+        }
+    }
+}
+
+#[test]
+fn send_frames_write_through_next_batch_allocate_nothing_per_frame() {
+    for &size in &[64usize, 4096] {
+        let (a, b) = UnixStream::pair().unwrap();
+        let f = framing();
+        let payload = vec![7u8; size];
+        let mut out = vec![0u8; size];
+        let mut w = Writer::new(framing());
+        let mut r = Reader::new(framing());
+        send_frames_write_through_next_batch(&f, &mut w, &mut r, &a, &b, &payload, &mut out, 64);
+        let n = allocations(|| {
+            send_frames_write_through_next_batch(
+                &f,
+                &mut w,
+                &mut r,
+                &a,
+                &b,
+                &payload,
+                &mut out,
+                FRAMES / BATCH,
+            );
         });
         assert_eq!(
             n, 0,

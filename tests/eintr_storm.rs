@@ -13,10 +13,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use sockhelp::deadline::Deadline;
+use sockhelp::frames::{Reader, Writer};
 use sockhelp::framing::Framing;
 use sockhelp::io::{recv_all, send_all};
 use sockhelp::select;
-use sockhelp::stream::{Reader, Writer};
 use sockhelp::Error;
 
 static SIGNALS: AtomicUsize = AtomicUsize::new(0);

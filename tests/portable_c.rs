@@ -44,3 +44,9 @@ fn cwin_framing() {
 fn cwin_select() {
     run_cwin("cw_select");
 }
+
+/// Addresses, accept_addr, connect_start/finish, os_strerror, Unix-domain sockets.
+#[test]
+fn cwin_servers() {
+    run_cwin("cw_servers");
+}

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use portable_util::*;
 use sockhelp::error::Error;
+use sockhelp::frames::{send_frame, Reader, Writer};
 use sockhelp::framing::{Framing, LengthEncoding, LengthFieldSpec, TypeBody};
-use sockhelp::stream::{send_frame, Reader, Writer};
 
 /// Every format, each with payloads it accepts (the last ones large: they take many
 /// system calls each way).

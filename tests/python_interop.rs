@@ -8,9 +8,9 @@
 use std::process::{Command, Stdio};
 
 use sockhelp::deadline::Deadline;
+use sockhelp::frames::{send_frame, Reader};
 use sockhelp::framing::{Framing, TypeBody};
 use sockhelp::net;
-use sockhelp::stream::{send_frame, Reader};
 
 mod portable_util;
 use portable_util::close;

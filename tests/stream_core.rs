@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use portable_util::set_nonblocking;
 use sockhelp::deadline::Deadline;
+use sockhelp::frames::{send_frame, send_frames, FrameBuffer, Reader, Writer, READ_CHUNK};
 use sockhelp::framing::{Framing, TypeBody};
-use sockhelp::stream::{send_frame, Reader, Writer, READ_CHUNK};
 use sockhelp::Error;
 
 fn ms(t: i32) -> Deadline {
@@ -256,40 +256,40 @@ fn feed_is_bounded() {
     assert_eq!(r.buffered(), 5);
 }
 
-/// Many small frames must cost one system call, not one each (the HOWTO's
-/// naive loop makes two per frame). Prints the counted ratio.
+/// Many small frames must cost one system call, not one each (the HOWTO's naive loop
+/// makes two per frame): one `fill`, or the one receive of a `recv_frame`, takes in as many
+/// frames as the socket holds, up to READ_CHUNK.
 #[test]
 fn many_small_frames_share_one_recv() {
-    let (a, b) = UnixStream::pair().unwrap();
     let f = u32be(1 << 20);
-    let frames = 20_000usize;
-    let writer_framing = f.clone();
-    let writer = thread::spawn(move || {
-        let mut w = Writer::new(writer_framing);
+    let frames = 1000usize; // 68,000 bytes: fits a socketpair's buffer
+    for blocking_path in [false, true] {
+        let (a, b) = UnixStream::pair().unwrap();
+        let mut w = Writer::new(f.clone());
         for i in 0..frames {
             let mut p = [0u8; 64];
             p[..8].copy_from_slice(&(i as u64).to_be_bytes());
             w.queue(&p).unwrap();
         }
-        w.flush(b.as_raw_fd(), ms(-1)).unwrap();
-        b
-    });
-    let mut r = Reader::new(f);
-    let mut out = [0u8; 64];
-    for i in 0..frames {
-        let (n, res) = r.recv_frame(a.as_raw_fd(), &mut out, ms(10_000));
-        assert_eq!((n, res), (64, Ok(())));
-        assert_eq!(out[..8], (i as u64).to_be_bytes());
+        w.flush(b.as_raw_fd(), ms(5000)).unwrap();
+        let mut r = Reader::new(f.clone());
+        let mut got = 0;
+        if blocking_path {
+            let mut out = [0u8; 64];
+            let (n, res) = r.recv_frame(a.as_raw_fd(), &mut out, ms(5000));
+            assert_eq!((n, res), (64, Ok(())));
+            got += 1;
+        } else {
+            assert!(r.fill(a.as_raw_fd()).unwrap() > 0);
+        }
+        // Everything the single receive brought is now taken without another one.
+        while let Ok(frame) = r.next_frame() {
+            assert_eq!(frame[..8], (got as u64).to_be_bytes());
+            got += 1;
+        }
+        println!("one receive brought {} frames of 64 bytes", got);
+        assert!(got * 68 >= READ_CHUNK - 68, "{} frames in one receive", got);
     }
-    let _b = writer.join().unwrap();
-    let calls = r.recv_calls();
-    println!(
-        "{} frames of 64 bytes in {} recv calls: {:.4} recv per frame",
-        frames,
-        calls,
-        calls as f64 / frames as f64
-    );
-    assert!(calls * 20 <= frames as u64, "{} recv calls", calls);
 }
 
 /// Property: whatever bytes arrive, in whatever chunks, a reader never holds more
@@ -364,5 +364,510 @@ fn reader_memory_stays_bounded_on_random_input() {
                 }
             }
         }
+    }
+}
+
+/// A hostile peer sends only a length header announcing 64 MiB, on many connections: the
+/// readers must hold memory in proportion to the 4 bytes each received (plus the fixed
+/// READ_CHUNK), not to the announced length, on every receiving path (fill, recv_frame
+/// with a zero timeout, feed).
+#[test]
+fn a_header_announcing_64_mib_makes_no_reader_hold_it() {
+    const CONNECTIONS: usize = 32;
+    let f = u32be(64 << 20);
+    let header = (64u32 << 20).to_be_bytes();
+    let mut held = 0;
+    let mut keep = Vec::new();
+    let mut out = vec![0u8; 1 << 20];
+    for i in 0..CONNECTIONS {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        b.write_all(&header).unwrap();
+        let mut r = Reader::new(f.clone());
+        match i % 3 {
+            0 => {
+                assert_eq!(r.fill(a.as_raw_fd()), Ok(4));
+                assert_eq!(r.fill(a.as_raw_fd()), Err(Error::WouldBlock));
+            }
+            1 => {
+                // A caller's buffer too small for the frame: told the size, nothing held.
+                let (n, res) = r.recv_frame(a.as_raw_fd(), &mut out[..100], ms(0));
+                assert_eq!((n, res), (64 << 20, Err(Error::NoSpace)));
+            }
+            _ => r.feed(&header).unwrap(),
+        }
+        assert_eq!(r.buffered(), 4);
+        assert!(
+            r.memory_held() <= READ_CHUNK,
+            "connection {}: {} bytes held for a 4-byte header",
+            i,
+            r.memory_held()
+        );
+        held += r.memory_held();
+        keep.push((a, b, r));
+    }
+    println!(
+        "{} connections, each sent a 4-byte header announcing 64 MiB: {} bytes held in all",
+        CONNECTIONS, held
+    );
+    assert!(held <= CONNECTIONS * READ_CHUNK);
+}
+
+/// As a peer dribbles a big frame in, the memory a reader holds follows what arrived
+/// (at most 4 times it, or READ_CHUNK), never the announced length.
+#[test]
+fn reader_memory_grows_with_what_arrives() {
+    let f = u32be(64 << 20);
+    let mut r = Reader::new(f);
+    r.feed(&(64u32 << 20).to_be_bytes()).unwrap();
+    let piece = [1u8; 4096];
+    for _ in 0..1000 {
+        r.feed(&piece).unwrap();
+        let held = r.memory_held();
+        assert!(
+            held <= READ_CHUNK.max(4 * r.buffered()),
+            "{} held for {} buffered",
+            held,
+            r.buffered()
+        );
+    }
+}
+
+/// CPU time this thread has used so far (Linux: /proc/thread-self/schedstat, in ns).
+fn thread_cpu_ns() -> u64 {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    s.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// The documented non-blocking pattern (readable, then `recv_frame(.., 0)`) against a peer
+/// that sends a `len`-byte frame in 4 KiB pieces, one piece per call: the receiving
+/// thread's CPU time.
+fn dribbled_frame_cpu_ns(len: usize) -> u64 {
+    use std::sync::mpsc;
+    let (a, b) = UnixStream::pair().unwrap();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (sent_tx, sent_rx) = mpsc::channel::<()>();
+    let sender = thread::spawn(move || {
+        let mut b = b;
+        b.write_all(&(len as u32).to_be_bytes()).unwrap();
+        sent_tx.send(()).unwrap();
+        let piece = vec![7u8; 4096];
+        let mut left = len;
+        while left > 0 && go_rx.recv().is_ok() {
+            let n = left.min(piece.len());
+            b.write_all(&piece[..n]).unwrap();
+            left -= n;
+            // "readable": the receiver waits for this before its next call
+            if sent_tx.send(()).is_err() {
+                break;
+            }
+        }
+        b
+    });
+    let mut r = Reader::new(u32be(32 << 20));
+    let mut out = vec![0u8; len];
+    let start = thread_cpu_ns();
+    let mut calls = 0;
+    loop {
+        sent_rx.recv().unwrap();
+        calls += 1;
+        assert!(calls <= len / 4096 + 2, "{} calls", calls);
+        let (n, res) = r.recv_frame(a.as_raw_fd(), &mut out, ms(0));
+        match res {
+            Ok(()) => {
+                assert_eq!(n, len);
+                break;
+            }
+            Err(Error::WouldBlock) => go_tx.send(()).unwrap(),
+            Err(e) => panic!("recv_frame: {:?}", e),
+        }
+    }
+    let cpu = thread_cpu_ns() - start;
+    assert!(out.iter().all(|&x| x == 7));
+    drop(go_tx);
+    sender.join().unwrap();
+    cpu
+}
+
+/// Receiving a frame costs time linear in its size however it is cut: a 16 MiB frame
+/// dribbled in 4 KiB pieces through `recv_frame(.., 0)` costs about 4 times a 4 MiB one
+/// (quadratic would be 16 times). CPU time of the receiving thread, not wall time.
+#[test]
+fn a_dribbled_big_frame_costs_linear_cpu_through_recv_frame_with_zero_timeout() {
+    let small = dribbled_frame_cpu_ns(4 << 20).max(1);
+    let big = dribbled_frame_cpu_ns(16 << 20);
+    let ratio = big as f64 / small as f64;
+    println!(
+        "CPU: 4 MiB {:.1} ms, 16 MiB {:.1} ms, ratio {:.2} (linear 4, quadratic 16)",
+        small as f64 / 1e6,
+        big as f64 / 1e6,
+        ratio
+    );
+    assert!(ratio < 8.0, "ratio {:.2}", ratio);
+}
+
+fn encode_all(f: &Framing, payloads: &[Vec<u8>]) -> Vec<u8> {
+    let mut wire = Vec::new();
+    for p in payloads {
+        let mut buf = vec![0u8; f.encoded_len_of(p).unwrap()];
+        f.encode(p, &mut buf).unwrap();
+        wire.extend_from_slice(&buf);
+    }
+    wire
+}
+
+/// Feeds `wire` in the chunks `cuts` gives, taking every frame as soon as it is whole, and
+/// switching from `a` to `b` right after the `switch_after`-th frame was handed out (while
+/// it is still borrowed: the switch consumes it first).
+fn frames_with_switch(
+    a: &Framing,
+    b: &Framing,
+    switch_after: usize,
+    wire: &[u8],
+    cuts: &[usize],
+) -> Vec<Vec<u8>> {
+    let mut r = FrameBuffer::new(a.clone());
+    let mut got = Vec::new();
+    let mut switched = switch_after == 0;
+    if switched {
+        r.set_framing(b.clone());
+    }
+    let mut at = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&wire.len())) {
+        r.feed(&wire[at..cut]).unwrap();
+        at = cut;
+        loop {
+            match r.next_frame() {
+                Ok(frame) => got.push(frame.to_vec()),
+                Err(Error::WouldBlock) => break,
+                Err(e) => panic!("next_frame: {:?} after {} frames", e, got.len()),
+            }
+            if !switched && got.len() == switch_after {
+                r.set_framing(b.clone());
+                switched = true;
+            }
+        }
+    }
+    assert_eq!(r.buffered(), 0);
+    got
+}
+
+/// Property: a stream whose framing changes after some frames (a protocol's startup
+/// phase, then its messages) gives the same frames whatever the cut: `set_framing` keeps
+/// the bytes already buffered and frames them with the new framing.
+#[test]
+fn set_framing_at_every_byte_boundary_gives_the_same_frames() {
+    let pairs = [
+        (
+            Framing::delimited(b"\r\n", 100).unwrap(),
+            Framing::length_prefixed(2, false, 1000).unwrap(),
+        ),
+        (Framing::varint(1000).unwrap(), Framing::fixed(3).unwrap()),
+        (
+            Framing::length_prefixed(4, false, 1000).unwrap(),
+            Framing::delimited(b"\n", 100).unwrap(),
+        ),
+    ];
+    for (a, b) in pairs.iter() {
+        let first: Vec<Vec<u8>> = vec![b"abc".to_vec(), b"".to_vec(), b"hello".to_vec()];
+        let second: Vec<Vec<u8>> = vec![b"xyz".to_vec(), b"123".to_vec(), b"q-p".to_vec()];
+        let mut wire = encode_all(a, &first);
+        wire.extend(encode_all(b, &second));
+        let mut want = first.clone();
+        want.extend(second.iter().cloned());
+        for cut in 0..=wire.len() {
+            assert_eq!(
+                frames_with_switch(a, b, first.len(), &wire, &[cut]),
+                want,
+                "cut at {}",
+                cut
+            );
+        }
+        let every: Vec<usize> = (1..wire.len()).collect();
+        assert_eq!(frames_with_switch(a, b, first.len(), &wire, &every), want);
+    }
+}
+
+/// Raw bytes out of a reader: a header framed by a delimiter, then a body of a length the
+/// header gave, taken raw (leftovers first, then the socket), then framing resumes.
+#[test]
+fn recv_all_and_take_hand_over_raw_bytes_leftovers_first() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let mut r = Reader::new(Framing::delimited(b"\r\n\r\n", 1000).unwrap());
+    b.write_all(b"GET / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123")
+        .unwrap();
+    let mut out = [0u8; 100];
+    let (n, res) = r.recv_frame(a.as_raw_fd(), &mut out, ms(1000));
+    assert_eq!(res, Ok(()));
+    assert_eq!(&out[..n], b"GET / HTTP/1.1\r\nContent-Length: 10");
+    assert_eq!(r.buffered(), 4);
+    let writer = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(50));
+        b.write_all(b"456789next\r\n\r\n").unwrap();
+        b
+    });
+    let mut body = [0u8; 10];
+    assert_eq!(r.recv_all(a.as_raw_fd(), &mut body, ms(5000)), (10, Ok(())));
+    assert_eq!(&body, b"0123456789");
+    let b = writer.join().unwrap();
+    let (n, res) = r.recv_frame(a.as_raw_fd(), &mut out, ms(1000));
+    assert_eq!((&out[..n], res), (&b"next"[..], Ok(())));
+    // A zero timeout with nothing there: the leftovers are handed over and counted.
+    r.feed(b"ab").unwrap();
+    let mut four = [0u8; 4];
+    assert_eq!(
+        r.recv_all(a.as_raw_fd(), &mut four, ms(0)),
+        (2, Err(Error::WouldBlock))
+    );
+    assert_eq!(&four[..2], b"ab");
+    drop(b);
+    assert_eq!(
+        r.recv_all(a.as_raw_fd(), &mut four, ms(1000)),
+        (0, Err(Error::Closed))
+    );
+    // take: sans-IO, up to N buffered bytes
+    let mut r = FrameBuffer::new(Framing::delimited(b"\n", 100).unwrap());
+    r.feed(b"line\nrawbytes").unwrap();
+    assert_eq!(r.next_frame().unwrap(), b"line");
+    let mut three = [0u8; 3];
+    assert_eq!(r.take(&mut three), 3);
+    assert_eq!(&three, b"raw");
+    let mut many = [0u8; 100];
+    assert_eq!(r.take(&mut many), 5);
+    assert_eq!(&many[..5], b"bytes");
+    assert_eq!(r.take(&mut many), 0);
+}
+
+/// `feed_some` takes what fits under the memory bound and says how much.
+#[test]
+fn feed_some_takes_what_fits_and_says_how_much() {
+    let mut r = FrameBuffer::new(Framing::fixed(10).unwrap());
+    let limit = r.memory_limit();
+    let data = vec![5u8; limit + 100];
+    assert_eq!(r.feed_some(&data), Ok(limit));
+    assert_eq!(r.feed_some(&data), Ok(0));
+    assert_eq!(r.next_frame().unwrap(), &[5u8; 10]);
+    assert_eq!(r.feed_some(&data), Ok(10));
+    assert_eq!(r.buffered(), limit);
+    assert!(r.memory_held() <= limit);
+}
+
+/// A writer with a limit pushes back: a frame that would take the pending bytes past it
+/// is refused with NoSpace and nothing of it queued; flushing makes room again.
+#[test]
+fn a_writer_limit_refuses_a_frame_that_would_pass_it_and_queues_nothing() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let mut w = Writer::new(u32be(1000));
+    w.set_limit(20);
+    w.queue(b"0123456789").unwrap(); // 14 bytes
+    assert_eq!(w.queue(b"abc"), Err(Error::NoSpace)); // 14 + 7 > 20
+    assert_eq!(w.pending(), 14);
+    w.queue(b"ab").unwrap(); // 14 + 6 = 20
+    assert_eq!(w.pending(), 20);
+    w.flush(a.as_raw_fd(), ms(1000)).unwrap();
+    w.queue(b"abc").unwrap();
+    w.set_limit(0);
+    w.queue(&[9u8; 500]).unwrap();
+    w.flush(a.as_raw_fd(), ms(1000)).unwrap();
+    let mut got = vec![0u8; 20 + 7 + 504];
+    b.read_exact(&mut got).unwrap();
+    assert_eq!(&got[..14], b"\x00\x00\x00\x0a0123456789");
+    assert_eq!(&got[20..27], b"\x00\x00\x00\x03abc");
+}
+
+/// With nothing pending, `send_or_queue` writes the frame through; when the socket takes
+/// only part of it, exactly the rest is queued, and order is kept behind pending bytes.
+#[test]
+fn send_or_queue_writes_through_and_queues_only_the_unsent_rest() {
+    let (a, b) = UnixStream::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    let f = u32be(1 << 20);
+    let mut w = Writer::new(f.clone());
+    w.send_or_queue(a.as_raw_fd(), b"hello").unwrap();
+    assert_eq!(w.pending(), 0);
+    // Bigger than the socket buffer: part goes through, the rest is queued.
+    let big: Vec<u8> = (0..(1usize << 20)).map(|i| (i % 253) as u8).collect();
+    w.send_or_queue(a.as_raw_fd(), &big).unwrap();
+    let pending = w.pending();
+    assert!(pending > 0 && pending < big.len() + 4, "{}", pending);
+    w.send_or_queue(a.as_raw_fd(), b"after").unwrap();
+    assert_eq!(w.pending(), pending + 9);
+    let reader = thread::spawn(move || {
+        let mut r = Reader::new(f);
+        let mut out = vec![0u8; 2 << 20];
+        let mut frames = Vec::new();
+        for _ in 0..3 {
+            let (n, res) = r.recv_frame(b.as_raw_fd(), &mut out, ms(10_000));
+            res.unwrap();
+            frames.push(out[..n].to_vec());
+        }
+        frames
+    });
+    let mut rounds = 0;
+    while w.pending() > 0 {
+        rounds += 1;
+        assert!(rounds < 100_000);
+        match w.flush(a.as_raw_fd(), ms(1000)) {
+            Ok(()) | Err(Error::WouldBlock) => {}
+            Err(e) => panic!("flush: {:?}", e),
+        }
+    }
+    let frames = reader.join().unwrap();
+    assert_eq!(frames[0], b"hello");
+    assert!(frames[1] == big);
+    assert_eq!(frames[2], b"after");
+    // Refusals send and queue nothing.
+    w.set_limit(10);
+    assert_eq!(
+        w.send_or_queue(a.as_raw_fd(), &[0u8; 7]),
+        Err(Error::NoSpace)
+    );
+    assert_eq!(w.send_or_queue(-1, b"x"), Err(Error::Invalid));
+    assert_eq!(w.pending(), 0);
+}
+
+/// Many frames in a few gathered writes, with exact counts on success and when the
+/// framing refuses one of them (the ones before it are sent, nothing of it).
+#[test]
+fn send_frames_sends_many_frames_and_counts_them() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let f = u32be(1000);
+    let payloads: Vec<Vec<u8>> = (0..3000).map(|i| vec![(i % 256) as u8; i % 50]).collect();
+    let slices: Vec<&[u8]> = payloads.iter().map(|p| &p[..]).collect();
+    let wire_len: usize = payloads.iter().map(|p| p.len() + 4).sum();
+    let f2 = f.clone();
+    let reader = thread::spawn(move || {
+        let mut r = Reader::new(f2);
+        let mut out = [0u8; 100];
+        let mut got = Vec::new();
+        for _ in 0..3001 {
+            let (n, res) = r.recv_frame(b.as_raw_fd(), &mut out, ms(10_000));
+            res.unwrap();
+            got.push(out[..n].to_vec());
+        }
+        got
+    });
+    assert_eq!(
+        send_frames(a.as_raw_fd(), &f, &slices, ms(10_000)),
+        (3000, wire_len, Ok(()))
+    );
+    let too_big = [0u8; 1001];
+    let mixed: [&[u8]; 3] = [b"last", &too_big, b"never"];
+    assert_eq!(
+        send_frames(a.as_raw_fd(), &f, &mixed, ms(10_000)),
+        (1, 8, Err(Error::TooBig))
+    );
+    let got = reader.join().unwrap();
+    assert!(got[..3000] == payloads[..]);
+    assert_eq!(got[3000], b"last");
+    assert_eq!(
+        send_frames(-1, &f, &mixed, ms(0)),
+        (0, 0, Err(Error::Invalid))
+    );
+    assert_eq!(send_frames(a.as_raw_fd(), &f, &[], ms(0)), (0, 0, Ok(())));
+}
+
+/// A peer that reads nothing: send_frames stops at the deadline and its counts say exactly
+/// how far it got (whole frames, and bytes that may end inside a frame).
+#[test]
+fn send_frames_counts_are_exact_when_the_deadline_passes() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let f = u32be(1 << 20);
+    let payload = vec![3u8; 1000];
+    let slices: Vec<&[u8]> = (0..10_000).map(|_| &payload[..]).collect();
+    let (frames, bytes, res) = send_frames(a.as_raw_fd(), &f, &slices, ms(100));
+    assert_eq!(res, Err(Error::TimedOut));
+    assert!(frames < 10_000 && bytes >= frames * 1004 && bytes < (frames + 1) * 1004);
+    drop(a);
+    let mut all = Vec::new();
+    b.read_to_end(&mut all).unwrap();
+    assert_eq!(all.len(), bytes);
+}
+
+/// Many frames out of the reader at once, each valid until the next call.
+#[test]
+fn next_batch_hands_out_many_frames_at_once() {
+    let f = Framing::typed(
+        &[
+            (b'a', TypeBody::Fixed(2)),
+            (b'b', TypeBody::Header(Framing::varint(100).unwrap())),
+        ],
+        100,
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    let mut r2 = FrameBuffer::new(f);
+    assert_eq!(r2.next_batch(0, |_| panic!("max 0")), Ok(0));
+    r2.feed(b"a12b\x03xyza34b\x00b\x01").unwrap();
+    assert_eq!(r2.next_batch(10, |p| seen.push(p.to_vec())), Ok(4));
+    assert_eq!(
+        seen,
+        vec![
+            b"a12".to_vec(),
+            b"bxyz".to_vec(),
+            b"a34".to_vec(),
+            b"b".to_vec()
+        ]
+    );
+    assert_eq!(r2.next_batch(10, |_| {}), Err(Error::WouldBlock));
+    r2.feed(b"zQ").unwrap();
+    let mut last = Vec::new();
+    // the frame completed by "z", then the broken stream stops the batch ...
+    assert_eq!(r2.next_batch(10, |p| last.push(p.to_vec())), Ok(1));
+    assert_eq!(last, vec![b"bz".to_vec()]);
+    // ... and the next call reports it
+    assert_eq!(r2.next_batch(10, |_| {}), Err(Error::BadFrame));
+    assert_eq!(r2.next_frame(), Err(Error::BadFrame));
+}
+
+/// send_frames mixes small frames (copied back to back) and big ones (sent from the
+/// caller's memory) in every format: the peer gets the same frames in order.
+#[test]
+fn send_frames_mixes_small_and_big_frames_in_every_format() {
+    let typed = Framing::typed(
+        &[(b'm', TypeBody::Header(Framing::varint(1 << 20).unwrap()))],
+        1 << 20,
+    )
+    .unwrap();
+    let framings = [
+        u32be(1 << 20),
+        Framing::delimited(b"\r\n", 1 << 20).unwrap(),
+        Framing::varint(1 << 20).unwrap(),
+        Framing::ascii_length(7, 1 << 20).unwrap(),
+        typed,
+    ];
+    for f in framings.iter() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let payloads: Vec<Vec<u8>> = (0..2000usize)
+            .map(|i| {
+                let len = if i % 7 == 3 {
+                    600 + i * 13 % 5000
+                } else {
+                    1 + i % 90
+                };
+                let mut p: Vec<u8> = (0..len).map(|j| b'a' + ((i + j) % 26) as u8).collect();
+                p[0] = b'm';
+                p
+            })
+            .collect();
+        let slices: Vec<&[u8]> = payloads.iter().map(|p| &p[..]).collect();
+        let wire: usize = payloads.iter().map(|p| f.encoded_len_of(p).unwrap()).sum();
+        let f2 = f.clone();
+        let count = payloads.len();
+        let reader = thread::spawn(move || {
+            let mut r = Reader::new(f2);
+            let mut out = vec![0u8; 10_000];
+            let mut got = Vec::new();
+            for _ in 0..count {
+                let (n, res) = r.recv_frame(b.as_raw_fd(), &mut out, ms(10_000));
+                res.unwrap();
+                got.push(out[..n].to_vec());
+            }
+            got
+        });
+        assert_eq!(
+            send_frames(a.as_raw_fd(), f, &slices, ms(10_000)),
+            (count, wire, Ok(()))
+        );
+        assert!(reader.join().unwrap() == payloads, "{:?}", f);
     }
 }

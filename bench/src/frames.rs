@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use sockhelp::deadline::Deadline;
+use sockhelp::frames::{send_frame, send_frames, Reader, Writer};
 use sockhelp::framing::Framing;
-use sockhelp::stream::{send_frame, Reader, Writer};
 use sockhelp::Error;
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
@@ -25,6 +25,8 @@ const RAW_CHUNK: usize = 256 * 1024;
 const NAIVE_CHUNK: usize = 2048;
 /// The non-blocking sender flushes its writer once this much is queued.
 const WRITER_HIGH: usize = 64 * 1024;
+/// Payloads handed to one `send_frames` call.
+const SEND_FRAMES_BATCH: usize = 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -36,15 +38,19 @@ pub enum Method {
     Blocking,
     /// sockhelp `Writer::queue` + `flush`, `Reader::fill` + `next_frame`, non-blocking sockets.
     NonBlocking,
+    /// sockhelp `send_frames` (up to SEND_FRAMES_BATCH frames per call) / `Reader::recv_frame`,
+    /// blocking sockets, no deadline.
+    Batched,
     /// tokio-util `LengthDelimitedCodec` with FramedWrite / FramedRead, current-thread runtimes.
     Tokio,
 }
 
-pub const METHODS: [Method; 5] = [
+pub const METHODS: [Method; 6] = [
     Method::Raw,
     Method::Naive,
     Method::Blocking,
     Method::NonBlocking,
+    Method::Batched,
     Method::Tokio,
 ];
 
@@ -55,6 +61,7 @@ impl Method {
             Method::Naive => "naive",
             Method::Blocking => "sockhelp blocking",
             Method::NonBlocking => "sockhelp non-blocking",
+            Method::Batched => "sockhelp send_frames",
             Method::Tokio => "tokio-util",
         }
     }
@@ -65,6 +72,7 @@ impl Method {
             Method::Naive => "naive",
             Method::Blocking => "blocking",
             Method::NonBlocking => "nonblocking",
+            Method::Batched => "batched",
             Method::Tokio => "tokio",
         }
     }
@@ -159,6 +167,18 @@ fn send(method: Method, tx: OwnedFd, payload: usize, n: usize) {
             for _ in 0..n {
                 let (_, r) = send_frame(fd, &f, &data, Deadline::Forever);
                 r.expect("send_frame");
+            }
+        }
+        Method::Batched => {
+            let f = framing();
+            let batch: Vec<&[u8]> = vec![&data[..]; SEND_FRAMES_BATCH.min(n)];
+            let mut left = n;
+            while left > 0 {
+                let k = left.min(batch.len());
+                let (frames, _, r) = send_frames(fd, &f, &batch[..k], Deadline::Forever);
+                r.expect("send_frames");
+                assert_eq!(frames, k);
+                left -= k;
             }
         }
         Method::NonBlocking => {
@@ -282,7 +302,7 @@ fn receive(method: Method, rx: &OwnedFd, payload: usize, n: usize) {
                 check(&buf[..len], payload);
             }
         }
-        Method::Blocking => {
+        Method::Blocking | Method::Batched => {
             let mut r = Reader::new(framing());
             let mut out = vec![0u8; payload];
             for _ in 0..n {

@@ -393,32 +393,35 @@ fn report(
     let _ = writeln!(
         o,
         "\nRatios of throughput (same run). nb = sockhelp non-blocking (queue+flush / \
-         fill+next), blk = sockhelp blocking (send_frame / recv_frame).\n"
+         fill+next), blk = sockhelp blocking (send_frame / recv_frame), sf = sockhelp send_frames \
+         (+ blocking recv_frame).\n"
     );
     let _ = writeln!(
         o,
-        "| side | transport | payload | nb/raw | blk/raw | nb/naive | blk/naive | nb/tokio-util | blk/tokio-util |"
+        "| side | transport | payload | nb/raw | blk/raw | sf/raw | nb/naive | blk/naive | nb/tokio-util | blk/tokio-util |"
     );
-    let _ = writeln!(o, "|---|---|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(o, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for &mode in &MODES {
         for &t in &TRANSPORTS {
             for &p in &PAYLOADS {
                 let r = |m| find(cases, mode, t, p, m).mb_per_s();
-                let (raw, naive, blk, nb, tok) = (
+                let (raw, naive, blk, nb, tok, sf) = (
                     r(Method::Raw),
                     r(Method::Naive),
                     r(Method::Blocking),
                     r(Method::NonBlocking),
                     r(Method::Tokio),
+                    r(Method::Batched),
                 );
                 let _ = writeln!(
                     o,
-                    "| {} | {} | {} | {:.3} | {:.3} | {:.1} | {:.1} | {:.2} | {:.2} |",
+                    "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.1} | {:.1} | {:.2} | {:.2} |",
                     mode.key(),
                     t.name(),
                     size_name(p),
                     nb / raw,
                     blk / raw,
+                    sf / raw,
                     nb / naive,
                     blk / naive,
                     nb / tok,

@@ -2,8 +2,8 @@
 //! reader fed random chunkings. The first input bytes choose the framing's
 //! parameters; the rest is the byte stream a hostile peer sends.
 
+use sockhelp::frames::Reader;
 use sockhelp::framing::{DecodeState, Decoded, Framing, LengthEncoding, LengthFieldSpec, TypeBody};
-use sockhelp::stream::Reader;
 
 /// Small maxima, so that length checks are reached often.
 const MAX: usize = 4096;
@@ -217,6 +217,7 @@ pub fn fuzz_reader(data: &[u8]) {
             }
         }
         assert!(r.buffered() <= r.memory_limit());
+        assert!(r.memory_held() <= r.memory_limit());
         loop {
             match r.next_frame() {
                 Ok(frame) => got.push(frame.to_vec()),

@@ -10,8 +10,8 @@ use crate::ffi::{
     boundary, bytes, bytes_mut, call, free_boxed, new_boxed, out_param, put, sockhelp_socket, to_c,
     try_ref,
 };
+use crate::frames;
 use crate::framing::{Framing, LengthEncoding, LengthFieldSpec, TypeBody};
-use crate::stream;
 
 /// A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
 /// maximum payload length. Opaque; immutable once made, so one framing may be shared by
@@ -434,7 +434,7 @@ pub extern "C" fn sockhelp_send_frame(
         let framing = try_ref(f)?;
         let payload = bytes(payload, len)?;
         let (n, r) =
-            stream::send_frame(s, framing, payload, Deadline::from_timeout_ms(timeout_ms)?);
+            frames::send_frame(s, framing, payload, Deadline::from_timeout_ms(timeout_ms)?);
         put(sent, n);
         r
     })

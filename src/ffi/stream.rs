@@ -2,22 +2,27 @@
 
 use std::os::raw::{c_int, c_void};
 use std::ptr;
+use std::slice;
 
 use crate::deadline::Deadline;
+use crate::error::Error;
 use crate::ffi::cast::castable;
 use crate::ffi::framing::sockhelp_framing;
 use crate::ffi::{
     boundary, bytes, bytes_mut, call, free_boxed, out_param, put, sockhelp_socket, to_c, try_mut,
     try_ref,
 };
+use crate::frames::{self, Reader, Writer};
 use crate::framing::Framing;
-use crate::stream::{Reader, Writer};
 
 /// A framing plus the bytes received but not yet returned as frames: one `recv` may hold
 /// the end of one message and the start of the next, and the reader keeps the leftovers.
 /// Opaque; belongs to one thread at a time; one reader per connection.
 ///
-/// Memory: at most the framing's maximum frame plus 64 KiB, whatever the peer sends.
+/// Memory: grows with the bytes that actually arrive, never with a length a header
+/// announces: at most the larger of 64 KiB and 4 times the bytes it holds at its fullest, and
+/// never more than the framing's maximum frame plus 64 KiB, whatever the peer sends. A peer
+/// that sends only a header announcing 64 MiB costs the reader 64 KiB.
 pub struct sockhelp_reader {
     inner: Reader,
 }
@@ -49,8 +54,10 @@ pub extern "C" fn sockhelp_reader_free(r: *mut sockhelp_reader) {
 
 /// Receives the next whole frame from `s` into `buf` (`cap` bytes): the blocking path.
 ///
-/// - `*len` (may be NULL) receives the payload length on success (for typed framings the
-///   type byte is `buf[0]`), and the size needed on `SOCKHELP_ENOSPACE`, else 0.
+/// - `*len` (may be NULL) receives the payload length on success, and the size needed on
+///   `SOCKHELP_ENOSPACE`, else 0. The payload is what the sender passed: for typed framings
+///   the type byte is `buf[0]`; for a length field with a head, the head bytes come first
+///   (PostgreSQL's message type), then the body; the length field itself is stripped.
 /// - Leftovers: bytes of later frames received with this one stay in the reader for the next
 ///   call. A large frame is received straight into `buf` once its header is known.
 /// - `timeout_ms`: -1 forever, 0 only what can be read without waiting, > 0 a deadline for
@@ -118,7 +125,8 @@ pub extern "C" fn sockhelp_reader_fill(r: *mut sockhelp_reader, s: sockhelp_sock
 }
 
 /// Takes the next whole buffered frame without copying: `*frame` points at its payload
-/// inside the reader (for typed framings starting with the type byte) and `*len` is its
+/// inside the reader (starting with the type byte for typed framings, with the head bytes for
+/// a length field with a head; the length field itself is stripped) and `*len` is its
 /// length. The pointer stays valid until the next call on `r` (any call). Never waits.
 /// `*frame` is NULL and `*len` 0 on every error.
 ///
@@ -202,4 +210,236 @@ pub extern "C" fn sockhelp_writer_flush(
 #[no_mangle]
 pub extern "C" fn sockhelp_writer_pending(w: *const sockhelp_writer) -> usize {
     boundary(|| try_ref(w).map_or(0, Writer::pending))
+}
+
+/// Frames from this point on use framing `f` (copied: `f` may be freed afterwards), for
+/// protocols whose framing changes mid-stream (a startup message, then typed messages). The
+/// frame last returned by `sockhelp_reader_next` is consumed first (its pointer becomes
+/// invalid); the bytes still buffered are kept and framed by `f`. A stream the old framing
+/// found broken (`SOCKHELP_ETOOBIG`, `SOCKHELP_EBADFRAME`) is judged afresh by `f`. The
+/// reader's memory bound becomes `f`'s (bytes already held stay). Never waits.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `r` or `f`: nothing changed);
+/// `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_set_framing(
+    r: *mut sockhelp_reader,
+    f: *const sockhelp_framing,
+) -> c_int {
+    call(|| {
+        let framing = Framing::clone(try_ref::<sockhelp_framing>(f)?);
+        try_mut(r)?.set_framing(framing);
+        Ok(())
+    })
+}
+
+/// Receives exactly `len` raw bytes into `buf`, unframed (a body whose length a header line
+/// gave, say): the bytes the reader already buffered first (after the frame last returned by
+/// `sockhelp_reader_next`), then from `s`. Framing resumes after them.
+///
+/// - `timeout_ms`: -1 forever, 0 only what is buffered or can be read without waiting, > 0 a
+///   deadline for the whole call (the rules of `sockhelp_recvall`).
+/// - `*received` (may be NULL) receives the bytes written to `buf` on every return; they are
+///   consumed from the stream whether or not the call succeeds.
+///
+/// Returns `SOCKHELP_OK` (all `len` bytes); `SOCKHELP_ECLOSED` (the peer closed first);
+/// `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (fewer bytes: see `*received`);
+/// `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r`, NULL `buf` with `len` > 0, invalid socket,
+/// `timeout_ms` < -1); `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_recvall(
+    r: *mut sockhelp_reader,
+    s: sockhelp_socket,
+    buf: *mut c_void,
+    len: usize,
+    timeout_ms: c_int,
+    received: *mut usize,
+) -> c_int {
+    put(received, 0);
+    call(|| {
+        let reader = try_mut(r)?;
+        let out = bytes_mut(buf, len)?;
+        let (n, res) = reader.recv_all(s, out, Deadline::from_timeout_ms(timeout_ms)?);
+        put(received, n);
+        res
+    })
+}
+
+/// Takes up to `cap` buffered raw bytes into `buf`, unframed, without touching any socket
+/// (the sans-IO counterpart of `sockhelp_reader_recvall`, for example the body bytes a
+/// delimited header left behind). The frame last returned by `sockhelp_reader_next` is
+/// consumed first. Framing resumes after the bytes taken.
+///
+/// Returns the bytes copied: `min(cap, sockhelp_reader_buffered(r))`; 0 for a NULL `r`, or
+/// a NULL `buf` with `cap` > 0 (nothing taken).
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_take(
+    r: *mut sockhelp_reader,
+    buf: *mut c_void,
+    cap: usize,
+) -> usize {
+    boundary(|| match (try_mut(r), bytes_mut(buf, cap)) {
+        (Ok(reader), Ok(out)) => Reader::take(reader, out),
+        _ => 0,
+    })
+}
+
+/// Gives the reader as many of the `len` bytes at `data` as fit under its memory bound (the
+/// framing's maximum frame plus 64 KiB) and sets `*taken` (may be NULL) to how many, for
+/// event loops that read more than one frame's worth at a time: take frames with
+/// `sockhelp_reader_next`, then offer the rest again. Never waits.
+///
+/// Returns `SOCKHELP_OK` (`*taken` may be less than `len`, 0 when the reader is full);
+/// `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream was already found broken: nothing
+/// taken); `SOCKHELP_EINVAL` (NULL `r`, NULL `data` with `len` > 0); `SOCKHELP_ENOMEM`,
+/// `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_feed_some(
+    r: *mut sockhelp_reader,
+    data: *const c_void,
+    len: usize,
+    taken: *mut usize,
+) -> c_int {
+    put(taken, 0);
+    call(|| {
+        let n = try_mut(r)?.feed_some(bytes(data, len)?)?;
+        put(taken, n);
+        Ok(())
+    })
+}
+
+/// A view of bytes: `len` bytes at `ptr` (NULL allowed when `len` is 0). Used for many
+/// payloads at once (`sockhelp_send_frames`) and many frames at once
+/// (`sockhelp_reader_next_batch`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sockhelp_slice {
+    /// First byte.
+    pub ptr: *const c_void,
+    /// Number of bytes.
+    pub len: usize,
+}
+
+/// Takes up to `cap` whole buffered frames at once without copying: `frames[0..*n]` point at
+/// their payloads inside the reader (starting with the type byte or the length field's head
+/// where the framing has one, as `sockhelp_reader_next` gives them), in
+/// order. Every pointer stays valid until the next call on `r` (any call). One call instead
+/// of one `sockhelp_reader_next` per frame. Never waits. `*n` is 0 on every error.
+///
+/// Returns `SOCKHELP_OK` (`*n` >= 1); `SOCKHELP_EWOULDBLOCK` (no whole frame buffered: fill
+/// or feed more); `SOCKHELP_ECLOSED` (none, and the peer closed); `SOCKHELP_ETOOBIG` /
+/// `SOCKHELP_EBADFRAME` (the stream is broken: close it; when found after some frames, those
+/// are returned first and the next call reports it); `SOCKHELP_EINVAL` (NULL `r` or `n`,
+/// NULL `frames` or `cap` 0); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_next_batch(
+    r: *mut sockhelp_reader,
+    frames: *mut sockhelp_slice,
+    cap: usize,
+    n: *mut usize,
+) -> c_int {
+    put(n, 0);
+    call(|| {
+        let n = out_param(n)?;
+        if frames.is_null() || cap == 0 {
+            return Err(Error::Invalid);
+        }
+        if cap > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>() {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: the C caller promises `cap` writable sockhelp_slice at `frames`, alive and
+        // unaliased for the call (checked non-NULL and not absurdly long above).
+        let out = unsafe { slice::from_raw_parts_mut(frames, cap) };
+        let reader = try_mut(r)?;
+        let mut count = 0;
+        reader.next_batch(cap, |payload| {
+            out[count] = sockhelp_slice {
+                ptr: payload.as_ptr().cast(),
+                len: payload.len(),
+            };
+            count += 1;
+        })?;
+        n.set(count);
+        Ok(())
+    })
+}
+
+/// Bounds the bytes a writer may hold pending: `sockhelp_writer_queue` refuses a frame that
+/// would take them past `max_pending` with `SOCKHELP_ENOSPACE` and queues nothing of it. The
+/// pattern: on `SOCKHELP_ENOSPACE`, stop taking work from the producer, wait until the socket
+/// is writable, `sockhelp_writer_flush`, then queue again. 0 (the default) means no limit.
+/// Frames already queued stay, even above a new, lower limit.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `w`); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_writer_set_limit(w: *mut sockhelp_writer, max_pending: usize) -> c_int {
+    call(|| {
+        try_mut(w)?.set_limit(max_pending);
+        Ok(())
+    })
+}
+
+/// Payloads converted per core call of `sockhelp_send_frames` (on the stack).
+const SEND_FRAMES_CHUNK: usize = 512;
+
+/// Sends one frame of framing `f` per payload of `payloads[0..n]`, in order, in as few
+/// gathered writes as the system allows (runs of small frames are copied into one buffer on
+/// the stack, big payloads are sent from your memory): the way to send many frames on a
+/// blocking socket without one system call each.
+///
+/// - `timeout_ms`: -1 forever, 0 what the socket takes now, > 0 a deadline for the whole
+///   call (the rules of `sockhelp_send_frame`).
+/// - `*frames_sent` and `*bytes_sent` (each may be NULL) receive, on every return, the frames
+///   sent whole and the wire bytes sent. After a timeout or a reset the bytes may end inside
+///   a frame: finish it or close the connection.
+/// - A payload the framing refuses stops the call before that frame: the frames before it are
+///   sent, nothing of it (`*frames_sent` is its index).
+///
+/// Returns `SOCKHELP_OK` (all `n` frames sent); the refusals of `sockhelp_frame_encode`
+/// (`SOCKHELP_EINVAL`, `SOCKHELP_ETOOBIG`); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`,
+/// `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `f`, NULL `payloads` with `n` > 0, a payload
+/// with a NULL `ptr` and `len` > 0: nothing sent; invalid socket, `timeout_ms` < -1);
+/// `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_send_frames(
+    s: sockhelp_socket,
+    f: *const sockhelp_framing,
+    payloads: *const sockhelp_slice,
+    n: usize,
+    timeout_ms: c_int,
+    frames_sent: *mut usize,
+    bytes_sent: *mut usize,
+) -> c_int {
+    put(frames_sent, 0);
+    put(bytes_sent, 0);
+    call(|| {
+        let framing = try_ref::<sockhelp_framing>(f)?;
+        let deadline = Deadline::from_timeout_ms(timeout_ms)?;
+        if n == 0 {
+            return frames::send_frames(s, framing, &[], deadline).2;
+        }
+        if payloads.is_null() || n > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>() {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: the C caller promises `n` readable sockhelp_slice at `payloads`, alive for
+        // the call (checked non-NULL and not absurdly long above).
+        let views = unsafe { slice::from_raw_parts(payloads, n) };
+        for v in views {
+            bytes(v.ptr, v.len)?;
+        }
+        let (mut frames, mut sent) = (0, 0);
+        for chunk in views.chunks(SEND_FRAMES_CHUNK) {
+            let mut parts: [&[u8]; SEND_FRAMES_CHUNK] = [&[]; SEND_FRAMES_CHUNK];
+            for (part, v) in parts.iter_mut().zip(chunk) {
+                *part = bytes(v.ptr, v.len)?;
+            }
+            let (k, b, r) = frames::send_frames(s, framing, &parts[..chunk.len()], deadline);
+            frames += k;
+            sent += b;
+            put(frames_sent, frames);
+            put(bytes_sent, sent);
+            r?;
+        }
+        Ok(())
+    })
 }

@@ -1,0 +1,249 @@
+//! The socket driver on top of the frame buffer: `fill` (one receive, never waiting),
+//! `recv_frame` (a whole frame within a deadline), `recv_all` (raw bytes, leftovers first).
+//!
+//! # Cost
+//!
+//! Receiving a frame costs time linear in its size however it is cut and whichever calls
+//! take it: every byte is received once into the buffer (which grows geometrically) or
+//! once into the caller's buffer, and copied out at most once more. The one exception to
+//! "into the buffer" is the direct path of `recv_frame` (a big frame received straight
+//! into the caller's buffer): it is tried at most once per frame, so a frame that
+//! dribbles in across many `recv_frame(.., 0)` calls is not copied again on each call.
+
+use crate::deadline::Deadline;
+use crate::error::{Error, Result};
+use crate::framing::{Decoded, FrameSpan, Framing};
+use crate::io::{recv_all, retry};
+use crate::sys::{self, Interest, RawSocket};
+
+use super::buffer::FrameBuffer;
+
+/// A frame whose missing part is at least this big is received straight into the
+/// caller's buffer instead of through the reader's (no extra copy).
+const DIRECT_MIN: usize = 32 * 1024;
+
+/// A [`FrameBuffer`] driven over a socket: the bytes received but not yet returned as
+/// frames, kept across calls (one receive may hold the end of one frame and the start of
+/// the next).
+///
+/// Memory: that of its `FrameBuffer`: at most `max(READ_CHUNK, 4 * the most bytes it held
+/// at once)`, never more than one maximal frame plus `READ_CHUNK`, and never a size a
+/// header announced.
+#[derive(Debug)]
+pub struct Reader {
+    frames: FrameBuffer,
+    /// The direct path was tried for the frame at the front and did not complete: the
+    /// rest of that frame goes through the buffer (see the module's "Cost").
+    direct_tried: bool,
+}
+
+impl Reader {
+    /// A reader for `framing` with an empty buffer (allocated on first use).
+    pub fn new(framing: Framing) -> Reader {
+        Reader {
+            frames: FrameBuffer::new(framing),
+            direct_tried: false,
+        }
+    }
+
+    /// See [`FrameBuffer::set_framing`].
+    pub fn set_framing(&mut self, framing: Framing) {
+        self.direct_tried = false;
+        self.frames.set_framing(framing);
+    }
+
+    /// Bytes received but not yet returned as frames.
+    pub fn buffered(&self) -> usize {
+        self.frames.buffered()
+    }
+
+    /// The most this reader will ever buffer.
+    pub fn memory_limit(&self) -> usize {
+        self.frames.memory_limit()
+    }
+
+    /// The memory the reader's buffer holds now (see [`FrameBuffer::memory_held`]).
+    pub fn memory_held(&self) -> usize {
+        self.frames.memory_held()
+    }
+
+    /// See [`FrameBuffer::feed`].
+    pub fn feed(&mut self, data: &[u8]) -> Result<()> {
+        self.frames.feed(data)
+    }
+
+    /// See [`FrameBuffer::feed_some`].
+    pub fn feed_some(&mut self, data: &[u8]) -> Result<usize> {
+        self.frames.feed_some(data)
+    }
+
+    /// See [`FrameBuffer::take`].
+    pub fn take(&mut self, out: &mut [u8]) -> usize {
+        let n = self.frames.take(out);
+        if n > 0 {
+            self.direct_tried = false;
+        }
+        n
+    }
+
+    /// See [`FrameBuffer::next_frame`].
+    #[inline]
+    pub fn next_frame(&mut self) -> Result<&[u8]> {
+        let r = self.frames.next_frame();
+        if r.is_ok() {
+            self.direct_tried = false;
+        }
+        r
+    }
+
+    /// See [`FrameBuffer::next_batch`].
+    #[inline]
+    pub fn next_batch(&mut self, max: usize, each: impl FnMut(&[u8])) -> Result<usize> {
+        let r = self.frames.next_batch(max, each);
+        if r.is_ok() {
+            self.direct_tried = false;
+        }
+        r
+    }
+
+    /// At most one `recv` from `s`, never waiting: `Ok(n)` bytes were added (0 when a
+    /// whole frame is already buffered: take it with `next_frame` first), `WouldBlock`
+    /// when nothing was there, `Closed` once the peer closed.
+    pub fn fill(&mut self, s: RawSocket) -> Result<usize> {
+        self.frames.settle();
+        if !sys::is_valid(s) {
+            return Err(Error::Invalid);
+        }
+        let total = match self.frames.decode_front()? {
+            Decoded::Frame(_) => return Ok(0),
+            Decoded::NeedMore { total } => total,
+        };
+        if self.frames.is_eof() {
+            return Err(Error::Closed);
+        }
+        let space = self.frames.recv_space(total)?;
+        let n = retry(s, Interest::Readable, Deadline::Now, |dw| {
+            sys::recv(s, space, dw)
+        })?;
+        if n == 0 {
+            self.frames.mark_eof();
+            return Err(Error::Closed);
+        }
+        self.frames.commit(n);
+        Ok(n)
+    }
+
+    /// Receives the next whole frame from `s` into `out` within the deadline (the same
+    /// per-frame check as `next_frame` first). Returns the payload length; on `NoSpace`
+    /// the length needed (the frame stays queued). On every error nothing is lost: bytes
+    /// received so far stay buffered for the next call.
+    pub fn recv_frame(
+        &mut self,
+        s: RawSocket,
+        out: &mut [u8],
+        deadline: Deadline,
+    ) -> (usize, Result<()>) {
+        self.frames.settle();
+        if !sys::is_valid(s) {
+            return (0, Err(Error::Invalid));
+        }
+        loop {
+            let total = match self.frames.decode_front() {
+                Err(e) => return (0, Err(e)),
+                Ok(Decoded::Frame(span)) => {
+                    self.direct_tried = false;
+                    return self.frames.copy_frame_out(span, out);
+                }
+                Ok(Decoded::NeedMore { total }) => total,
+            };
+            if let Some(t) = total {
+                if let Some(span) = self.frames.front_span() {
+                    if span.user_len() > out.len() {
+                        return (span.user_len(), Err(Error::NoSpace));
+                    }
+                    if !self.direct_tried && t - self.frames.live().len() >= DIRECT_MIN {
+                        return self.recv_direct(s, span, out, deadline);
+                    }
+                }
+            }
+            if self.frames.is_eof() {
+                return (0, Err(Error::Closed));
+            }
+            let space = match self.frames.recv_space(total) {
+                Ok(space) => space,
+                Err(e) => return (0, Err(e)),
+            };
+            match retry(s, Interest::Readable, deadline, |dw| {
+                sys::recv(s, space, dw)
+            }) {
+                Ok(0) => self.frames.mark_eof(),
+                Ok(n) => self.frames.commit(n),
+                Err(e) => return (0, Err(e)),
+            }
+        }
+    }
+
+    /// The big-frame path: the buffered start of the body is copied to `out`, the rest is
+    /// received straight into `out`. If that does not complete, what arrived is put back
+    /// into the buffer (the next call resumes) and the rest of this frame goes through the
+    /// buffer, so a frame dribbling in is not copied out again on every call.
+    fn recv_direct(
+        &mut self,
+        s: RawSocket,
+        span: FrameSpan,
+        out: &mut [u8],
+        deadline: Deadline,
+    ) -> (usize, Result<()>) {
+        self.direct_tried = true;
+        let n = span.user_len();
+        // The payload's head (a typed frame's type byte, a length field's head) lies
+        // before the field, in the buffer; the body's start after it.
+        let off = span.head;
+        out[..off].copy_from_slice(&self.frames.live()[..off]);
+        let have = {
+            let body = &self.frames.live()[span.payload_start..];
+            out[off..off + body.len()].copy_from_slice(body);
+            body.len()
+        };
+        let (got, r) = recv_all(s, &mut out[off + have..n], deadline);
+        if r.is_ok() {
+            self.frames.clear();
+            self.direct_tried = false;
+            return (n, Ok(()));
+        }
+        if r == Err(Error::Closed) {
+            self.frames.mark_eof();
+        }
+        if let Err(e) = self.frames.absorb(&out[off + have..off + have + got]) {
+            return (0, Err(e));
+        }
+        (0, r)
+    }
+
+    /// Exactly `out.len()` raw bytes, unframed: the buffered ones first (after the frame
+    /// last handed out), then from `s` within the deadline (`recv_all`'s rules). Returns
+    /// the bytes written to `out`, on success and on failure (they are consumed either
+    /// way); `Closed` when the peer closed first. The framing resumes after them.
+    pub fn recv_all(
+        &mut self,
+        s: RawSocket,
+        out: &mut [u8],
+        deadline: Deadline,
+    ) -> (usize, Result<()>) {
+        if !sys::is_valid(s) {
+            return (0, Err(Error::Invalid));
+        }
+        let have = self.take(out);
+        if have == out.len() {
+            return (have, Ok(()));
+        }
+        if self.frames.is_eof() {
+            return (have, Err(Error::Closed));
+        }
+        let (got, r) = recv_all(s, &mut out[have..], deadline);
+        if r == Err(Error::Closed) {
+            self.frames.mark_eof();
+        }
+        (have + got, r)
+    }
+}
