@@ -441,7 +441,7 @@ pub fn fuzz_reader_switch(data: &[u8]) -> bool {
 
     let mut r = Reader::new(a);
     let mut at = 0;
-    let mut feed_more = |r: &mut Reader, at: &mut usize, seed: &mut u64| -> bool {
+    let feed_more = |r: &mut Reader, at: &mut usize, seed: &mut u64| -> bool {
         if *at >= stream.len() {
             return false;
         }
