@@ -375,10 +375,13 @@ pub fn poller_add(poller: &polling::Poller, s: RawSocket, ev: polling::Event) ->
     if !is_valid(s) {
         return Err(io::Error::from_raw_os_error(libc::EBADF));
     }
-    // SAFETY: polling asks that `s` be deleted before it is closed. On epoll and kqueue,
-    // which this house uses, the kernel forgets a closed descriptor by itself, so a caller
-    // who closes first leaves a stale entry that `poller_delete` or a new add clears up,
-    // never a dangling access: `s` is only handed to epoll_ctl / kevent as a number.
+    // SAFETY: polling asks that `s` be deleted before it is closed. This house runs on
+    // kqueue only (Linux drives epoll itself, in epoll.rs, which deals with descriptors
+    // shared by dup or fork; an epoll entry outlives a close while the file lives on).
+    // kqueue removes every kevent naming a descriptor when that descriptor is closed, even
+    // if another descriptor still refers to the file, so a caller who closes first leaves
+    // at most polling's own bookkeeping, which `poller_delete` or a new add clears up,
+    // never a dangling access: `s` is only handed to kevent as a number.
     unsafe { poller.add_with_mode(s as RawFd, ev, polling::PollMode::Level) }
 }
 
