@@ -34,6 +34,9 @@ tests=(
     "no_sigpipe:tests/c/no_sigpipe.c"
     "socket_options:tests/c/socket_options.c"
     "connect_refused:tests/c/connect_refused.c"
+    "framing_length_field:tests/c/framing_length_field.c"
+    "frames_control:tests/c/frames_control.c"
+    "addresses:tests/c/addresses.c"
     "framed_rpc:c_examples/framed_rpc.c:demo"
     "line_chat:c_examples/line_chat.c:demo"
 )
@@ -43,6 +46,11 @@ timed=(
     "accept_timeout:tests/c/accept_timeout.c"
     "close_graceful:tests/c/close_graceful.c"
     "socket_mode_kept:tests/c/socket_mode_kept.c"
+    "unix_sockets:tests/c/unix_sockets.c"
+    "connect_nonblocking:tests/c/connect_nonblocking.c"
+    "accept_shared_listener:tests/c/accept_shared_listener.c"
+    "poller_wake:tests/c/poller_wake.c"
+    "poller_shared_socket:tests/c/poller_shared_socket.c"
 )
 
 run_pass() {
