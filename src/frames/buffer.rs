@@ -156,6 +156,31 @@ impl FrameBuffer {
         r
     }
 
+    /// The per-frame path of `recv_frame` (the check of `next_frame`, then one copy):
+    /// when a whole frame is buffered at the front and its payload fits `out`, copies
+    /// it there, consumes it and returns its length; `None` otherwise, nothing
+    /// consumed (the caller takes the general path, which reports every error).
+    /// Call after `settle`.
+    #[inline]
+    pub(crate) fn copy_next(&mut self, out: &mut [u8]) -> Option<usize> {
+        if self.broken.is_some() {
+            return None;
+        }
+        let live = &self.buf[self.start..self.end];
+        let span = self.framing.whole_frame(live)?;
+        let n = span.user_len();
+        if span.head == 0 {
+            let body = live.get(span.payload_start..span.payload_start + span.payload_len)?;
+            out.get_mut(..n)?.copy_from_slice(body);
+        } else {
+            span.copy_user_payload(live, out).ok()?;
+        }
+        self.start += span.frame_len;
+        self.state.reset();
+        self.settle();
+        Some(n)
+    }
+
     /// Where the frame at the front lies once its header is whole (see
     /// `Framing::frame_span`); `None` before that, for delimited, and on a broken stream.
     pub(crate) fn front_span(&self) -> Option<FrameSpan> {
