@@ -312,6 +312,9 @@ impl Writer {
     /// the frame, the rest is queued and the error returned. (`NoMem` while queueing the
     /// unsent rest leaves the stream mid-frame: close the connection.)
     pub fn send_or_queue(&mut self, s: RawSocket, payload: &[u8]) -> Result<()> {
+        if !crate::sys::is_valid(s) {
+            return Err(Error::Invalid);
+        }
         if self.pending() > 0 {
             return self.queue(payload);
         }
