@@ -783,6 +783,41 @@ fn send_frames_counts_are_exact_when_the_deadline_passes() {
     assert_eq!(all.len(), bytes);
 }
 
+/// The same exact counts when the frames are small (encoded whole into the stack
+/// buffer): a deadline that passes mid-batch, and small and big frames of a delimited
+/// framing (its general encoder) mixed in one call arrive whole and in order.
+#[test]
+fn send_frames_small_frames_count_exactly_and_every_format_encodes() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let f = u32be(1 << 20);
+    let payload = vec![5u8; 100];
+    let slices: Vec<&[u8]> = (0..100_000).map(|_| &payload[..]).collect();
+    let (frames, bytes, res) = send_frames(a.as_raw_fd(), &f, &slices, ms(100));
+    assert_eq!(res, Err(Error::TimedOut));
+    assert!(frames < 100_000 && bytes >= frames * 104 && bytes < (frames + 1) * 104);
+    drop(a);
+    let mut all = Vec::new();
+    b.read_to_end(&mut all).unwrap();
+    assert_eq!(all.len(), bytes);
+
+    let (a, b) = UnixStream::pair().unwrap();
+    let d = Framing::delimited(b"\r\n", 10_000).unwrap();
+    let big = vec![b'x'; 3000];
+    let mixed: Vec<&[u8]> = vec![b"one", &big, b"", b"two", &big, b"three"];
+    let want: usize = mixed.iter().map(|p| p.len() + 2).sum();
+    assert_eq!(
+        send_frames(a.as_raw_fd(), &d, &mixed, ms(10_000)),
+        (6, want, Ok(()))
+    );
+    let mut r = Reader::new(d);
+    let mut out = vec![0u8; 4000];
+    for p in &mixed {
+        let (n, res) = r.recv_frame(b.as_raw_fd(), &mut out, ms(10_000));
+        res.unwrap();
+        assert_eq!(&out[..n], *p);
+    }
+}
+
 /// Many frames out of the reader at once, each valid until the next call.
 #[test]
 fn next_batch_hands_out_many_frames_at_once() {

@@ -20,7 +20,7 @@ const MIN_QUEUE: usize = 4 * 1024;
 const SMALL_FRAME: usize = 512;
 
 /// The stack buffer of one `send_frames` batch: small frames and the headers of big ones.
-const SCRATCH: usize = 16 * 1024;
+const SCRATCH: usize = 32 * 1024;
 
 /// Buffers of one `send_frames` batch (at most `io::GATHER_MAX`).
 const PIECES: usize = 256;
@@ -57,8 +57,9 @@ enum Piece<'a> {
 
 /// Sends one frame per payload, in order, in as few gathered writes as the system allows,
 /// all within one deadline (the rules of `send_frame`). Frames of up to 512 bytes are
-/// copied into a 16 KiB stack buffer and go out back to back as one buffer; bigger payloads
-/// are never copied (their headers join that buffer). About 40 KiB of stack.
+/// encoded straight into a 32 KiB stack buffer (one bounded copy each, the framing's inline
+/// encoder) and go out back to back as one buffer; bigger payloads are never copied (their
+/// headers join that buffer). About 40 KiB of stack.
 ///
 /// Returns `(frames, bytes, result)` on success and on failure: the frames sent whole and
 /// the wire bytes sent (which may end inside a frame after a timeout or a reset). A payload
@@ -79,60 +80,64 @@ pub fn send_frames(
     let mut scratch = [0u8; SCRATCH];
     while next < payloads.len() {
         let mut pieces = [Piece::Bytes(&[]); PIECES];
-        let mut lens = [0usize; PIECES];
         let mut npieces = 0;
         let mut nframes = 0;
         let mut used = 0;
         let mut refused = None;
         for payload in &payloads[next..] {
-            if nframes == lens.len()
-                || npieces + 3 > pieces.len()
-                || SCRATCH - used < HEADER_MAX + SMALL_FRAME
-            {
+            if npieces + 3 > pieces.len() || SCRATCH - used < HEADER_MAX + SMALL_FRAME {
                 break;
             }
             let from = used;
-            // The header is encoded in place, into the stack buffer.
-            let slot: &mut [u8; HEADER_MAX] =
-                match (&mut scratch[used..used + HEADER_MAX]).try_into() {
-                    Ok(slot) => slot,
-                    Err(_) => return (frames, bytes, Err(Error::Internal)),
-                };
-            let enc = match framing.encode_header(payload, slot) {
-                Ok(e) => e,
-                Err(e) => {
-                    refused = Some(e);
-                    break;
-                }
-            };
-            let body = &payload[enc.body.clone()];
-            let len = enc.frame_len();
-            let small = len <= SMALL_FRAME;
-            used += enc.header_len;
-            if small {
-                for part in [body, enc.trailer] {
-                    scratch[used..used + part.len()].copy_from_slice(part);
-                    used += part.len();
-                }
-            }
-            // Extend the previous scratch run when this one follows it directly.
-            match pieces[..npieces].last_mut() {
-                Some(Piece::Scratch(_, end)) if *end == from => *end = used,
-                _ if used > from => {
-                    pieces[npieces] = Piece::Scratch(from, used);
-                    npieces += 1;
-                }
-                _ => {}
-            }
-            if !small {
-                for part in [body, enc.trailer] {
-                    if !part.is_empty() {
-                        pieces[npieces] = Piece::Bytes(part);
-                        npieces += 1;
+            if payload.len() <= SMALL_FRAME - OVERHEAD_MAX {
+                // A small frame, encoded whole into the stack buffer.
+                match framing.encode_into(payload, &mut scratch[used..]) {
+                    Ok(n) => used += n,
+                    Err(e) => {
+                        refused = Some(e);
+                        break;
                     }
                 }
+            } else {
+                // The header is encoded in place, into the stack buffer.
+                let slot: &mut [u8; HEADER_MAX] =
+                    match (&mut scratch[used..used + HEADER_MAX]).try_into() {
+                        Ok(slot) => slot,
+                        Err(_) => return (frames, bytes, Err(Error::Internal)),
+                    };
+                let enc = match framing.encode_header(payload, slot) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        refused = Some(e);
+                        break;
+                    }
+                };
+                let body = &payload[enc.body.clone()];
+                let small = enc.frame_len() <= SMALL_FRAME;
+                used += enc.header_len;
+                if small {
+                    for part in [body, enc.trailer] {
+                        scratch[used..used + part.len()].copy_from_slice(part);
+                        used += part.len();
+                    }
+                }
+                if !small {
+                    if used > from {
+                        push_scratch(&mut pieces, &mut npieces, from, used);
+                    }
+                    for part in [body, enc.trailer] {
+                        if !part.is_empty() {
+                            pieces[npieces] = Piece::Bytes(part);
+                            npieces += 1;
+                        }
+                    }
+                    nframes += 1;
+                    continue;
+                }
             }
-            lens[nframes] = len;
+            if used > from {
+                push_scratch(&mut pieces, &mut npieces, from, used);
+            }
             nframes += 1;
         }
         let mut parts: [&[u8]; PIECES] = [&[]; PIECES];
@@ -147,8 +152,13 @@ pub fn send_frames(
         if r.is_ok() {
             frames += nframes;
         } else {
+            // Whole frames within the bytes sent (the lengths found again: an error path).
             let mut left = sent;
-            for &len in &lens[..nframes] {
+            for payload in &payloads[next..next + nframes] {
+                let len = match framing.encoded_len_of(payload) {
+                    Ok(len) => len,
+                    Err(_) => break,
+                };
                 if left < len {
                     break;
                 }
@@ -163,6 +173,20 @@ pub fn send_frames(
         }
     }
     (frames, bytes, Ok(()))
+}
+
+/// Adds the stack buffer's range `from..to` to a batch, extending the previous range
+/// when it ends where this one starts (runs of small frames become one buffer).
+#[inline]
+fn push_scratch(pieces: &mut [Piece<'_>], npieces: &mut usize, from: usize, to: usize) {
+    if let Some(Piece::Scratch(_, end)) = pieces[..*npieces].last_mut() {
+        if *end == from {
+            *end = to;
+            return;
+        }
+    }
+    pieces[*npieces] = Piece::Scratch(from, to);
+    *npieces += 1;
 }
 
 /// A framing plus the frames queued but not yet sent.
