@@ -186,11 +186,13 @@ fn send(method: Method, tx: OwnedFd, payload: usize, n: usize) {
         Method::NonBlocking => {
             set_nonblocking(fd, true);
             let mut w = Writer::new(framing());
-            // The documented pattern: queue small frames, write big ones through (no
-            // copy when nothing is pending and the socket takes them).
+            // The documented pattern: queue small frames, write big ones through once the
+            // queue is empty (the socket takes what it can straight from the payload; only
+            // the rest is copied into the queue).
             let through = data.len() >= WRITER_HIGH;
             for _ in 0..n {
-                if through && w.pending() == 0 {
+                if through {
+                    flush_below(&mut w, fd, 1);
                     w.send_or_queue(fd, &data).expect("send_or_queue");
                 } else {
                     w.queue(&data).expect("queue");
