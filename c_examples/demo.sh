@@ -80,5 +80,31 @@ if [ $client -ne 0 ] || [ $server_status -ne 0 ]; then
     echo "demo: select_server FAILED (client exit $client, server exit $server_status)" >&2
     exit 1
 fi
+
+echo
+echo "demo: connect_many (100 non-blocking connects through the poller) against select_server"
+rm -f "$out"
+./select_server --poller --conns 100 >"$out" &
+server=$!
+port=""
+tries=0
+while [ -z "$port" ] && [ $tries -lt 100 ]; do
+    port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$out" 2>/dev/null)
+    [ -n "$port" ] || { sleep 0.1; tries=$((tries + 1)); }
+done
+if [ -z "$port" ]; then
+    echo "demo: select_server did not start" >&2
+    kill "$server" 2>/dev/null
+    exit 1
+fi
+./connect_many "$port" 100
+client=$?
+wait "$server"
+server_status=$?
+rm -f "$out"
+if [ $client -ne 0 ] || [ $server_status -ne 0 ]; then
+    echo "demo: connect_many FAILED (client exit $client, server exit $server_status)" >&2
+    exit 1
+fi
 echo
 echo "demo: OK"

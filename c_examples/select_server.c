@@ -7,7 +7,14 @@
  * sockets). Each connection has a sockhelp_reader (fill + next: whole frames
  * out of whatever the socket gives) and a sockhelp_writer (queue + flush: as
  * much as the socket takes). A connection whose writer backs up is not read
- * from until it drains, so a client that never reads cannot grow our memory.
+ * from until it drains, so a client that never reads cannot grow our memory:
+ * the writer's own limit (sockhelp_writer_set_limit) makes that a guarantee,
+ * and the reader's memory grows only with the bytes a client really sent.
+ *
+ * Who connected: sockhelp_accept_addr gives each client's address, printed
+ * when its connection ends. Ctrl-C (SIGINT) stops the server cleanly: the
+ * handler sets a flag and wakes the poller (sockhelp_poller_wake is
+ * async-signal-safe), so even a wait without a timeout returns at once.
  *
  * Protocol: 4-byte big-endian length-prefixed frames; the reply to a request
  * is the request's bytes in reverse order. With --mixed, each connection first
@@ -15,8 +22,9 @@
  *
  *   select_server [--poller] [--mixed] [--port P] [--conns N]
  * prints "listening on PORT", serves, and exits after N connections have come
- * and gone (N = 0: forever). Exits 1 if nothing happens for 60 s.
+ * and gone (N = 0: until SIGINT). Exits 1 if nothing happens for 60 s.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +34,15 @@
 
 #define MAX_FRAME (1u << 20)
 #define BACKLOG_LIMIT (256u * 1024u) /* stop reading a connection with this much unsent */
+/* The writer's hard limit: room for one more maximal reply past the backlog mark, so a
+ * reply is never refused while we follow the pattern (stop reading, flush, read again). */
+#define WRITER_LIMIT (BACKLOG_LIMIT + MAX_FRAME + 64u)
 #define IDLE_EXIT_MS 60000
 
 struct conn {
     sockhelp_socket s;
+    char addr[SOCKHELP_ADDR_MAX]; /* "127.0.0.1:54321": who connected */
+    long long frames;
     sockhelp_reader *r;
     sockhelp_writer *w;
     int open;
@@ -55,7 +68,26 @@ static struct conn *conns;
 static size_t n_conns, cap_conns;
 static long long frames_served;
 
-static int conn_add(sockhelp_socket s) {
+/* Ctrl-C: the handler may only set a flag and wake the poller (both async-signal-safe). */
+static volatile sig_atomic_t stop_requested;
+static sockhelp_poller *volatile the_poller;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    stop_requested = 1;
+    if (the_poller) sockhelp_poller_wake(the_poller);
+}
+
+static sockhelp_writer *new_writer(const sockhelp_framing *f) {
+    sockhelp_writer *w = sockhelp_writer_new(f);
+    if (w && sockhelp_writer_set_limit(w, WRITER_LIMIT) != SOCKHELP_OK) {
+        sockhelp_writer_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static int conn_add(sockhelp_socket s, const char *addr) {
     if (n_conns == cap_conns) {
         size_t cap = cap_conns ? cap_conns * 2 : 64;
         struct conn *c = realloc(conns, cap * sizeof *c);
@@ -65,8 +97,10 @@ static int conn_add(sockhelp_socket s) {
     }
     struct conn *c = &conns[n_conns];
     c->s = s;
+    snprintf(c->addr, sizeof c->addr, "%s", addr);
+    c->frames = 0;
     c->r = mixed ? NULL : sockhelp_reader_new(framing);
-    c->w = mixed ? NULL : sockhelp_writer_new(framing);
+    c->w = mixed ? NULL : new_writer(framing);
     c->open = mixed || (c->r && c->w);
     c->eof = 0;
     if (!c->open) return -1;
@@ -84,7 +118,7 @@ static int conn_serve(struct conn *c, int readable) {
         if (rc == SOCKHELP_EWOULDBLOCK) return 0;
         if (rc != SOCKHELP_OK || choice >= N_FORMATS) return -1;
         c->r = sockhelp_reader_new(formats[choice]);
-        c->w = sockhelp_writer_new(formats[choice]);
+        c->w = new_writer(formats[choice]);
         if (!c->r || !c->w) return -1;
     }
     if (readable && !c->eof) {
@@ -92,16 +126,19 @@ static int conn_serve(struct conn *c, int readable) {
         if (rc == SOCKHELP_ECLOSED) c->eof = 1;
         else if (rc != SOCKHELP_OK && rc != SOCKHELP_EWOULDBLOCK) return -1;
     }
-    for (;;) {
+    /* Stop taking requests while the replies back up: the pattern that keeps the writer
+     * under its limit (the client that does not read is simply not read from). */
+    while (sockhelp_writer_pending(c->w) < BACKLOG_LIMIT) {
         const uint8_t *frame;
         size_t len;
         int rc = sockhelp_reader_next(c->r, &frame, &len);
         if (rc == SOCKHELP_EWOULDBLOCK || rc == SOCKHELP_ECLOSED) break;
         if (rc != SOCKHELP_OK) return -1; /* ETOOBIG / EBADFRAME: a broken peer */
         for (size_t i = 0; i < len; i++) reply[i] = frame[len - 1 - i];
+        /* SOCKHELP_ENOSPACE would mean the limit was passed: never, with the check above. */
         if (sockhelp_writer_queue(c->w, reply, len) != SOCKHELP_OK) return -1;
         frames_served++;
-        if (sockhelp_writer_pending(c->w) >= BACKLOG_LIMIT) break;
+        c->frames++;
     }
     int rc = sockhelp_writer_flush(c->w, c->s, 0);
     if (rc != SOCKHELP_OK && rc != SOCKHELP_EWOULDBLOCK) return -1;
@@ -111,6 +148,7 @@ static int conn_serve(struct conn *c, int readable) {
 }
 
 static void conn_close(struct conn *c, sockhelp_poller *p) {
+    printf("client %s: %lld frames\n", c->addr, c->frames);
     if (p) sockhelp_poller_remove(p, c->s);
     sockhelp_close(c->s);
     sockhelp_reader_free(c->r);
@@ -127,13 +165,14 @@ static int accept_all(sockhelp_socket listener, sockhelp_poller *p) {
     int n = 0;
     for (;;) {
         sockhelp_socket s;
-        int rc = sockhelp_accept(listener, 0, &s);
+        char addr[SOCKHELP_ADDR_MAX];
+        int rc = sockhelp_accept_addr(listener, 0, &s, addr, sizeof addr);
         if (rc == SOCKHELP_EWOULDBLOCK) return n;
         if (rc != SOCKHELP_OK) {
             fprintf(stderr, "accept: %s (os error %d)\n", sockhelp_strerror(rc), sockhelp_last_os_error());
             return n ? n : -1;
         }
-        if (sockhelp_set_nonblocking(s, true) != SOCKHELP_OK || conn_add(s) != 0) return -1;
+        if (sockhelp_set_nonblocking(s, true) != SOCKHELP_OK || conn_add(s, addr) != 0) return -1;
         if (p && sockhelp_poller_add(p, s, SOCKHELP_READABLE, (uint64_t)(n_conns - 1)) != SOCKHELP_OK) return -1;
         n++;
     }
@@ -153,7 +192,7 @@ static int run_select(sockhelp_socket listener, long long want_conns) {
     sockhelp_socket *readers = NULL, *writers = NULL;
     size_t cap = 0;
     double idle_since = now_ms();
-    while (want_conns == 0 || closed < want_conns) {
+    while ((want_conns == 0 || closed < want_conns) && !stop_requested) {
         if (cap < n_conns + 1) {
             cap = (n_conns + 1) * 2;
             readers = realloc(readers, cap * sizeof *readers);
@@ -212,8 +251,9 @@ static int run_poller(sockhelp_socket listener, long long want_conns) {
     enum { CAP = 1024 };
     static sockhelp_event events[CAP];
     if (!p || sockhelp_poller_add(p, listener, SOCKHELP_READABLE, LISTENER) != SOCKHELP_OK) return 1;
+    the_poller = p;
     double idle_since = now_ms();
-    while (want_conns == 0 || closed < want_conns) {
+    while ((want_conns == 0 || closed < want_conns) && !stop_requested) {
         int n = sockhelp_poller_wait(p, events, CAP, 1000);
         if (n < 0) {
             fprintf(stderr, "poller_wait: %s\n", sockhelp_strerror(n));
@@ -247,6 +287,9 @@ static int run_poller(sockhelp_socket listener, long long want_conns) {
             }
         }
     }
+    the_poller = NULL; /* the handler must not wake a freed poller */
+    for (size_t i = 0; i < n_conns; i++)
+        if (conns[i].open) conn_close(&conns[i], p);
     sockhelp_poller_free(p);
     printf("select_server: %lld connections, %lld frames answered (poller)\n", accepted, frames_served);
     return 0;
@@ -281,7 +324,9 @@ int main(int argc, char **argv) {
     sockhelp_local_port(listener, &bound);
     printf("listening on %u\n", bound);
     fflush(stdout);
+    signal(SIGINT, on_sigint);
     rc = use_poller ? run_poller(listener, want_conns) : run_select(listener, want_conns);
+    if (stop_requested) printf("select_server: stopped by SIGINT\n");
     for (size_t i = 0; i < n_conns; i++)
         if (conns[i].open) conn_close(&conns[i], NULL);
     free(conns);

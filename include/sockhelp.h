@@ -51,7 +51,11 @@ extern "C" {
 #define SOCKHELP_ECLOSED (-1)
 
 /**
- * The connection was reset by the peer, or the pipe is broken (writing after the peer closed).
+ * The connection is gone: reset by the peer, the pipe is broken (writing after the peer
+ * closed), or the system dropped it: `sockhelp_last_os_error()` is then `ETIMEDOUT`
+ * (`WSAETIMEDOUT`) when keepalive probes or retransmissions went unanswered, or a
+ * connect's SYNs were never answered. An OS timeout is never `SOCKHELP_ETIMEDOUT`, which
+ * means only that the caller's own `timeout_ms` passed. Close the socket either way.
  */
 #define SOCKHELP_ERESET (-2)
 
@@ -199,6 +203,13 @@ extern "C" {
 #define SOCKHELP_SHUT_RDWR 2
 
 /**
+ * A buffer of this many bytes holds every address `sockhelp_peer_addr`,
+ * `sockhelp_local_addr` and `sockhelp_accept_addr` can write, with its NUL: the longest
+ * IPv6 form with a scope ("[ffff:...%4294967295]:65535") and the longest Unix-domain path.
+ */
+#define SOCKHELP_ADDR_MAX 128
+
+/**
  * A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
  * maximum payload length. Opaque; immutable once made, so one framing may be shared by
  * any number of readers and writers, in any threads. Free it with `sockhelp_framing_free`
@@ -331,7 +342,26 @@ typedef struct sockhelp_slice {
 /**
  * Prepares the socket layer: `WSAStartup(2.2)` on Windows, reference counted (call
  * `sockhelp_cleanup` once per successful `sockhelp_init`); a no-op elsewhere.
- * Call it before any other function on Windows. Never waits.
+ * Call it before any other function on Windows. Never waits. The count is thread-safe:
+ * `sockhelp_init` and `sockhelp_cleanup` may be called from any threads at once.
+ *
+ * **Threads.** Every function may be called from any thread. A socket may be shared
+ * between threads: one thread may `sockhelp_sendall` (or `send_frame`) while another
+ * `sockhelp_recvall`s (or `recv_frame`s) on the same socket, since the two directions are
+ * independent in the kernel; two threads sending at once (or receiving at once) on one
+ * socket interleave their bytes, so serialize each direction yourself. A
+ * `sockhelp_framing` is immutable once made and may be shared by any number of threads.
+ * A `sockhelp_reader`, a `sockhelp_writer` and a `sockhelp_poller` are used by one thread
+ * at a time (guard them with a lock to share them). Errors (`sockhelp_last_os_error`) are
+ * per thread.
+ *
+ * **A frame cut short.** When `sockhelp_send_frame` fails after sending part of a frame
+ * (`*sent` > 0: wire bytes, header included), the peer holds half a frame and
+ * `send_frame` cannot resume it. After `SOCKHELP_ETIMEDOUT` or `SOCKHELP_EWOULDBLOCK`
+ * the connection is still good: encode the same payload with `sockhelp_frame_encode` and
+ * `sockhelp_sendall` its bytes from offset `*sent`. After any other error, close the
+ * connection. A `sockhelp_writer` keeps the unsent rest of every frame and finishes it on
+ * the next flush: use one when sends may time out.
  *
  * Returns `SOCKHELP_OK`, or `SOCKHELP_EOS` when Winsock cannot start.
  */
@@ -357,10 +387,21 @@ const char *sockhelp_strerror(int code);
 
 /**
  * The OS error number (`errno`, or `WSAGetLastError()` on Windows) behind the last
- * `SOCKHELP_EOS`, `SOCKHELP_ERESET` or `SOCKHELP_EREFUSED` returned on the calling
- * thread; 0 if there was none. Each thread has its own.
+ * failing call on the calling thread: set by `SOCKHELP_EOS`, `SOCKHELP_ERESET` and
+ * `SOCKHELP_EREFUSED`, and reset to 0 by every other error code (`SOCKHELP_ENOTFOUND`,
+ * `SOCKHELP_ETIMEDOUT`, ...), so it never describes an older failure. Successful calls leave
+ * it alone. Each thread has its own. Print it with `sockhelp_os_strerror`.
  */
 int sockhelp_last_os_error(void);
+
+/**
+ * A static, never-NULL English description of an OS error number as
+ * `sockhelp_last_os_error()` returns it (`errno` values on POSIX, `WSAE*` values on
+ * Windows): the same text on every platform for the same condition, e.g.
+ * "connection refused". Unknown numbers get "unknown OS error". Thread-safe (unlike
+ * `strerror`), never allocates; do not free it.
+ */
+const char *sockhelp_os_strerror(int os_error);
 
 /**
  * Sends all `len` bytes of `buf`, looping over short sends (the HOWTO's first lesson).
@@ -652,7 +693,9 @@ int sockhelp_send_frame(sockhelp_socket s,
  *   owned by the caller (close it with `sockhelp_close`); on failure `*out` is
  *   `SOCKHELP_INVALID_SOCKET`.
  *
- * Returns `SOCKHELP_OK`; `SOCKHELP_EREFUSED` (nothing listens there), `SOCKHELP_ETIMEDOUT`,
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EREFUSED` (nothing listens there), `SOCKHELP_ETIMEDOUT`
+ * (`timeout_ms` passed), `SOCKHELP_ERESET` with `sockhelp_last_os_error()` = `ETIMEDOUT`
+ * (the system gave up: no answer to the SYNs, even with `timeout_ms` -1),
  * `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0 and not connected at once), `SOCKHELP_ENOTFOUND`
  * (the name does not resolve), `SOCKHELP_EINVAL` (NULL/empty `host`, `port` 0, NULL `out`,
  * `timeout_ms` < -1), `SOCKHELP_EOS` (e.g. network unreachable), `SOCKHELP_EINTERNAL`.
@@ -686,14 +729,31 @@ int sockhelp_listen(const char *host,
 /**
  * Accepts one connection from `listener` (blocking or non-blocking).
  *
- * - `timeout_ms`: -1 forever, 0 only a connection already waiting, > 0 a deadline.
+ * - `timeout_ms`: -1 forever, 0 only a connection already waiting, > 0 a deadline. The
+ *   deadline holds whatever the listener's mode and however many processes or threads
+ *   accept on it (a pre-fork server): a caller that loses a connection to another
+ *   process returns by its deadline instead of blocking in `accept()`. The listener's
+ *   mode is never changed. **Linux:** to bound that race on a *blocking* listener, the
+ *   first call with `timeout_ms` >= 0 gives the listener the shortest `SO_RCVTIMEO` (one
+ *   clock tick) if it has none, and leaves it: `accept` is the only call that option
+ *   affects on a listener; sockhelp's own calls are unaffected, but a raw blocking
+ *   `accept()` on that listener then returns `EAGAIN` when no connection comes within a
+ *   tick (use `sockhelp_accept`, or give the listener your own `SO_RCVTIMEO` first, which
+ *   is kept). **Windows:** a timed accept is an overlapped `AcceptEx`, cancelled when
+ *   nothing is there: nothing on the listener changes. Other POSIX systems (macOS, the
+ *   BSDs) ignore `SO_RCVTIMEO` in `accept`: there a *blocking* listener shared between
+ *   processes can still hold a loser until the next connection; make shared listeners
+ *   non-blocking (`sockhelp_set_nonblocking`) to be exact everywhere.
+ * - A socket that is not listening fails at once with `SOCKHELP_EOS` and
+ *   `sockhelp_last_os_error()` = `EINVAL` (`WSAEINVAL`), whatever the timeout.
  * - Connections the peer aborted before they were accepted are skipped.
  * - On success `*out` receives the new socket, in blocking mode whatever the listener's
  *   mode, close-on-exec, owned by the caller; on failure `SOCKHELP_INVALID_SOCKET`.
  *
  * Returns `SOCKHELP_OK`; `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0 and
  * no connection waiting), `SOCKHELP_EINVAL` (invalid listener, NULL `out`, `timeout_ms`
- * < -1), `SOCKHELP_EOS` (e.g. not listening, `EMFILE`), `SOCKHELP_EINTERNAL`.
+ * < -1), `SOCKHELP_EOS` (`EINVAL`: not listening; `EMFILE`; `ENOTSOCK`; `EBADF`),
+ * `SOCKHELP_EINTERNAL`. To learn who connected, use `sockhelp_accept_addr`.
  */
 int sockhelp_accept(sockhelp_socket listener,
                     int timeout_ms,
@@ -790,6 +850,143 @@ int sockhelp_close(sockhelp_socket s);
  */
 int sockhelp_close_graceful(sockhelp_socket s,
                             int timeout_ms);
+
+/**
+ * Writes the printable address of the peer of connected socket `s` into `buf`:
+ * "127.0.0.1:5000", "[::1]:5000" (with "%scope" for a link-local address), or for a
+ * Unix-domain socket the listener's path. NUL-terminated. Never waits.
+ *
+ * - `cap`: the size of `buf`; `SOCKHELP_ADDR_MAX` is always enough.
+ * - `needed`: NULL, or receives the size the address needs, NUL included (on `SOCKHELP_OK`
+ *   and `SOCKHELP_ENOSPACE`).
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: `buf` is not touched, see
+ * `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0);
+ * `SOCKHELP_EOS` (e.g. `ENOTCONN`: not connected, `ENOTSOCK`, `EBADF`);
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_peer_addr(sockhelp_socket s,
+                       char *buf,
+                       size_t cap,
+                       size_t *needed);
+
+/**
+ * Writes the printable local address of socket `s` into `buf`, as `sockhelp_peer_addr`
+ * does: "0.0.0.0:5000", "[::]:5000", "127.0.0.1:41234", a Unix-domain listener's path, ""
+ * for the unnamed client side of a Unix-domain connection. Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: `buf` is not touched, see
+ * `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0);
+ * `SOCKHELP_EOS` (e.g. `ENOTSOCK`, `EBADF`); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_local_addr(sockhelp_socket s,
+                        char *buf,
+                        size_t cap,
+                        size_t *needed);
+
+/**
+ * `sockhelp_accept`, also writing the new peer's printable address (as
+ * `sockhelp_peer_addr` writes it) into `addr`, NUL-terminated, in the same call.
+ *
+ * - `addr`: NULL (no address wanted, `cap` ignored) or a buffer of `cap` >=
+ *   `SOCKHELP_ADDR_MAX` bytes; a smaller `cap` is `SOCKHELP_EINVAL` before anything is
+ *   accepted, so no connection is ever lost to a short buffer.
+ * - `timeout_ms`, `*out` and every other rule: as `sockhelp_accept`.
+ *
+ * Returns what `sockhelp_accept` returns; `SOCKHELP_EINVAL` also for `addr` with `cap` <
+ * `SOCKHELP_ADDR_MAX`.
+ */
+int sockhelp_accept_addr(sockhelp_socket listener,
+                         int timeout_ms,
+                         sockhelp_socket *out,
+                         char *addr,
+                         size_t cap);
+
+/**
+ * Listens on a Unix-domain stream socket at the file `path` (the HOWTO's IPC lesson: for
+ * two processes on one machine, a local socket beats TCP). POSIX, and Windows 10 1803 and
+ * later; `SOCKHELP_EUNSUPPORTED` where the system has no `AF_UNIX`. Never waits.
+ *
+ * - `path`: the socket file (at most 107 bytes on Linux and Windows, 103 on macOS).
+ *   **An existing file at `path` is never removed**, whatever it is: the call fails with
+ *   `SOCKHELP_EOS` and `sockhelp_last_os_error()` = `EADDRINUSE` (`WSAEADDRINUSE`). That
+ *   includes the socket file of a server that died: remove it yourself (`unlink(path)`)
+ *   when you know it is yours and stale (telling a stale socket from a live one would take
+ *   a probe connection, which a live server would accept as a spurious client). The file
+ *   is not removed when the listener is closed either: `unlink` it when the server stops.
+ * - `backlog`: as `sockhelp_listen` (<= 0: the system maximum).
+ * - On success `*out` receives the listener (blocking mode, close-on-exec, owned by the
+ *   caller; accept with `sockhelp_accept`); on failure `SOCKHELP_INVALID_SOCKET`.
+ *
+ * Every other call (sendall/recvall, framing, readers and writers, select, the poller,
+ * `sockhelp_close_graceful`) works on Unix-domain sockets unchanged; TCP options
+ * (`sockhelp_set_nodelay`, keepalive) fail with `SOCKHELP_EOS`.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL/empty `path`, `path` too long or not
+ * UTF-8, NULL `out`); `SOCKHELP_EUNSUPPORTED` (no `AF_UNIX`); `SOCKHELP_EOS` (e.g.
+ * `EADDRINUSE`, `EACCES`, `ENOENT` for a missing directory); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_listen_unix(const char *path,
+                         int backlog,
+                         sockhelp_socket *out);
+
+/**
+ * Connects to the Unix-domain listener at the file `path`. POSIX, and Windows where the
+ * system has `AF_UNIX` (`SOCKHELP_EUNSUPPORTED` elsewhere).
+ *
+ * - `timeout_ms`: -1 forever, 0 one attempt, > 0 a deadline for the whole call (a
+ *   listener whose queue is full makes Linux say "try again": the call retries every few
+ *   milliseconds within the deadline).
+ * - On success `*out` receives the connected socket (blocking mode, close-on-exec, owned
+ *   by the caller); on failure `SOCKHELP_INVALID_SOCKET`.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EREFUSED` (a socket file nobody listens on);
+ * `SOCKHELP_ETIMEDOUT` / `SOCKHELP_EWOULDBLOCK` (the listener's queue stayed full);
+ * `SOCKHELP_EINVAL` (NULL/empty/too long `path`, NULL `out`, `timeout_ms` < -1);
+ * `SOCKHELP_EUNSUPPORTED`; `SOCKHELP_EOS` (e.g. `ENOENT`: no such file, `EACCES`);
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_connect_unix(const char *path,
+                          int timeout_ms,
+                          sockhelp_socket *out);
+
+/**
+ * Starts a TCP connection to `host:port` without waiting: the HOWTO's way for event loops
+ * ("put it in the potential_writers list; if it shows up writable, it has probably
+ * connected"). Use `sockhelp_connect` when you can wait.
+ *
+ * - `host`: an address literal, or a name: names are resolved first, without a deadline
+ *   (pass a literal in an event loop). Only the first address is tried.
+ * - Returns `SOCKHELP_OK` when connected at once (`*out` is a connected socket in blocking
+ *   mode), or `SOCKHELP_EWOULDBLOCK` when the connection is in progress: `*out` is then a
+ *   valid socket, in non-blocking mode, that the caller owns. Wait until it is writable
+ *   (`sockhelp_select`, or the poller with `SOCKHELP_WRITABLE`), then call
+ *   `sockhelp_connect_finish`. Close it with `sockhelp_close` if you give up.
+ * - On any other return `*out` is `SOCKHELP_INVALID_SOCKET`.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EWOULDBLOCK` (in progress, `*out` valid);
+ * `SOCKHELP_EREFUSED` (refused at once); `SOCKHELP_ENOTFOUND`; `SOCKHELP_EINVAL` (NULL/empty
+ * `host`, `port` 0, NULL `out`); `SOCKHELP_EOS` (e.g. `ENETUNREACH`); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_connect_start(const char *host,
+                           uint16_t port,
+                           sockhelp_socket *out);
+
+/**
+ * Finishes a connection `sockhelp_connect_start` left in progress, once the socket was
+ * reported writable (`SO_ERROR` says how it went). Never waits.
+ *
+ * The socket stays the caller's on every return: close it after a failure.
+ *
+ * Returns `SOCKHELP_OK` (connected; the socket is now in blocking mode, like every socket
+ * sockhelp connects); `SOCKHELP_EWOULDBLOCK` (still in progress: wait for writable again);
+ * `SOCKHELP_EREFUSED` (nobody listens there); `SOCKHELP_ERESET` with
+ * `sockhelp_last_os_error()` = `ETIMEDOUT` (`WSAETIMEDOUT`): the system gave up (no answer
+ * to the SYNs); `SOCKHELP_EOS` (e.g. `EHOSTUNREACH`, `ENETUNREACH`, or `ENOTCONN` for a
+ * socket that was never started or whose failure was already reported);
+ * `SOCKHELP_EINVAL` (invalid socket); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_connect_finish(sockhelp_socket s);
 
 /**
  * Makes a new, empty poller: a set of sockets watched together, level-triggered (a socket
@@ -960,8 +1157,10 @@ void sockhelp_reader_free(struct sockhelp_reader *r);
 /**
  * Receives the next whole frame from `s` into `buf` (`cap` bytes): the blocking path.
  *
- * - `*len` (may be NULL) receives the payload length on success (for typed framings the
- *   type byte is `buf[0]`), and the size needed on `SOCKHELP_ENOSPACE`, else 0.
+ * - `*len` (may be NULL) receives the payload length on success, and the size needed on
+ *   `SOCKHELP_ENOSPACE`, else 0. The payload is what the sender passed: for typed framings
+ *   the type byte is `buf[0]`; for a length field with a head, the head bytes come first
+ *   (PostgreSQL's message type), then the body; the length field itself is stripped.
  * - Leftovers: bytes of later frames received with this one stay in the reader for the next
  *   call. A large frame is received straight into `buf` once its header is known.
  * - `timeout_ms`: -1 forever, 0 only what can be read without waiting, > 0 a deadline for
@@ -1016,7 +1215,8 @@ int sockhelp_reader_fill(struct sockhelp_reader *r,
 
 /**
  * Takes the next whole buffered frame without copying: `*frame` points at its payload
- * inside the reader (for typed framings starting with the type byte) and `*len` is its
+ * inside the reader (starting with the type byte for typed framings, with the head bytes for
+ * a length field with a head; the length field itself is stripped) and `*len` is its
  * length. The pointer stays valid until the next call on `r` (any call). Never waits.
  * `*frame` is NULL and `*len` 0 on every error.
  *
@@ -1170,7 +1370,8 @@ int sockhelp_reader_feed_some(struct sockhelp_reader *r,
 
 /**
  * Takes up to `cap` whole buffered frames at once without copying: `frames[0..*n]` point at
- * their payloads inside the reader (for typed framings starting with the type byte), in
+ * their payloads inside the reader (starting with the type byte or the length field's head
+ * where the framing has one, as `sockhelp_reader_next` gives them), in
  * order. Every pointer stays valid until the next call on `r` (any call). One call instead
  * of one `sockhelp_reader_next` per frame. Never waits. `*n` is 0 on every error.
  *

@@ -32,6 +32,7 @@ typedef int sockhelp_socket;
 #define SOCKHELP_SHUT_RD 0
 #define SOCKHELP_SHUT_WR 1
 #define SOCKHELP_SHUT_RDWR 2
+#define SOCKHELP_ADDR_MAX 128
 
 typedef struct sockhelp_framing sockhelp_framing;
 
@@ -88,6 +89,8 @@ const char *sockhelp_version(void);
 const char *sockhelp_strerror(int code);
 
 int sockhelp_last_os_error(void);
+
+const char *sockhelp_os_strerror(int os_error);
 
 int sockhelp_sendall(sockhelp_socket s,
                      const void *buf,
@@ -205,6 +208,36 @@ int sockhelp_close(sockhelp_socket s);
 
 int sockhelp_close_graceful(sockhelp_socket s,
                             int timeout_ms);
+
+int sockhelp_peer_addr(sockhelp_socket s,
+                       char *buf,
+                       size_t cap,
+                       size_t *needed);
+
+int sockhelp_local_addr(sockhelp_socket s,
+                        char *buf,
+                        size_t cap,
+                        size_t *needed);
+
+int sockhelp_accept_addr(sockhelp_socket listener,
+                         int timeout_ms,
+                         sockhelp_socket *out,
+                         char *addr,
+                         size_t cap);
+
+int sockhelp_listen_unix(const char *path,
+                         int backlog,
+                         sockhelp_socket *out);
+
+int sockhelp_connect_unix(const char *path,
+                          int timeout_ms,
+                          sockhelp_socket *out);
+
+int sockhelp_connect_start(const char *host,
+                           uint16_t port,
+                           sockhelp_socket *out);
+
+int sockhelp_connect_finish(sockhelp_socket s);
 
 struct sockhelp_poller *sockhelp_poller_new(void);
 

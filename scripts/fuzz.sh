@@ -15,7 +15,10 @@ seconds=${1:-60}
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install --quiet --locked cargo-fuzz
 command -v c++ >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null; }
 
-targets=(decode_fixed decode_delimited decode_length_prefixed decode_varint decode_ascii_length decode_typed decode_length_field reader_chunks)
+targets=(decode_fixed decode_delimited decode_length_prefixed decode_varint decode_ascii_length decode_typed decode_length_field reader_chunks reader_switch recv_direct)
+# The targets' checks without libFuzzer first: the committed seeds, and generated
+# inputs (streams of real frames for the framing switch, big frames for the direct path).
+(cd fuzz && cargo test --release --quiet)
 cargo fuzz build --sanitizer none -O
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t"

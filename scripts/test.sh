@@ -45,4 +45,38 @@ if ! python3 -c 'import cffi' >/dev/null 2>&1; then
     fi
 fi
 
+# The real-protocol tests (tests/real_servers.rs) run the protocol examples against real
+# PostgreSQL, Redis, mosquitto and nginx servers, each started by the test itself as a child
+# process on a free loopback port. Installing the packages must not leave system services
+# running that hold ports: a policy-rc.d that refuses every start is in place while apt runs.
+servers=()
+{ command -v postgres >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; } \
+    || servers+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || servers+=(redis-server)
+command -v mosquitto >/dev/null 2>&1 || servers+=(mosquitto)
+command -v nginx >/dev/null 2>&1 || servers+=(nginx-light)
+if [ "${#servers[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "installing servers for the real-protocol tests: ${servers[*]}"
+        own_policy=
+        if [ ! -e /usr/sbin/policy-rc.d ]; then
+            printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+            chmod 755 /usr/sbin/policy-rc.d
+            own_policy=1
+            trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+        fi
+        apt-get update -qq -o DPkg::Lock::Timeout=600
+        # nginx-light (Debian) has every module the tests use; Ubuntu only has nginx.
+        if [[ " ${servers[*]} " == *" nginx-light "* ]] && ! apt-cache show nginx-light >/dev/null 2>&1; then
+            servers=("${servers[@]/nginx-light/nginx}")
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+            "${servers[@]}" >/dev/null
+        if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
+    else
+        echo "missing servers: ${servers[*]} (install them, e.g. sudo apt-get install ${servers[*]})" >&2
+        exit 1
+    fi
+fi
+
 cargo test "$@"

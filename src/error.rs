@@ -15,7 +15,11 @@ macro_rules! error_table {
         $then! {
             /// The peer closed the connection (recv returned 0) before the call was done.
             Closed = -1, SOCKHELP_ECLOSED, "connection closed by peer";
-            /// The connection was reset by the peer, or the pipe is broken (writing after the peer closed).
+            /// The connection is gone: reset by the peer, the pipe is broken (writing after the peer
+            /// closed), or the system dropped it: `sockhelp_last_os_error()` is then `ETIMEDOUT`
+            /// (`WSAETIMEDOUT`) when keepalive probes or retransmissions went unanswered, or a
+            /// connect's SYNs were never answered. An OS timeout is never `SOCKHELP_ETIMEDOUT`, which
+            /// means only that the caller's own `timeout_ms` passed. Close the socket either way.
             Reset(i32) = -2, SOCKHELP_ERESET, "connection reset by peer or broken pipe";
             /// The call's deadline (`timeout_ms > 0`) passed before it was done.
             TimedOut = -3, SOCKHELP_ETIMEDOUT, "timed out";
@@ -120,8 +124,11 @@ impl Error {
         let raw = e.raw_os_error().unwrap_or(0);
         match e.kind() {
             io::ErrorKind::WouldBlock => Error::WouldBlock,
-            io::ErrorKind::TimedOut => Error::TimedOut,
-            io::ErrorKind::ConnectionReset
+            // The system gave up on the connection (keepalive probes or retransmissions
+            // unanswered, a SYN never answered): the connection is gone, as with a reset.
+            // Never `TimedOut`, which means the caller's own deadline passed.
+            io::ErrorKind::TimedOut
+            | io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe => Error::Reset(raw),
             io::ErrorKind::ConnectionRefused => Error::Refused(raw),
@@ -184,5 +191,11 @@ mod tests {
             assert_ne!(strerror(e.code()), strerror(1000));
         }
         assert_eq!(strerror(12345), "unknown sockhelp error code");
+    }
+
+    #[test]
+    fn an_os_timeout_is_a_dropped_connection_not_the_callers_deadline() {
+        let e = io::Error::from(io::ErrorKind::TimedOut);
+        assert!(matches!(Error::from_io(&e), Error::Reset(_)));
     }
 }

@@ -156,20 +156,178 @@ fn listen_one(addr: &SocketAddr, backlog: i32) -> Result<Socket> {
 /// mode (BSDs would otherwise inherit the listener's `O_NONBLOCK`).
 /// A connection the peer aborted before it was accepted is skipped.
 pub fn accept(listener: RawSocket, deadline: Deadline) -> Result<RawSocket> {
-    sys::with_socket(listener, |l| loop {
-        if !deadline.is_forever() {
-            wait_ready(listener, Interest::Readable, deadline)?;
+    accept_with_addr(listener, deadline).map(|(s, _)| s)
+}
+
+/// `accept`, also giving the peer's printable address (see `format_addr`).
+///
+/// A socket that is not listening fails at once (`Os(EINVAL)`), whatever the timeout.
+/// The deadline holds whatever the listener's mode and however many processes accept on
+/// it: `sys::accept` with `dontwait` never blocks past a clock tick, and the listener's
+/// mode is never touched (its open file description is shared).
+pub fn accept_with_addr(listener: RawSocket, deadline: Deadline) -> Result<(RawSocket, String)> {
+    sys::with_socket(listener, |l| {
+        if !sys::is_listening(&l)? {
+            return Err(Error::Os(sys::NOT_LISTENING));
         }
-        let accepted = retry(listener, Interest::Readable, deadline, |_| l.accept());
-        match accepted {
-            Ok((sock, _)) => {
-                sock.set_nonblocking(false)?;
-                sys::prepare_stream(&sock)?;
-                return Ok(sys::into_raw(sock));
+        loop {
+            if !deadline.is_forever() {
+                wait_ready(listener, Interest::Readable, deadline)?;
             }
-            Err(Error::Reset(_)) => {}
-            Err(e) => return Err(e),
+            let accepted = retry(listener, Interest::Readable, deadline, |dw| {
+                sys::accept(&l, dw)
+            });
+            match accepted {
+                Ok((sock, addr)) => {
+                    sock.set_nonblocking(false)?;
+                    sys::prepare_stream(&sock)?;
+                    let text = format_addr(&addr);
+                    return Ok((sys::into_raw(sock), text));
+                }
+                Err(Error::Reset(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
+    })
+}
+
+/// The printable form of an address: "127.0.0.1:5000", "[::1]:5000", a Unix-domain path
+/// ("" for an unnamed Unix socket, "@name" for a Linux abstract one).
+pub fn format_addr(addr: &SockAddr) -> String {
+    if let Some(a) = addr.as_socket() {
+        return a.to_string();
+    }
+    sys::unix_path(addr).unwrap_or_default()
+}
+
+/// The peer's printable address (`format_addr`).
+pub fn peer_addr(s: RawSocket) -> Result<String> {
+    sys::with_socket(s, |sock| Ok(format_addr(&sock.peer_addr()?)))
+}
+
+/// The local printable address (`format_addr`).
+pub fn local_addr(s: RawSocket) -> Result<String> {
+    sys::with_socket(s, |sock| Ok(format_addr(&sock.local_addr()?)))
+}
+
+fn new_unix_stream() -> Result<Socket> {
+    let sock = Socket::new(Domain::UNIX, Type::STREAM, None).map_err(|e| {
+        if sys::is_family_unsupported(&e) {
+            Error::Unsupported
+        } else {
+            Error::from_io(&e)
+        }
+    })?;
+    sys::prepare_stream(&sock)?;
+    Ok(sock)
+}
+
+fn unix_addr(path: &str) -> Result<SockAddr> {
+    if path.is_empty() {
+        return Err(Error::Invalid);
+    }
+    // Too long for sun_path: EINVAL, before any socket exists.
+    SockAddr::unix(path).map_err(|_| Error::Invalid)
+}
+
+/// Listens on the Unix-domain socket file `path`. An existing file there (even a socket
+/// left by a server that died) is never removed: the bind fails with `Os(EADDRINUSE)`.
+/// Telling a stale socket from a live one would take a probe connection, which a live
+/// server would accept as a spurious client. The file stays after close.
+pub fn listen_unix(path: &str, backlog: i32) -> Result<RawSocket> {
+    let addr = unix_addr(path)?;
+    let backlog = if backlog <= 0 {
+        sys::LISTEN_BACKLOG_MAX
+    } else {
+        backlog
+    };
+    let sock = new_unix_stream()?;
+    sock.bind(&addr)?;
+    sock.listen(backlog)?;
+    Ok(sys::into_raw(sock))
+}
+
+/// Connects to the Unix-domain listener at `path` within the deadline.
+pub fn connect_unix(path: &str, deadline: Deadline) -> Result<RawSocket> {
+    let addr = unix_addr(path)?;
+    let sock = new_unix_stream()?;
+    sock.set_nonblocking(true)?;
+    loop {
+        match sock.connect(&addr) {
+            Ok(()) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // Linux: the listener's queue is full; nothing is in progress: try again soon.
+            Err(e) if sys::connect_backlog_full(&e) => {
+                if deadline.expired() {
+                    return Err(deadline.out_of_time());
+                }
+                let ms = match deadline.remaining_ms() {
+                    -1 => 5,
+                    r => r.min(5),
+                };
+                std::thread::sleep(Duration::from_millis(ms as u64));
+            }
+            Err(e) if sys::connect_in_progress(&e) => {
+                finish_in_progress(&sock, deadline)?;
+                break;
+            }
+            Err(e) => return Err(Error::from_io(&e)),
+        }
+    }
+    sock.set_nonblocking(false)?;
+    Ok(sys::into_raw(sock))
+}
+
+fn finish_in_progress(sock: &Socket, deadline: Deadline) -> Result<()> {
+    wait_ready(sys::as_raw(sock), Interest::Writable, deadline)?;
+    if let Some(err) = sock.take_error()? {
+        return Err(Error::from_io(&err));
+    }
+    Ok(())
+}
+
+/// Starts a connection to the first address `host:port` resolves to, without waiting:
+/// `Ok((s, true))` connected at once, `Ok((s, false))` in progress (`s` is non-blocking
+/// until `connect_finish` says it is connected). Names are resolved without a deadline.
+pub fn connect_start(host: &str, port: u16) -> Result<(RawSocket, bool)> {
+    if host.is_empty() || port == 0 {
+        return Err(Error::Invalid);
+    }
+    let addrs = resolve(host, port, Deadline::Forever)?;
+    let addr = addrs.first().ok_or(Error::NotFound)?;
+    let sock = new_stream(addr)?;
+    sock.set_nonblocking(true)?;
+    match sock.connect(&SockAddr::from(*addr)) {
+        Ok(()) => {
+            sock.set_nonblocking(false)?;
+            Ok((sys::into_raw(sock), true))
+        }
+        Err(e) if sys::connect_in_progress(&e) => Ok((sys::into_raw(sock), false)),
+        // POSIX: an interrupted connect goes on in the background, as if in progress.
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok((sys::into_raw(sock), false)),
+        Err(e) => Err(Error::from_io(&e)),
+    }
+}
+
+/// Finishes a connection `connect_start` left in progress: `WouldBlock` while it still is
+/// (not yet writable), `Ok` once connected (the socket is then in blocking mode), else the
+/// reason it failed (`SO_ERROR`). Never waits.
+pub fn connect_finish(s: RawSocket) -> Result<()> {
+    sys::with_socket(s, |sock| {
+        match sys::wait(s, Interest::Writable, 0) {
+            Ok(true) => {}
+            Ok(false) => return Err(Error::WouldBlock),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(Error::WouldBlock),
+            Err(e) => return Err(Error::from_io(&e)),
+        }
+        if let Some(err) = sock.take_error()? {
+            return Err(Error::from_io(&err));
+        }
+        // Writable with no pending error: connected, unless the socket never connected at
+        // all (a socket that was not started, or whose error was already taken).
+        sock.peer_addr()?;
+        sock.set_nonblocking(false)?;
+        Ok(())
     })
 }
 

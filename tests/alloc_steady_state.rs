@@ -1,6 +1,11 @@
 //! No allocation per frame in steady state: once a Reader / Writer pair has warmed up
 //! (its buffers grown), moving frames allocates nothing, on every path (send_frame,
-//! recv_frame, queue + flush, fill + next_frame), at 64 B and 4 KiB.
+//! recv_frame, queue + flush, fill + next_frame), at 64 B and 4 KiB. And the codecs
+//! allocate nothing at all, whatever length a header announces.
+//!
+//! (POSIX only: the counter reads thread-local state inside the allocator, which on
+//! windows-gnu re-enters the allocator on a thread's first access. The codecs and the
+//! frame buffer are the same code on every platform.)
 //!
 //! A counting global allocator counts the allocations made on the test's own thread
 //! while counting is switched on (the test harness's other threads do not disturb it).
@@ -13,7 +18,7 @@ use std::os::unix::net::UnixStream;
 
 use sockhelp::deadline::Deadline;
 use sockhelp::frames::{send_frame, send_frames, Reader, Writer};
-use sockhelp::framing::Framing;
+use sockhelp::framing::{DecodeState, Framing, LengthEncoding, LengthFieldSpec, HEADER_MAX};
 use sockhelp::Error;
 
 struct Counting;
@@ -244,4 +249,78 @@ fn the_counter_counts() {
         drop(v);
     });
     assert_eq!(n, 1);
+}
+
+/// The trap: a decoder that sizes something by the length a peer announced. Every length
+/// field encoding, heads and adjustments, the largest maxima, decoded at every cut and
+/// fed headers announcing the largest values each encoding can write: no allocation.
+#[test]
+fn length_fields_allocate_nothing_whatever_the_peer_announces() {
+    let encodings = [
+        LengthEncoding::Binary {
+            width: 4,
+            little_endian: false,
+        },
+        LengthEncoding::Binary {
+            width: 8,
+            little_endian: true,
+        },
+        LengthEncoding::Binary {
+            width: 2,
+            little_endian: false,
+        },
+        LengthEncoding::Varint,
+        LengthEncoding::Decimal { digits: 20 },
+        LengthEncoding::Decimal { digits: 5 },
+        LengthEncoding::Hex { digits: 16 },
+    ];
+    let hostile: Vec<Vec<u8>> = vec![
+        vec![0xff; 40],
+        [&[0x41u8; 8][..], &[0xff; 9][..], &[0x01][..]].concat(),
+        vec![b'9'; 40],
+        vec![b'f'; 40],
+        vec![0x7f; 40],
+    ];
+    let mut checked = 0;
+    for encoding in encodings.iter() {
+        for &(head, adjustment) in &[(0usize, 0i64), (1, -4), (3, 0), (1, 2)] {
+            for &max_len in &[usize::MAX, 1 << 40, 300] {
+                let spec = LengthFieldSpec {
+                    head,
+                    encoding: *encoding,
+                    adjustment,
+                    max_len,
+                };
+                let f = match Framing::length_field(spec) {
+                    Ok(f) => f,
+                    Err(_) => continue, // a spec that cannot work is refused up front
+                };
+                let payload: Vec<u8> = (0..head + 40).map(|i| i as u8).collect();
+                let mut out = vec![0u8; payload.len() + HEADER_MAX];
+                let mut header = [0u8; HEADER_MAX];
+                let n = allocations(|| {
+                    let mut state = DecodeState::new();
+                    let len = f.encode(&payload, &mut out).unwrap();
+                    assert!(f.encode_header(&payload, &mut header).is_ok());
+                    assert!(f.encoded_len(payload.len()).is_ok());
+                    let wire = &out[..len];
+                    for cut in 0..=wire.len() {
+                        let _ = f.decode(&wire[..cut], &mut state);
+                        let _ = f.frame_span(&wire[..cut]);
+                        let _ = f.whole_frame(&wire[..cut]);
+                    }
+                    for h in &hostile {
+                        state.reset();
+                        for cut in 0..=h.len() {
+                            let _ = f.decode(&h[..cut], &mut state);
+                            let _ = f.whole_frame(&h[..cut]);
+                        }
+                    }
+                });
+                assert_eq!(n, 0, "{:?} allocated", f);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 60, "only {} specs were accepted", checked);
 }

@@ -87,6 +87,36 @@ fn accept_is_bounded_and_gives_blocking_sockets() {
     run_c_test("accept_timeout");
 }
 
+/// A pre-fork server: six processes accept on one blocking listener, one connection
+/// arrives; the losers come back by their deadline (0 and 300 ms), never block in
+/// accept(). And accept on a socket that is not listening fails at once (EOS, EINVAL).
+#[test]
+fn accept_on_a_shared_listener_never_outlives_its_deadline() {
+    run_c_test("accept_shared_listener");
+}
+
+/// Who connected: peer/local addresses for IPv4 and IPv6, ENOSPACE with the size needed,
+/// accept_addr giving the address in the same call and refusing a short buffer first.
+#[test]
+fn addresses_print_and_never_overflow_the_callers_buffer() {
+    run_c_test("addresses");
+}
+
+/// Unix-domain sockets: listen/connect, the existing-file rules, and sendall/recvall,
+/// framing, select, the poller and close_graceful on them unchanged.
+#[test]
+fn unix_sockets_work_with_every_call_and_keep_foreign_files() {
+    run_c_test("unix_sockets");
+}
+
+/// connect_start / connect_finish: connected, refused, still in progress, and an OS
+/// timeout (TCP_USER_TIMEOUT on unanswered SYNs) reported as ERESET + ETIMEDOUT, never as
+/// the caller's ETIMEDOUT; last_os_error is 0 after ENOTFOUND; os_strerror's static text.
+#[test]
+fn nonblocking_connect_reports_how_it_ended() {
+    run_c_test("connect_nonblocking");
+}
+
 /// shutdown(WR), drain, close: OK with a polite peer, ETIMEDOUT (and closed) otherwise.
 #[test]
 fn close_graceful_shuts_down_drains_and_closes() {
@@ -176,6 +206,48 @@ fn c_examples_echo_client_and_server_work() {
     let server_out = wait_output(child, Duration::from_secs(30));
     drop(stdout); // kept open until now: the server may print more lines
     assert_success("echo_server (after its one client)", &server_out);
+}
+
+/// `c_examples/connect_many.c`: 100 connections started at once with connect_start,
+/// finished through the poller, each with a checked round trip to `select_server --poller`.
+#[test]
+fn c_examples_connect_many_connects_100_clients_through_the_poller() {
+    let server = build_c("select_server", &["c_examples/select_server.c"], &[]);
+    let client = build_c("connect_many", &["c_examples/connect_many.c"], &[]);
+    let mut child = Command::new(&server)
+        .args(["--poller", "--conns", "100"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("select_server starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    let read = stdout.read_line(&mut line);
+    let port = line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|p| p.parse::<u16>().ok());
+    let port = match (read, port) {
+        (Ok(_), Some(p)) if p != 0 => p,
+        _ => {
+            let _ = child.kill();
+            let out = wait_output(child, Duration::from_secs(5));
+            panic!(
+                "select_server did not print `listening on PORT` (got {:?}):\n{}",
+                line,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+    let out = run(&client, &[port.to_string(), "100".to_string()]);
+    assert_success("connect_many", &out);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("100 connections"), "client said: {}", said);
+    assert!(said.contains("all replies right"), "client said: {}", said);
+    let server_out = wait_output(child, Duration::from_secs(30));
+    drop(stdout);
+    assert_success("select_server (after 100 connections)", &server_out);
 }
 
 /// Every `extern "C"` function of `src/ffi` is a defined global symbol of the

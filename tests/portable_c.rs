@@ -44,3 +44,16 @@ fn cwin_framing() {
 fn cwin_select() {
     run_cwin("cw_select");
 }
+
+/// Addresses, accept_addr, connect_start/finish, os_strerror, Unix-domain sockets.
+#[test]
+fn cwin_servers() {
+    run_cwin("cw_servers");
+}
+
+/// Length field, reader control mid-stream (set_framing, recvall, take, feed_some,
+/// next_batch), writer limit, send_frames.
+#[test]
+fn cwin_protocol_io() {
+    run_cwin("cw_protocol_io");
+}

@@ -208,7 +208,7 @@ fn nonblocking_sockets_work_and_modes_are_kept() {
 /// Connecting to a loopback port where nothing listens: `Refused`
 /// (Windows: WSAECONNREFUSED 10061), well before the timeout.
 #[test]
-fn connect_to_a_closed_port_is_refused() {
+fn connect_to_a_closed_port_is_refused_at_once() {
     init();
     let port = {
         let (_l, port) = listener();
@@ -369,4 +369,139 @@ fn close_graceful_shuts_down_drains_and_closes() {
     peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut b = [0u8; 1];
     assert_eq!(peer.read(&mut b).unwrap(), 0);
+}
+
+/// Accept on a socket that is not listening fails at once (`Os`: EINVAL, WSAEINVAL),
+/// whatever the timeout, instead of waiting it out.
+#[test]
+fn accept_on_a_socket_that_is_not_listening_fails_at_once() {
+    let p = pair();
+    for t in [-1, 0, 2000] {
+        let t0 = Instant::now();
+        let r = net::accept(p.s, ms(t));
+        assert!(
+            matches!(r, Err(Error::Os(c)) if c != 0),
+            "timeout {}: {:?}",
+            t,
+            r
+        );
+        assert!(elapsed_ms(t0) < 1000, "timeout {} waited", t);
+    }
+    close(p.s);
+}
+
+/// Who connected: the accept gives the peer's printable address, and both ends agree.
+#[test]
+fn addresses_print_and_never_overflow_the_callers_buffer() {
+    let l = net::listen(Some("127.0.0.1"), 0, 4).unwrap();
+    let port = net::local_port(l).unwrap();
+    assert_eq!(net::local_addr(l).unwrap(), format!("127.0.0.1:{}", port));
+    let c = net::connect("127.0.0.1", port, ms(5000)).unwrap();
+    let (s, addr) = net::accept_with_addr(l, ms(5000)).unwrap();
+    assert_eq!(addr, net::local_addr(c).unwrap());
+    assert_eq!(net::peer_addr(s).unwrap(), addr);
+    assert_eq!(net::peer_addr(c).unwrap(), format!("127.0.0.1:{}", port));
+    for x in [c, s, l] {
+        close(x);
+    }
+}
+
+/// Non-blocking connect: start, wait for writable, finish; a refused one says `Refused`
+/// (POSIX: EINPROGRESS then SO_ERROR; Windows: WSAEWOULDBLOCK then SO_ERROR).
+#[test]
+fn nonblocking_connect_reports_how_it_ended() {
+    let l = net::listen(Some("127.0.0.1"), 0, 4).unwrap();
+    let port = net::local_port(l).unwrap();
+    let (c, connected) = net::connect_start("127.0.0.1", port).unwrap();
+    if !connected {
+        let t0 = Instant::now();
+        loop {
+            match net::connect_finish(c) {
+                Ok(()) => break,
+                Err(Error::WouldBlock) => {
+                    assert!(elapsed_ms(t0) < 10_000, "never connected");
+                    thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => panic!("connect_finish: {:?}", e),
+            }
+        }
+    }
+    let s = net::accept(l, ms(5000)).unwrap();
+    assert_eq!(send_all(c, b"hi", ms(1000)), (2, Ok(())));
+    close(s);
+    close(c);
+    close(l);
+
+    // Nothing listens there now.
+    let r = match net::connect_start("127.0.0.1", port) {
+        Ok((c, false)) => {
+            let t0 = Instant::now();
+            let r = loop {
+                match net::connect_finish(c) {
+                    Err(Error::WouldBlock) if elapsed_ms(t0) < 10_000 => {
+                        thread::sleep(Duration::from_millis(5))
+                    }
+                    r => break r,
+                }
+            };
+            close(c);
+            r
+        }
+        Ok((c, true)) => panic!("connected to a closed port: {}", c),
+        Err(e) => Err(e),
+    };
+    assert!(matches!(r, Err(Error::Refused(_))), "{:?}", r);
+}
+
+/// A listener shared by several acceptors (here threads; a pre-fork server's processes
+/// share it the same way), blocking, one connection: the one that wins gets it, the others
+/// come back by their deadline (`WouldBlock` for 0, `TimedOut` for 300 ms), never stuck in
+/// a blocking accept(). Each acceptor's call is timed; a stuck one fails the test by the
+/// bounded join below instead of hanging it.
+#[test]
+fn accept_on_a_shared_listener_never_outlives_its_deadline() {
+    let l = net::listen(Some("127.0.0.1"), 0, 64).unwrap();
+    let port = net::local_port(l).unwrap();
+    for round in 0..6 {
+        let timeout = if round % 2 == 0 { 0 } else { 300 };
+        let peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        thread::sleep(Duration::from_millis(30));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+        for _ in 0..6 {
+            let tx = tx.clone();
+            let barrier = barrier.clone();
+            thread::spawn(move || {
+                barrier.wait();
+                let t0 = Instant::now();
+                let r = net::accept(l, ms(timeout));
+                let took = elapsed_ms(t0);
+                if let Ok(s) = r {
+                    close(s);
+                }
+                let _ = tx.send((r.map(|_| ()), took));
+            });
+        }
+        drop(tx);
+        let mut winners = 0;
+        for _ in 0..6 {
+            let (r, took) = rx
+                .recv_timeout(Duration::from_secs(5))
+                .expect("an acceptor is stuck in accept() past its deadline");
+            match r {
+                Ok(()) => winners += 1,
+                Err(e) if timeout == 0 => assert_eq!(e, Error::WouldBlock),
+                Err(e) => assert_eq!(e, Error::TimedOut),
+            }
+            assert!(
+                took < timeout as u128 + 1000,
+                "accept({}) took {} ms",
+                timeout,
+                took
+            );
+        }
+        assert_eq!(winners, 1, "round {}", round);
+        drop(peer);
+    }
+    close(l);
 }

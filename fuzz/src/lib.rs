@@ -286,4 +286,320 @@ mod tests {
             super::fuzz_reader(&reader_input);
         }
     }
+
+    /// Random payloads a framing accepts (typed ones start with a known type; lengths
+    /// small, and exactly the fixed length for fixed framings).
+    fn frames_of(f: &super::Framing, x: &mut u64, count: usize) -> Vec<u8> {
+        let mut stream = Vec::new();
+        let mut made = 0;
+        for _ in 0..count * 30 {
+            if made == count {
+                break;
+            }
+            let r = super::next_rand(x);
+            let max = f.max_payload().min(60);
+            let len = if r % 3 == 0 {
+                max
+            } else {
+                (r >> 8) as usize % (max + 1)
+            };
+            let mut payload: Vec<u8> = (0..len)
+                .map(|i| [b'x', b'y', b'0'][(r >> (i % 40)) as usize % 3])
+                .collect();
+            if let Some(first) = payload.first_mut() {
+                *first = [b'P', b'T', b'M', b'V', b'A', b'x'][(r >> 3) as usize % 6];
+            }
+            let mut out = vec![0u8; len + f.max_overhead()];
+            if let Ok(n) = f.encode(&payload, &mut out) {
+                stream.extend_from_slice(&out[..n]);
+                made += 1;
+            }
+        }
+        stream
+    }
+
+    /// The reader switching framings, on streams made of real frames of both framings
+    /// (random bytes would rarely hold a frame), and recv_frame's direct path over a
+    /// socket pair on random inputs (that target makes its own frames).
+    #[test]
+    fn switching_readers_and_the_direct_path_pass_the_checks() {
+        let makers: [fn(u8) -> super::Framing; 7] = [
+            super::fixed,
+            super::delimited,
+            super::length_prefixed,
+            super::varint,
+            super::ascii_length,
+            super::typed,
+            super::length_field,
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut checked = 0;
+        for _ in 0..3000 {
+            let r = super::next_rand(&mut x).to_le_bytes();
+            let (fa, pa, fb, pb) = (r[0] % 7, r[1], r[2] % 7, r[3]);
+            let a = makers[fa as usize](pa);
+            let b = makers[fb as usize](pb);
+            let switch_after = (r[4] % 8) as usize;
+            let raw_len = (r[5] % 16) as usize;
+            let mut data = vec![fa, pa, fb, pb];
+            data.extend_from_slice(&super::next_rand(&mut x).to_le_bytes());
+            data.push(switch_after as u8);
+            data.push(raw_len as u8);
+            data.extend(frames_of(&a, &mut x, switch_after));
+            data.extend((0..raw_len).map(|i| b'r' + i as u8));
+            data.extend(frames_of(&b, &mut x, 1 + r[6] as usize % 6));
+            if super::fuzz_reader_switch(&data) {
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 2500,
+            "only {} of 3000 streams were checked whole",
+            checked
+        );
+        for (dir, run) in [
+            (
+                "reader_switch",
+                (|d: &[u8]| assert!(super::fuzz_reader_switch(d))) as fn(&[u8]),
+            ),
+            #[cfg(unix)]
+            ("recv_direct", super::fuzz_recv_direct as fn(&[u8])),
+        ] {
+            let dir = format!("{}/seeds/{}", env!("CARGO_MANIFEST_DIR"), dir);
+            for entry in std::fs::read_dir(dir).unwrap() {
+                run(&std::fs::read(entry.unwrap().path()).unwrap());
+            }
+        }
+        #[cfg(unix)]
+        for _ in 0..40 {
+            let data: Vec<u8> = (0..9 + 3 * 8)
+                .map(|_| super::next_rand(&mut x) as u8)
+                .collect();
+            super::fuzz_recv_direct(&data);
+        }
+    }
+}
+
+/// xorshift64: the chunk sizes and choices of the reader targets.
+fn next_rand(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+/// The reader switching framings mid-stream (`set_framing`) and handing out raw bytes
+/// (`take`): `data[0..2]` pick framing A (format, parameters), `data[2..4]` framing B,
+/// `data[4..12]` seed the chunk sizes, `data[12]` says after how many frames of A the
+/// switch comes and `data[13]` how many raw bytes are taken there; the rest is the stream.
+/// Whatever the chunking, the reader must give the frames that decoding the stream
+/// piecewise gives (A's frames, the raw bytes, then B's frames, each from its offset),
+/// the same error, and stay within its memory bound. Returns whether the stream was long
+/// enough for the whole check (for the seed test's own check).
+pub fn fuzz_reader_switch(data: &[u8]) -> bool {
+    if data.len() < 14 {
+        return false;
+    }
+    let makers: [fn(u8) -> Framing; 7] = [
+        fixed,
+        delimited,
+        length_prefixed,
+        varint,
+        ascii_length,
+        typed,
+        length_field,
+    ];
+    let a = makers[data[0] as usize % makers.len()](data[1]);
+    let b = makers[data[2] as usize % makers.len()](data[3]);
+    let mut seed = u64::from_le_bytes(data[4..12].try_into().unwrap()) | 1;
+    let switch_after = data[12] as usize % 8;
+    let raw_len = data[13] as usize % 16;
+    let stream = &data[14..];
+
+    // The reference: A's first frames, then raw bytes, then B from there.
+    let (a_frames, a_err) = decode_all(&a, stream);
+    if a_frames.len() < switch_after {
+        return false; // A ends (or breaks) before the switch: fuzz_reader covers that
+    }
+    let a_frames = &a_frames[..switch_after];
+    let mut off = 0;
+    {
+        let mut state = DecodeState::new();
+        for _ in 0..switch_after {
+            match a.decode(&stream[off..], &mut state) {
+                Ok(Decoded::Frame(span)) => off += span.frame_len,
+                other => panic!("A's reference frames changed: {:?}", other),
+            }
+        }
+    }
+    let _ = a_err;
+    if stream.len() - off < raw_len {
+        return false;
+    }
+    let raw_want = &stream[off..off + raw_len];
+    let (b_frames, b_err) = decode_all(&b, &stream[off + raw_len..]);
+
+    let mut r = Reader::new(a);
+    let mut at = 0;
+    let feed_more = |r: &mut Reader, at: &mut usize, seed: &mut u64| -> bool {
+        if *at >= stream.len() {
+            return false;
+        }
+        let n = 1 + (next_rand(seed) % 300) as usize;
+        let chunk = &stream[*at..(*at + n).min(stream.len())];
+        match r.feed_some(chunk) {
+            Ok(taken) => *at += taken,
+            Err(e) => panic!("feed_some refused: {:?}", e),
+        }
+        assert!(r.memory_held() <= r.memory_limit());
+        true
+    };
+    // A's frames.
+    let mut got_a = Vec::new();
+    while got_a.len() < switch_after {
+        match r.next_frame() {
+            Ok(f) => got_a.push(f.to_vec()),
+            Err(sockhelp::Error::WouldBlock) => {
+                assert!(
+                    feed_more(&mut r, &mut at, &mut seed),
+                    "A's frame never came"
+                );
+            }
+            Err(e) => panic!("A broke before the switch: {:?}", e),
+        }
+    }
+    assert_eq!(got_a, a_frames);
+    // The raw bytes: whatever is buffered first, then more from the stream.
+    let mut raw = Vec::new();
+    while raw.len() < raw_len {
+        let mut buf = [0u8; 16];
+        let want = raw_len - raw.len();
+        let n = r.take(&mut buf[..want]);
+        raw.extend_from_slice(&buf[..n]);
+        if n < want {
+            assert!(
+                feed_more(&mut r, &mut at, &mut seed),
+                "raw bytes never came"
+            );
+        }
+    }
+    assert_eq!(raw, raw_want);
+    // B from here on, the bytes buffered under A included.
+    r.set_framing(b);
+    let mut got_b = Vec::new();
+    let mut err = None;
+    loop {
+        match r.next_frame() {
+            Ok(f) => got_b.push(f.to_vec()),
+            Err(sockhelp::Error::WouldBlock) => {
+                if !feed_more(&mut r, &mut at, &mut seed) {
+                    break;
+                }
+            }
+            Err(e) => {
+                err = Some(e);
+                break;
+            }
+        }
+    }
+    assert_eq!(got_b, b_frames);
+    assert_eq!(err, b_err);
+    true
+}
+
+/// `recv_frame` over a real socket pair, the path that receives a big frame straight into
+/// the caller's buffer included (a frame with at least 32 KiB missing): `data[0]` picks a
+/// framing (4-byte length, or a length field with a 1-byte head and a -4 adjustment),
+/// `data[1..9]` seed the chunk sizes and buffer sizes, and every 3 bytes after that make
+/// one frame (a size up to about 190 KiB, and a fill byte). The frames are written in
+/// random chunks (1 byte to 64 KiB) with `recv_frame(.., timeout 0)` called after each,
+/// into buffers sometimes too small (`NoSpace` must keep the frame and say its size). Every
+/// frame must come out whole and in order, and the reader stay within its memory bound.
+#[cfg(unix)]
+pub fn fuzz_recv_direct(data: &[u8]) {
+    use sockhelp::deadline::Deadline;
+    use std::io::Write;
+    use std::os::unix::io::AsRawFd;
+    use std::os::unix::net::UnixStream;
+
+    if data.len() < 12 {
+        return;
+    }
+    const BIG: usize = 256 << 10;
+    let f = if data[0] & 1 == 0 {
+        Framing::length_prefixed(4, false, BIG).unwrap()
+    } else {
+        Framing::length_field(LengthFieldSpec {
+            head: 1,
+            encoding: LengthEncoding::Binary {
+                width: 4,
+                little_endian: false,
+            },
+            adjustment: -4,
+            max_len: BIG,
+        })
+        .unwrap()
+    };
+    let mut seed = u64::from_le_bytes(data[1..9].try_into().unwrap()) | 1;
+    let payloads: Vec<Vec<u8>> = data[9..]
+        .chunks_exact(3)
+        .take(12)
+        .map(|c| {
+            let len = (usize::from(c[0]) << 8 | usize::from(c[1])) * 3 % (190 << 10) + 1;
+            vec![c[2]; len]
+        })
+        .collect();
+    let mut stream = Vec::new();
+    for p in &payloads {
+        let mut buf = vec![0u8; p.len() + f.max_overhead()];
+        let n = f.encode(p, &mut buf).unwrap();
+        stream.extend_from_slice(&buf[..n]);
+    }
+
+    let (mut tx, rx) = UnixStream::pair().unwrap();
+    tx.set_nonblocking(true).unwrap();
+    let s = rx.as_raw_fd();
+    let mut r = Reader::new(f);
+    let mut got: Vec<Vec<u8>> = Vec::new();
+    let mut out = vec![0u8; BIG];
+    let mut sent = 0;
+    let mut take_frames = |r: &mut Reader, got: &mut Vec<Vec<u8>>, seed: &mut u64| loop {
+        // Sometimes a buffer too small for the next frame: NoSpace, the frame stays.
+        let cap = if next_rand(seed) % 5 == 0 {
+            (next_rand(seed) % 1000) as usize
+        } else {
+            BIG
+        };
+        let (n, res) = r.recv_frame(s, &mut out[..cap], Deadline::from_timeout_ms(0).unwrap());
+        assert!(r.memory_held() <= r.memory_limit());
+        match res {
+            Ok(()) => got.push(out[..n].to_vec()),
+            Err(sockhelp::Error::NoSpace) => {
+                assert!(n > cap);
+                let want = &payloads[got.len()];
+                assert_eq!(n, want.len(), "NoSpace reports the frame's size");
+            }
+            Err(sockhelp::Error::WouldBlock) | Err(sockhelp::Error::TimedOut) => return,
+            Err(e) => panic!("recv_frame: {:?}", e),
+        }
+    };
+    while sent < stream.len() {
+        let n = 1 + (next_rand(&mut seed) % (64 << 10)) as usize;
+        let chunk = &stream[sent..(sent + n).min(stream.len())];
+        match tx.write(chunk) {
+            Ok(w) => sent += w,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("write: {}", e),
+        }
+        take_frames(&mut r, &mut got, &mut seed);
+    }
+    // Everything is sent: what remains is buffered in the socket or the reader.
+    for _ in 0..1000 {
+        if got.len() == payloads.len() {
+            break;
+        }
+        take_frames(&mut r, &mut got, &mut seed);
+    }
+    assert_eq!(got.len(), payloads.len(), "frames lost");
+    assert!(got == payloads, "frames corrupted");
 }

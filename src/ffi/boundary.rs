@@ -95,9 +95,8 @@ pub(crate) fn code(r: Result<()>) -> c_int {
     match r {
         Ok(()) => 0,
         Err(e) => {
-            if let Some(os) = e.os_code() {
-                LAST_OS_ERROR.with(|c| c.set(os));
-            }
+            // Every error sets it, so it never describes an older failure (0: no OS error).
+            LAST_OS_ERROR.with(|c| c.set(e.os_code().unwrap_or(0)));
             e.code()
         }
     }

@@ -34,6 +34,9 @@ macro_rules! castable {
             fn wrap($i: $inner) -> Self {
                 $wrap
             }
+            // The inner `unsafe` block is needed where `unsafe_op_in_unsafe_fn` warns and
+            // redundant on Rust 1.63, which warns about it instead.
+            #[allow(unused_unsafe)]
             unsafe fn inner_ptr(p: *mut Self) -> *mut $inner {
                 // SAFETY: the caller passes a pointer to a live value; this only computes
                 // the field's address.

@@ -4,7 +4,8 @@ use std::os::raw::{c_char, c_int};
 
 use crate::deadline::Deadline;
 use crate::error::Error;
-use crate::ffi::{c_str, call, out_param, put, sockhelp_socket};
+use crate::error::Result;
+use crate::ffi::{bytes_mut, c_str, call, out_param, put, sockhelp_socket};
 use crate::net::{self, Shutdown};
 use crate::sys;
 
@@ -28,7 +29,9 @@ pub const SOCKHELP_SHUT_RDWR: c_int = 2;
 ///   owned by the caller (close it with `sockhelp_close`); on failure `*out` is
 ///   `SOCKHELP_INVALID_SOCKET`.
 ///
-/// Returns `SOCKHELP_OK`; `SOCKHELP_EREFUSED` (nothing listens there), `SOCKHELP_ETIMEDOUT`,
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EREFUSED` (nothing listens there), `SOCKHELP_ETIMEDOUT`
+/// (`timeout_ms` passed), `SOCKHELP_ERESET` with `sockhelp_last_os_error()` = `ETIMEDOUT`
+/// (the system gave up: no answer to the SYNs, even with `timeout_ms` -1),
 /// `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0 and not connected at once), `SOCKHELP_ENOTFOUND`
 /// (the name does not resolve), `SOCKHELP_EINVAL` (NULL/empty `host`, `port` 0, NULL `out`,
 /// `timeout_ms` < -1), `SOCKHELP_EOS` (e.g. network unreachable), `SOCKHELP_EINTERNAL`.
@@ -83,14 +86,31 @@ pub extern "C" fn sockhelp_listen(
 
 /// Accepts one connection from `listener` (blocking or non-blocking).
 ///
-/// - `timeout_ms`: -1 forever, 0 only a connection already waiting, > 0 a deadline.
+/// - `timeout_ms`: -1 forever, 0 only a connection already waiting, > 0 a deadline. The
+///   deadline holds whatever the listener's mode and however many processes or threads
+///   accept on it (a pre-fork server): a caller that loses a connection to another
+///   process returns by its deadline instead of blocking in `accept()`. The listener's
+///   mode is never changed. **Linux:** to bound that race on a *blocking* listener, the
+///   first call with `timeout_ms` >= 0 gives the listener the shortest `SO_RCVTIMEO` (one
+///   clock tick) if it has none, and leaves it: `accept` is the only call that option
+///   affects on a listener; sockhelp's own calls are unaffected, but a raw blocking
+///   `accept()` on that listener then returns `EAGAIN` when no connection comes within a
+///   tick (use `sockhelp_accept`, or give the listener your own `SO_RCVTIMEO` first, which
+///   is kept). **Windows:** a timed accept is an overlapped `AcceptEx`, cancelled when
+///   nothing is there: nothing on the listener changes. Other POSIX systems (macOS, the
+///   BSDs) ignore `SO_RCVTIMEO` in `accept`: there a *blocking* listener shared between
+///   processes can still hold a loser until the next connection; make shared listeners
+///   non-blocking (`sockhelp_set_nonblocking`) to be exact everywhere.
+/// - A socket that is not listening fails at once with `SOCKHELP_EOS` and
+///   `sockhelp_last_os_error()` = `EINVAL` (`WSAEINVAL`), whatever the timeout.
 /// - Connections the peer aborted before they were accepted are skipped.
 /// - On success `*out` receives the new socket, in blocking mode whatever the listener's
 ///   mode, close-on-exec, owned by the caller; on failure `SOCKHELP_INVALID_SOCKET`.
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0 and
 /// no connection waiting), `SOCKHELP_EINVAL` (invalid listener, NULL `out`, `timeout_ms`
-/// < -1), `SOCKHELP_EOS` (e.g. not listening, `EMFILE`), `SOCKHELP_EINTERNAL`.
+/// < -1), `SOCKHELP_EOS` (`EINVAL`: not listening; `EMFILE`; `ENOTSOCK`; `EBADF`),
+/// `SOCKHELP_EINTERNAL`. To learn who connected, use `sockhelp_accept_addr`.
 #[no_mangle]
 pub extern "C" fn sockhelp_accept(
     listener: sockhelp_socket,
@@ -218,4 +238,220 @@ pub extern "C" fn sockhelp_close(s: sockhelp_socket) -> c_int {
 #[no_mangle]
 pub extern "C" fn sockhelp_close_graceful(s: sockhelp_socket, timeout_ms: c_int) -> c_int {
     call(|| net::close_graceful(s, Deadline::from_timeout_ms(timeout_ms)?))
+}
+
+/// A buffer of this many bytes holds every address `sockhelp_peer_addr`,
+/// `sockhelp_local_addr` and `sockhelp_accept_addr` can write, with its NUL: the longest
+/// IPv6 form with a scope ("[ffff:...%4294967295]:65535") and the longest Unix-domain path.
+pub const SOCKHELP_ADDR_MAX: usize = 128;
+
+/// Copies `text` and a NUL into `buf` (`cap` bytes); `*needed` (if not NULL) gets the size
+/// with the NUL on every return that got that far.
+fn write_addr(text: &str, buf: *mut c_char, cap: usize, needed: *mut usize) -> Result<()> {
+    if buf.is_null() && cap > 0 {
+        return Err(Error::Invalid);
+    }
+    let size = text.len() + 1;
+    put(needed, size);
+    if cap < size {
+        return Err(Error::NoSpace);
+    }
+    let out = bytes_mut(buf.cast(), cap)?;
+    out[..text.len()].copy_from_slice(text.as_bytes());
+    out[text.len()] = 0;
+    Ok(())
+}
+
+/// Writes the printable address of the peer of connected socket `s` into `buf`:
+/// "127.0.0.1:5000", "[::1]:5000" (with "%scope" for a link-local address), or for a
+/// Unix-domain socket the listener's path. NUL-terminated. Never waits.
+///
+/// - `cap`: the size of `buf`; `SOCKHELP_ADDR_MAX` is always enough.
+/// - `needed`: NULL, or receives the size the address needs, NUL included (on `SOCKHELP_OK`
+///   and `SOCKHELP_ENOSPACE`).
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: `buf` is not touched, see
+/// `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0);
+/// `SOCKHELP_EOS` (e.g. `ENOTCONN`: not connected, `ENOTSOCK`, `EBADF`);
+/// `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_peer_addr(
+    s: sockhelp_socket,
+    buf: *mut c_char,
+    cap: usize,
+    needed: *mut usize,
+) -> c_int {
+    call(|| write_addr(&net::peer_addr(s)?, buf, cap, needed))
+}
+
+/// Writes the printable local address of socket `s` into `buf`, as `sockhelp_peer_addr`
+/// does: "0.0.0.0:5000", "[::]:5000", "127.0.0.1:41234", a Unix-domain listener's path, ""
+/// for the unnamed client side of a Unix-domain connection. Never waits.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: `buf` is not touched, see
+/// `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0);
+/// `SOCKHELP_EOS` (e.g. `ENOTSOCK`, `EBADF`); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_local_addr(
+    s: sockhelp_socket,
+    buf: *mut c_char,
+    cap: usize,
+    needed: *mut usize,
+) -> c_int {
+    call(|| write_addr(&net::local_addr(s)?, buf, cap, needed))
+}
+
+/// `sockhelp_accept`, also writing the new peer's printable address (as
+/// `sockhelp_peer_addr` writes it) into `addr`, NUL-terminated, in the same call.
+///
+/// - `addr`: NULL (no address wanted, `cap` ignored) or a buffer of `cap` >=
+///   `SOCKHELP_ADDR_MAX` bytes; a smaller `cap` is `SOCKHELP_EINVAL` before anything is
+///   accepted, so no connection is ever lost to a short buffer.
+/// - `timeout_ms`, `*out` and every other rule: as `sockhelp_accept`.
+///
+/// Returns what `sockhelp_accept` returns; `SOCKHELP_EINVAL` also for `addr` with `cap` <
+/// `SOCKHELP_ADDR_MAX`.
+#[no_mangle]
+pub extern "C" fn sockhelp_accept_addr(
+    listener: sockhelp_socket,
+    timeout_ms: c_int,
+    out: *mut sockhelp_socket,
+    addr: *mut c_char,
+    cap: usize,
+) -> c_int {
+    put(out, sys::INVALID_SOCKET);
+    call(|| {
+        let out = out_param(out)?;
+        if !addr.is_null() && cap < SOCKHELP_ADDR_MAX {
+            return Err(Error::Invalid);
+        }
+        let deadline = Deadline::from_timeout_ms(timeout_ms)?;
+        let (s, text) = net::accept_with_addr(listener, deadline)?;
+        if !addr.is_null() {
+            // Fits: every address is shorter than SOCKHELP_ADDR_MAX.
+            let _ = write_addr(&text, addr, cap, std::ptr::null_mut());
+        }
+        out.set(s);
+        Ok(())
+    })
+}
+
+/// Listens on a Unix-domain stream socket at the file `path` (the HOWTO's IPC lesson: for
+/// two processes on one machine, a local socket beats TCP). POSIX, and Windows 10 1803 and
+/// later; `SOCKHELP_EUNSUPPORTED` where the system has no `AF_UNIX`. Never waits.
+///
+/// - `path`: the socket file (at most 107 bytes on Linux and Windows, 103 on macOS).
+///   **An existing file at `path` is never removed**, whatever it is: the call fails with
+///   `SOCKHELP_EOS` and `sockhelp_last_os_error()` = `EADDRINUSE` (`WSAEADDRINUSE`). That
+///   includes the socket file of a server that died: remove it yourself (`unlink(path)`)
+///   when you know it is yours and stale (telling a stale socket from a live one would take
+///   a probe connection, which a live server would accept as a spurious client). The file
+///   is not removed when the listener is closed either: `unlink` it when the server stops.
+/// - `backlog`: as `sockhelp_listen` (<= 0: the system maximum).
+/// - On success `*out` receives the listener (blocking mode, close-on-exec, owned by the
+///   caller; accept with `sockhelp_accept`); on failure `SOCKHELP_INVALID_SOCKET`.
+///
+/// Every other call (sendall/recvall, framing, readers and writers, select, the poller,
+/// `sockhelp_close_graceful`) works on Unix-domain sockets unchanged; TCP options
+/// (`sockhelp_set_nodelay`, keepalive) fail with `SOCKHELP_EOS`.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL/empty `path`, `path` too long or not
+/// UTF-8, NULL `out`); `SOCKHELP_EUNSUPPORTED` (no `AF_UNIX`); `SOCKHELP_EOS` (e.g.
+/// `EADDRINUSE`, `EACCES`, `ENOENT` for a missing directory); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_listen_unix(
+    path: *const c_char,
+    backlog: c_int,
+    out: *mut sockhelp_socket,
+) -> c_int {
+    put(out, sys::INVALID_SOCKET);
+    call(|| {
+        let path = c_str(path)?.ok_or(Error::Invalid)?;
+        let out = out_param(out)?;
+        out.set(net::listen_unix(path, backlog)?);
+        Ok(())
+    })
+}
+
+/// Connects to the Unix-domain listener at the file `path`. POSIX, and Windows where the
+/// system has `AF_UNIX` (`SOCKHELP_EUNSUPPORTED` elsewhere).
+///
+/// - `timeout_ms`: -1 forever, 0 one attempt, > 0 a deadline for the whole call (a
+///   listener whose queue is full makes Linux say "try again": the call retries every few
+///   milliseconds within the deadline).
+/// - On success `*out` receives the connected socket (blocking mode, close-on-exec, owned
+///   by the caller); on failure `SOCKHELP_INVALID_SOCKET`.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EREFUSED` (a socket file nobody listens on);
+/// `SOCKHELP_ETIMEDOUT` / `SOCKHELP_EWOULDBLOCK` (the listener's queue stayed full);
+/// `SOCKHELP_EINVAL` (NULL/empty/too long `path`, NULL `out`, `timeout_ms` < -1);
+/// `SOCKHELP_EUNSUPPORTED`; `SOCKHELP_EOS` (e.g. `ENOENT`: no such file, `EACCES`);
+/// `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_connect_unix(
+    path: *const c_char,
+    timeout_ms: c_int,
+    out: *mut sockhelp_socket,
+) -> c_int {
+    put(out, sys::INVALID_SOCKET);
+    call(|| {
+        let path = c_str(path)?.ok_or(Error::Invalid)?;
+        let out = out_param(out)?;
+        let deadline = Deadline::from_timeout_ms(timeout_ms)?;
+        out.set(net::connect_unix(path, deadline)?);
+        Ok(())
+    })
+}
+
+/// Starts a TCP connection to `host:port` without waiting: the HOWTO's way for event loops
+/// ("put it in the potential_writers list; if it shows up writable, it has probably
+/// connected"). Use `sockhelp_connect` when you can wait.
+///
+/// - `host`: an address literal, or a name: names are resolved first, without a deadline
+///   (pass a literal in an event loop). Only the first address is tried.
+/// - Returns `SOCKHELP_OK` when connected at once (`*out` is a connected socket in blocking
+///   mode), or `SOCKHELP_EWOULDBLOCK` when the connection is in progress: `*out` is then a
+///   valid socket, in non-blocking mode, that the caller owns. Wait until it is writable
+///   (`sockhelp_select`, or the poller with `SOCKHELP_WRITABLE`), then call
+///   `sockhelp_connect_finish`. Close it with `sockhelp_close` if you give up.
+/// - On any other return `*out` is `SOCKHELP_INVALID_SOCKET`.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EWOULDBLOCK` (in progress, `*out` valid);
+/// `SOCKHELP_EREFUSED` (refused at once); `SOCKHELP_ENOTFOUND`; `SOCKHELP_EINVAL` (NULL/empty
+/// `host`, `port` 0, NULL `out`); `SOCKHELP_EOS` (e.g. `ENETUNREACH`); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_connect_start(
+    host: *const c_char,
+    port: u16,
+    out: *mut sockhelp_socket,
+) -> c_int {
+    put(out, sys::INVALID_SOCKET);
+    call(|| {
+        let host = c_str(host)?.ok_or(Error::Invalid)?;
+        let out = out_param(out)?;
+        let (s, connected) = net::connect_start(host, port)?;
+        out.set(s);
+        if connected {
+            Ok(())
+        } else {
+            Err(Error::WouldBlock)
+        }
+    })
+}
+
+/// Finishes a connection `sockhelp_connect_start` left in progress, once the socket was
+/// reported writable (`SO_ERROR` says how it went). Never waits.
+///
+/// The socket stays the caller's on every return: close it after a failure.
+///
+/// Returns `SOCKHELP_OK` (connected; the socket is now in blocking mode, like every socket
+/// sockhelp connects); `SOCKHELP_EWOULDBLOCK` (still in progress: wait for writable again);
+/// `SOCKHELP_EREFUSED` (nobody listens there); `SOCKHELP_ERESET` with
+/// `sockhelp_last_os_error()` = `ETIMEDOUT` (`WSAETIMEDOUT`): the system gave up (no answer
+/// to the SYNs); `SOCKHELP_EOS` (e.g. `EHOSTUNREACH`, `ENETUNREACH`, or `ENOTCONN` for a
+/// socket that was never started or whose failure was already reported);
+/// `SOCKHELP_EINVAL` (invalid socket); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_connect_finish(s: sockhelp_socket) -> c_int {
+    call(|| net::connect_finish(s))
 }

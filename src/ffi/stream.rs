@@ -61,8 +61,10 @@ pub extern "C" fn sockhelp_reader_free(r: *mut sockhelp_reader) {
 
 /// Receives the next whole frame from `s` into `buf` (`cap` bytes): the blocking path.
 ///
-/// - `*len` (may be NULL) receives the payload length on success (for typed framings the
-///   type byte is `buf[0]`), and the size needed on `SOCKHELP_ENOSPACE`, else 0.
+/// - `*len` (may be NULL) receives the payload length on success, and the size needed on
+///   `SOCKHELP_ENOSPACE`, else 0. The payload is what the sender passed: for typed framings
+///   the type byte is `buf[0]`; for a length field with a head, the head bytes come first
+///   (PostgreSQL's message type), then the body; the length field itself is stripped.
 /// - Leftovers: bytes of later frames received with this one stay in the reader for the next
 ///   call. A large frame is received straight into `buf` once its header is known.
 /// - `timeout_ms`: -1 forever, 0 only what can be read without waiting, > 0 a deadline for
@@ -130,7 +132,8 @@ pub extern "C" fn sockhelp_reader_fill(r: *mut sockhelp_reader, s: sockhelp_sock
 }
 
 /// Takes the next whole buffered frame without copying: `*frame` points at its payload
-/// inside the reader (for typed framings starting with the type byte) and `*len` is its
+/// inside the reader (starting with the type byte for typed framings, with the head bytes for
+/// a length field with a head; the length field itself is stripped) and `*len` is its
 /// length. The pointer stays valid until the next call on `r` (any call). Never waits.
 /// `*frame` is NULL and `*len` 0 on every error.
 ///
@@ -354,7 +357,8 @@ pub struct sockhelp_slice {
 }
 
 /// Takes up to `cap` whole buffered frames at once without copying: `frames[0..*n]` point at
-/// their payloads inside the reader (for typed framings starting with the type byte), in
+/// their payloads inside the reader (starting with the type byte or the length field's head
+/// where the framing has one, as `sockhelp_reader_next` gives them), in
 /// order. Every pointer stays valid until the next call on `r` (any call). One call instead
 /// of one `sockhelp_reader_next` per frame. Never waits. `*n` is 0 on every error.
 ///

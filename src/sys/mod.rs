@@ -30,6 +30,10 @@ pub enum Interest {
     Writable,
 }
 
+pub(crate) use imp::NOT_LISTENING;
+pub use imp::{
+    accept, connect_backlog_full, is_family_unsupported, is_listening, os_strerror, unix_path,
+};
 pub use imp::{
     as_raw, before_send, cleanup, close, connect_in_progress, get_nonblocking, init, into_raw,
     is_valid, prepare_listener, prepare_stream, recv, send, send_vectored, set_keepalive_params,

@@ -52,8 +52,15 @@ pub fn with_socket<R>(s: RawSocket, f: impl FnOnce(SockRef<'_>) -> Result<R>) ->
     if !is_valid(s) {
         return Err(Error::Invalid);
     }
-    // SAFETY: `s` is not -1, and the borrow lives only for this call, during
-    // which the caller keeps its descriptor open (the C contract).
+    // A closed descriptor is the caller's mistake that the header answers with EOS /
+    // EBADF: find it here, before a borrow that must name an open descriptor.
+    // SAFETY: F_GETFD reads the descriptor's flags; `s` is only a number to the kernel.
+    if unsafe { libc::fcntl(s, libc::F_GETFD) } < 0 {
+        return Err(Error::from(io::Error::last_os_error()));
+    }
+    // SAFETY: `s` was open just now (checked above), and the borrow lives only for this
+    // call, during which the caller keeps its descriptor open (the C contract: a socket
+    // is not closed by one thread while another thread passes it to sockhelp).
     let fd = unsafe { BorrowedFd::borrow_raw(s) };
     f(SockRef::from(&fd))
 }
@@ -368,10 +375,13 @@ pub fn poller_add(poller: &polling::Poller, s: RawSocket, ev: polling::Event) ->
     if !is_valid(s) {
         return Err(io::Error::from_raw_os_error(libc::EBADF));
     }
-    // SAFETY: polling asks that `s` be deleted before it is closed. On epoll and kqueue,
-    // which this house uses, the kernel forgets a closed descriptor by itself, so a caller
-    // who closes first leaves a stale entry that `poller_delete` or a new add clears up,
-    // never a dangling access: `s` is only handed to epoll_ctl / kevent as a number.
+    // SAFETY: polling asks that `s` be deleted before it is closed. This house runs on
+    // kqueue only (Linux drives epoll itself, in epoll.rs, which deals with descriptors
+    // shared by dup or fork; an epoll entry outlives a close while the file lives on).
+    // kqueue removes every kevent naming a descriptor when that descriptor is closed, even
+    // if another descriptor still refers to the file, so a caller who closes first leaves
+    // at most polling's own bookkeeping, which `poller_delete` or a new add clears up,
+    // never a dangling access: `s` is only handed to kevent as a number.
     unsafe { poller.add_with_mode(s as RawFd, ev, polling::PollMode::Level) }
 }
 
@@ -396,4 +406,150 @@ pub fn poller_delete(poller: &polling::Poller, s: RawSocket) -> io::Result<()> {
     // SAFETY: as in `poller_modify`.
     let fd = unsafe { BorrowedFd::borrow_raw(s) };
     poller.delete(fd)
+}
+
+// ---- Accept, addresses and Unix-domain sockets (the servers issue) ----
+
+/// The error `accept` reports for a socket that is not listening.
+pub(crate) const NOT_LISTENING: i32 = libc::EINVAL;
+
+/// Whether `listen` was called on `sock` (`SO_ACCEPTCONN`).
+pub fn is_listening(sock: &SockRef<'_>) -> io::Result<bool> {
+    let mut v: c_int = 0;
+    let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: SO_ACCEPTCONN writes one int into `v`; `len` holds its size.
+    let rc = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ACCEPTCONN,
+            (&mut v as *mut c_int).cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(v != 0)
+    }
+}
+
+/// How long one `accept` on a blocking listener may wait when the caller must not block:
+/// the shortest receive timeout Linux has (it rounds up to one clock tick, 1-4 ms).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const ACCEPT_SLICE: Duration = Duration::from_micros(1);
+
+/// One `accept` on `listener`. With `dontwait` it must not block past one clock tick even
+/// when the listener is blocking and other processes accept on it too (a connection seen by
+/// `poll` can be taken by another process before this call).
+///
+/// There is no per-call non-blocking accept on POSIX (`accept4` flags apply to the new
+/// socket only, `MSG_DONTWAIT` is for data), and the listener's `O_NONBLOCK` belongs to
+/// every process sharing the open file description, so it is never touched. On Linux,
+/// `accept` honours `SO_RCVTIMEO` (which concerns nothing else on a listening socket):
+/// a blocking listener with no receive timeout gets the shortest one, set once and kept
+/// (restoring it would race with other processes and could leave one of them blocked).
+/// A blocking `accept` then returns `EAGAIN` after one idle clock tick: sockhelp waits
+/// with `poll` and tries again; a raw blocking `accept()` on that listener sees `EAGAIN`
+/// too (the header says so). Elsewhere `accept` ignores `SO_RCVTIMEO` and the race stays.
+pub fn accept(listener: &SockRef<'_>, dontwait: bool) -> io::Result<(Socket, socket2::SockAddr)> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if dontwait
+        && !get_nonblocking(listener.as_raw_fd()).unwrap_or(true)
+        && listener.read_timeout()?.is_none()
+    {
+        listener.set_read_timeout(Some(ACCEPT_SLICE))?;
+    }
+    let _ = dontwait;
+    let (sock, addr) = listener.accept()?;
+    // The slice is the listener's business: never let a new connection carry it (Linux
+    // does not copy SO_RCVTIMEO to accepted sockets today; this keeps it so).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if dontwait && matches!(sock.read_timeout(), Ok(Some(t)) if t <= ACCEPT_SLICE_MAX) {
+        sock.set_read_timeout(None)?;
+    }
+    Ok((sock, addr))
+}
+
+/// What `ACCEPT_SLICE` reads back as: one clock tick, at most 10 ms (HZ = 100).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const ACCEPT_SLICE_MAX: Duration = Duration::from_millis(10);
+
+/// The printable path of a Unix-domain address: the path, `@name` for a Linux abstract
+/// address, "" for an unnamed socket (the client side of a connection).
+pub fn unix_path(addr: &socket2::SockAddr) -> Option<String> {
+    if !addr.is_unix() {
+        return None;
+    }
+    if let Some(p) = addr.as_pathname() {
+        return Some(p.to_string_lossy().into_owned());
+    }
+    if let Some(name) = addr.as_abstract_namespace() {
+        return Some(format!("@{}", String::from_utf8_lossy(name)));
+    }
+    Some(String::new())
+}
+
+/// True when `e` says the system has no such address family (no `AF_UNIX`).
+pub fn is_family_unsupported(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EAFNOSUPPORT) | Some(libc::EPROTONOSUPPORT)
+    )
+}
+
+/// True when a non-blocking Unix-domain `connect` failed because the listener's queue is
+/// full (Linux answers `EAGAIN`, not `EINPROGRESS`): nothing is in progress, try again.
+pub fn connect_backlog_full(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EAGAIN)
+}
+
+/// A static English text for an OS error number (`errno`), the same on every thread.
+pub fn os_strerror(code: i32) -> &'static str {
+    match code {
+        0 => "no error\0",
+        libc::EPERM => "operation not permitted\0",
+        libc::ENOENT => "no such file or directory\0",
+        libc::EINTR => "interrupted system call\0",
+        libc::EIO => "input/output error\0",
+        libc::EBADF => "bad file descriptor\0",
+        libc::EAGAIN => "resource temporarily unavailable (would block)\0",
+        libc::ENOMEM => "out of memory\0",
+        libc::EACCES => "permission denied\0",
+        libc::EFAULT => "bad address\0",
+        libc::EEXIST => "file exists\0",
+        libc::ENOTDIR => "not a directory\0",
+        libc::EINVAL => "invalid argument\0",
+        libc::ENFILE => "too many open files in the system\0",
+        libc::EMFILE => "too many open files\0",
+        libc::ENOSPC => "no space left on device\0",
+        libc::EPIPE => "broken pipe\0",
+        libc::ENAMETOOLONG => "file name too long\0",
+        libc::ENOTSOCK => "not a socket\0",
+        libc::EDESTADDRREQ => "destination address required\0",
+        libc::EMSGSIZE => "message too long\0",
+        libc::EPROTOTYPE => "protocol wrong type for socket\0",
+        libc::ENOPROTOOPT => "protocol not available\0",
+        libc::EPROTONOSUPPORT => "protocol not supported\0",
+        libc::EOPNOTSUPP => "operation not supported\0",
+        libc::EAFNOSUPPORT => "address family not supported\0",
+        libc::EADDRINUSE => "address already in use\0",
+        libc::EADDRNOTAVAIL => "cannot assign requested address\0",
+        libc::ENETDOWN => "network is down\0",
+        libc::ENETUNREACH => "network is unreachable\0",
+        libc::ENETRESET => "network dropped connection on reset\0",
+        libc::ECONNABORTED => "connection aborted\0",
+        libc::ECONNRESET => "connection reset by peer\0",
+        libc::ENOBUFS => "no buffer space available\0",
+        libc::EISCONN => "socket is already connected\0",
+        libc::ENOTCONN => "socket is not connected\0",
+        libc::ESHUTDOWN => "cannot send after socket shutdown\0",
+        libc::ETIMEDOUT => "connection timed out (by the system)\0",
+        libc::ECONNREFUSED => "connection refused\0",
+        libc::EHOSTDOWN => "host is down\0",
+        libc::EHOSTUNREACH => "no route to host\0",
+        libc::EALREADY => "operation already in progress\0",
+        libc::EINPROGRESS => "operation now in progress\0",
+        _ => "unknown OS error\0",
+    }
 }

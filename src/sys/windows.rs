@@ -79,8 +79,27 @@ pub fn with_socket<R>(s: RawSocket, f: impl FnOnce(SockRef<'_>) -> Result<R>) ->
     if !is_valid(s) {
         return Err(Error::Invalid);
     }
-    // SAFETY: `s` is not INVALID_SOCKET, and the borrow lives only for this
-    // call, during which the caller keeps its socket open (the C contract).
+    // A closed socket is the caller's mistake that the header answers with EOS /
+    // WSAENOTSOCK: find it here, before a borrow that must name an open socket.
+    let mut kind: i32 = 0;
+    let mut len = std::mem::size_of::<i32>() as i32;
+    // SAFETY: SO_TYPE writes one int into `kind`; `len` holds its size; `s` is only a
+    // handle value to Winsock, which answers WSAENOTSOCK for one that is not a socket.
+    let rc = unsafe {
+        ws::getsockopt(
+            s,
+            ws::SOL_SOCKET,
+            ws::SO_TYPE,
+            &mut kind as *mut i32 as *mut u8,
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(Error::from(last_error()));
+    }
+    // SAFETY: `s` was an open socket just now (checked above), and the borrow lives only
+    // for this call, during which the caller keeps its socket open (the C contract: a
+    // socket is not closed by one thread while another thread passes it to sockhelp).
     let sock = unsafe { BorrowedSocket::borrow_raw(s as _) };
     f(SockRef::from(&sock))
 }
@@ -439,4 +458,243 @@ pub fn poller_delete(poller: &polling::Poller, s: RawSocket) -> io::Result<()> {
     // SAFETY: as in `poller_modify`.
     let sock = unsafe { BorrowedSocket::borrow_raw(s as _) };
     poller.delete(sock)
+}
+
+// ---- Accept, addresses and Unix-domain sockets (the servers issue) ----
+
+/// The error `accept` reports for a socket that is not listening.
+pub(crate) const NOT_LISTENING: i32 = ws::WSAEINVAL;
+
+/// Whether `listen` was called on `sock` (`SO_ACCEPTCONN`).
+pub fn is_listening(sock: &SockRef<'_>) -> io::Result<bool> {
+    let mut v: i32 = 0;
+    let mut len = std::mem::size_of::<i32>() as i32;
+    // SAFETY: SO_ACCEPTCONN writes one BOOL (an int) into `v`; `len` holds its size.
+    let rc = unsafe {
+        ws::getsockopt(
+            sock.as_raw_socket() as ws::SOCKET,
+            ws::SOL_SOCKET,
+            ws::SO_ACCEPTCONN,
+            &mut v as *mut i32 as *mut u8,
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        Err(last_error())
+    } else {
+        Ok(v != 0)
+    }
+}
+
+/// How long a non-waiting accept lets a pending `AcceptEx` run before cancelling it: a
+/// connection already queued completes at once; this only absorbs scheduling.
+const ACCEPT_SLICE_MS: u32 = 1;
+
+/// One `accept` on `listener`. With `dontwait` it must not block even when the listener
+/// is blocking and other processes or threads accept on it too (a connection `WSAPoll`
+/// saw can be taken by another first). Winsock's `accept` has no per-call bound and
+/// ignores `SO_RCVTIMEO`, and the listener's mode (`FIONBIO`) is never touched, so a
+/// non-waiting accept is an overlapped `AcceptEx`: waited for `ACCEPT_SLICE_MS`, then
+/// cancelled (`CancelIoEx`) and reported as `WSAEWOULDBLOCK`.
+pub fn accept(listener: &SockRef<'_>, dontwait: bool) -> io::Result<(Socket, socket2::SockAddr)> {
+    if !dontwait {
+        return listener.accept();
+    }
+    let domain = listener.local_addr()?.domain();
+    let new = Socket::new(domain, socket2::Type::STREAM, None)?;
+    let lsock = listener.as_raw_socket() as ws::SOCKET;
+    let nsock = new.as_raw_socket() as ws::SOCKET;
+    // SAFETY: no arguments; the event is closed below on every path.
+    let event = unsafe { ws::WSACreateEvent() };
+    if event == 0 {
+        return Err(last_error());
+    }
+    let r = accept_ex(lsock, nsock, event);
+    // SAFETY: `event` came from WSACreateEvent and no operation uses it any more.
+    unsafe { ws::WSACloseEvent(event) };
+    r?;
+    // SAFETY: SO_UPDATE_ACCEPT_CONTEXT takes the listening SOCKET by value.
+    let rc = unsafe {
+        ws::setsockopt(
+            nsock,
+            ws::SOL_SOCKET,
+            ws::SO_UPDATE_ACCEPT_CONTEXT,
+            &lsock as *const ws::SOCKET as *const u8,
+            std::mem::size_of::<ws::SOCKET>() as i32,
+        )
+    };
+    if rc != 0 {
+        return Err(last_error());
+    }
+    let peer = new.peer_addr()?;
+    Ok((new, peer))
+}
+
+/// `AcceptEx` as the provider of `listener` exports it (`WSAIoctl`
+/// `SIO_GET_EXTENSION_FUNCTION_POINTER`, Microsoft's recommended way: it needs no link
+/// against mswsock, so static consumers link with ws2_32 alone, as before).
+fn accept_ex_fn(
+    listener: ws::SOCKET,
+) -> io::Result<
+    unsafe extern "system" fn(
+        ws::SOCKET,
+        ws::SOCKET,
+        *mut std::ffi::c_void,
+        u32,
+        u32,
+        u32,
+        *mut u32,
+        *mut windows_sys::Win32::System::IO::OVERLAPPED,
+    ) -> windows_sys::Win32::Foundation::BOOL,
+> {
+    let guid = ws::WSAID_ACCEPTEX;
+    let mut f: ws::LPFN_ACCEPTEX = None;
+    let mut bytes: u32 = 0;
+    // SAFETY: the input is one GUID, the output one function pointer (an Option of a fn
+    // pointer has its size); no overlapped I/O.
+    let rc = unsafe {
+        ws::WSAIoctl(
+            listener,
+            ws::SIO_GET_EXTENSION_FUNCTION_POINTER,
+            &guid as *const _ as *const std::ffi::c_void,
+            std::mem::size_of_val(&guid) as u32,
+            &mut f as *mut ws::LPFN_ACCEPTEX as *mut std::ffi::c_void,
+            std::mem::size_of::<ws::LPFN_ACCEPTEX>() as u32,
+            &mut bytes,
+            std::ptr::null_mut(),
+            None,
+        )
+    };
+    if rc != 0 {
+        return Err(last_error());
+    }
+    f.ok_or_else(|| io::Error::from_raw_os_error(ws::WSAEOPNOTSUPP))
+}
+
+/// Runs one `AcceptEx` of `listener` into `new`, bounded by `ACCEPT_SLICE_MS`.
+fn accept_ex(listener: ws::SOCKET, new: ws::SOCKET, event: isize) -> io::Result<()> {
+    const ADDR_LEN: usize = std::mem::size_of::<ws::SOCKADDR_STORAGE>() + 16;
+    let mut buf = [0u8; 2 * ADDR_LEN];
+    let mut received: u32 = 0;
+    // SAFETY: an all-zero OVERLAPPED is a valid fresh one.
+    let mut ov: windows_sys::Win32::System::IO::OVERLAPPED = unsafe { std::mem::zeroed() };
+    // The low bit keeps a completion off any I/O completion port the listener belongs to.
+    ov.hEvent = event | 1;
+    let accept_ex = accept_ex_fn(listener)?;
+    // SAFETY: `buf` and `ov` outlive the operation: it completes, or is cancelled and
+    // waited for, before this function returns.
+    let ok = unsafe {
+        accept_ex(
+            listener,
+            new,
+            buf.as_mut_ptr().cast(),
+            0,
+            ADDR_LEN as u32,
+            ADDR_LEN as u32,
+            &mut received,
+            &mut ov,
+        )
+    };
+    if ok != 0 {
+        return Ok(());
+    }
+    let err = last_os_error();
+    if err != ws::WSA_IO_PENDING {
+        return Err(io::Error::from_raw_os_error(err));
+    }
+    // SAFETY: one valid event handle.
+    let waited = unsafe { ws::WSAWaitForMultipleEvents(1, &event, 1, ACCEPT_SLICE_MS, 0) };
+    if waited == ws::WSA_WAIT_TIMEOUT {
+        // SAFETY: cancels only this operation (by its OVERLAPPED) on the listener's handle.
+        unsafe { windows_sys::Win32::System::IO::CancelIoEx(listener as _, &ov) };
+    }
+    let mut flags: u32 = 0;
+    // SAFETY: waits (fWait = TRUE) until the operation is over, completed or cancelled,
+    // so `buf` and `ov` are no longer in use afterwards.
+    let done = unsafe { ws::WSAGetOverlappedResult(listener, &ov, &mut received, 1, &mut flags) };
+    if done != 0 {
+        return Ok(());
+    }
+    let err = last_os_error();
+    // Our cancel: nothing was there for us.
+    if err == ws::WSA_OPERATION_ABORTED {
+        return Err(io::Error::from_raw_os_error(ws::WSAEWOULDBLOCK));
+    }
+    Err(io::Error::from_raw_os_error(err))
+}
+
+/// The printable path of an `AF_UNIX` address ("" for an unnamed socket).
+pub fn unix_path(addr: &socket2::SockAddr) -> Option<String> {
+    if addr.family() != ws::AF_UNIX {
+        return None;
+    }
+    let len = (addr.len() as usize).min(std::mem::size_of::<ws::SOCKADDR_STORAGE>());
+    if len <= 2 {
+        return Some(String::new());
+    }
+    // SAFETY: `addr` holds `len` initialised bytes of a sockaddr_un: the family (2 bytes)
+    // then the path.
+    let bytes = unsafe { std::slice::from_raw_parts(addr.as_ptr() as *const u8, len) };
+    let path = &bytes[2..];
+    let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+    Some(String::from_utf8_lossy(&path[..end]).into_owned())
+}
+
+/// True when `e` says the system has no such address family (no `AF_UNIX` before
+/// Windows 10 1803).
+pub fn is_family_unsupported(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(ws::WSAEAFNOSUPPORT) | Some(ws::WSAEPROTONOSUPPORT) | Some(ws::WSAESOCKTNOSUPPORT)
+    )
+}
+
+/// Winsock reports a full queue as a refusal: never "try again".
+pub fn connect_backlog_full(_e: &io::Error) -> bool {
+    false
+}
+
+/// A static English text for a Winsock error number, the same on every thread.
+pub fn os_strerror(code: i32) -> &'static str {
+    match code {
+        0 => "no error\0",
+        ws::WSAEINTR => "interrupted function call\0",
+        ws::WSAEBADF => "bad file handle\0",
+        ws::WSAEACCES => "permission denied\0",
+        ws::WSAEFAULT => "bad address\0",
+        ws::WSAEINVAL => "invalid argument\0",
+        ws::WSAEMFILE => "too many open sockets\0",
+        ws::WSAEWOULDBLOCK => "resource temporarily unavailable (would block)\0",
+        ws::WSAEINPROGRESS => "operation now in progress\0",
+        ws::WSAEALREADY => "operation already in progress\0",
+        ws::WSAENOTSOCK => "not a socket\0",
+        ws::WSAEDESTADDRREQ => "destination address required\0",
+        ws::WSAEMSGSIZE => "message too long\0",
+        ws::WSAEPROTOTYPE => "protocol wrong type for socket\0",
+        ws::WSAENOPROTOOPT => "protocol not available\0",
+        ws::WSAEPROTONOSUPPORT => "protocol not supported\0",
+        ws::WSAESOCKTNOSUPPORT => "socket type not supported\0",
+        ws::WSAEOPNOTSUPP => "operation not supported\0",
+        ws::WSAEAFNOSUPPORT => "address family not supported\0",
+        ws::WSAEADDRINUSE => "address already in use\0",
+        ws::WSAEADDRNOTAVAIL => "cannot assign requested address\0",
+        ws::WSAENETDOWN => "network is down\0",
+        ws::WSAENETUNREACH => "network is unreachable\0",
+        ws::WSAENETRESET => "network dropped connection on reset\0",
+        ws::WSAECONNABORTED => "connection aborted\0",
+        ws::WSAECONNRESET => "connection reset by peer\0",
+        ws::WSAENOBUFS => "no buffer space available\0",
+        ws::WSAEISCONN => "socket is already connected\0",
+        ws::WSAENOTCONN => "socket is not connected\0",
+        ws::WSAESHUTDOWN => "cannot send after socket shutdown\0",
+        ws::WSAETIMEDOUT => "connection timed out (by the system)\0",
+        ws::WSAECONNREFUSED => "connection refused\0",
+        ws::WSAEHOSTDOWN => "host is down\0",
+        ws::WSAEHOSTUNREACH => "no route to host\0",
+        ws::WSANOTINITIALISED => "sockhelp_init (WSAStartup) was not called\0",
+        ws::WSAHOST_NOT_FOUND => "host not found\0",
+        ws::WSATRY_AGAIN => "name lookup failed for now, try again\0",
+        ws::WSANO_DATA => "name has no address of that kind\0",
+        _ => "unknown OS error\0",
+    }
 }

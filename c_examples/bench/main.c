@@ -1,0 +1,362 @@
+/*
+ * bench_contenders: sockhelp's framed I/O from C, through the header, against raw bulk
+ * transfer of the same wire bytes and against ZeroMQ, nng and libevent. Run it with
+ * scripts/bench.sh (installs the contenders' Debian packages when missing, builds, runs).
+ *
+ * Throughput: messages of 64 B, 1 KiB, 4 KiB and 1 MiB over a Unix socketpair (ZeroMQ
+ * and nng: a Unix socket through ipc://) and loopback TCP (TCP_NODELAY), the sender on
+ * its own thread, the receiver timed from a common start (a barrier, once the connection
+ * is up) to its last message, every message's length and first byte checked. Each case's
+ * message count is calibrated once to about --time seconds (those runs are the warm-up);
+ * then the repetitions are interleaved (repetition 1 of every case, then 2, ...), so the
+ * ratio to raw compares runs made under the same load. MB/s counts 4 + payload bytes per
+ * message for every row (ZeroMQ's and nng's own headers differ: see their files).
+ *
+ * Latency: 64 B ping-pong over loopback TCP, each round trip timed; the contenders'
+ * rounds interleaved too; median and 99th percentile.
+ *
+ *   bench_contenders [--quick] [--reps N] [--time SECONDS] [--flush-at BYTES]
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "sockhelp.h"
+
+#define MAX_REPS 31
+
+enum contender {
+    C_RAW,
+    C_NB,
+    C_BLK,
+    C_SEND_FRAMES,
+    C_ZMQ,
+    C_NNG,
+    C_LEV,
+    C_RECV_NB,
+    C_RECV_BLK,
+    C_RECV_BATCH,
+    CONTENDERS
+};
+
+static const char *contender_name[CONTENDERS] = {
+    "raw bulk (256 KiB send/recv)",
+    "sockhelp non-blocking (writer queue+flush, fill+next)",
+    "sockhelp blocking (send_frame / recv_frame)",
+    "sockhelp send_frames + blocking recv_frame",
+    "ZeroMQ PUSH/PULL",
+    "nng push/pull",
+    "libevent bufferevents, 4-byte length",
+    "receive side alone: sockhelp fill+next*",
+    "receive side alone: sockhelp recv_frame*",
+    "receive side alone: sockhelp fill+next_batch*",
+};
+
+static const size_t payloads[] = {64, 1024, 4096, 1u << 20};
+#define PAYLOADS (sizeof payloads / sizeof payloads[0])
+
+struct bcase {
+    enum contender c;
+    struct spec s;
+    double t[MAX_REPS];
+};
+
+static double target_s = 0.15;
+static int reps = 7;
+static long pp_rounds = 5, pp_per_round = 3000, pp_warmup = 1000;
+
+static const char *size_name(size_t p);
+
+/* Whether the library this bench was built against has what the contender calls. */
+static int available(int c) {
+    if (c == C_SEND_FRAMES) return sh_have_send_frames();
+    if (c == C_RECV_BATCH) return sh_have_next_batch();
+    return 1;
+}
+
+static double run_case(const struct bcase *k) {
+    switch (k->c) {
+    case C_RAW: return sh_run(SH_RAW, &k->s);
+    case C_NB: return sh_run(SH_NONBLOCKING, &k->s);
+    case C_BLK: return sh_run(SH_BLOCKING, &k->s);
+    case C_SEND_FRAMES: return sh_run(SH_SEND_FRAMES, &k->s);
+    case C_RECV_NB: return sh_run(SH_RECV_NB_ONLY, &k->s);
+    case C_RECV_BLK: return sh_run(SH_RECV_BLK_ONLY, &k->s);
+    case C_RECV_BATCH: return sh_run(SH_RECV_BATCH_ONLY, &k->s);
+    case C_ZMQ: return zmq_run(&k->s);
+    case C_NNG: return nng_run(&k->s);
+    case C_LEV: return lev_run(&k->s);
+    case CONTENDERS: break;
+    }
+    fail("unknown contender");
+    return 0;
+}
+
+/* Every run is bounded: one that lasts over RUN_LIMIT_S (they last about target_s; the
+ * ping-pong phase gets PP_LIMIT_S) is a hang, and ends the bench naming the case. */
+#ifndef RUN_LIMIT_S
+#define RUN_LIMIT_S 60
+#endif
+#define PP_LIMIT_S 300
+static char running[160] = "start-up";
+
+static void watchdog(int sig) {
+    static const char msg[] = "bench: a run went past its time limit (a hang) in: ";
+    (void)sig;
+    if (write(2, msg, sizeof msg - 1) < 0 || write(2, running, strlen(running)) < 0 ||
+        write(2, "\n", 1) < 0)
+        _exit(3);
+    _exit(3);
+}
+
+static double run_bounded(const struct bcase *k) {
+    snprintf(running, sizeof running, "%s, %s, %s, %ld messages", k->s.tcp ? "tcp" : "unix",
+             size_name(k->s.payload), contender_name[k->c], k->s.n);
+    alarm(RUN_LIMIT_S);
+    double dt = run_case(k);
+    alarm(0);
+    return dt;
+}
+
+/* Message count for about target_s seconds: grow it until a run lasts target_s / 8, then
+ * rescale until a run lands within 0.7x to 1.4x target_s (at most 4 times: the first runs
+ * of a case can be slower than the later ones). These runs are the case's warm-up. */
+static void calibrate(struct bcase *k) {
+    size_t wire = k->s.payload + 4;
+    long n = (long)(CHUNK / wire);
+    if (n < 4) n = 4;
+    double dt;
+    for (;;) {
+        k->s.n = n;
+        dt = run_bounded(k);
+        if (dt >= target_s / 8 || n > (1L << 40)) break;
+        n *= 4;
+    }
+    for (int i = 0; i < 4; i++) {
+        n = (long)((double)n * target_s / dt);
+        k->s.n = n < 1 ? 1 : n;
+        dt = run_bounded(k);
+        if (dt >= 0.7 * target_s && dt <= 1.4 * target_s) break;
+    }
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n) {
+    double s[MAX_REPS];
+    memcpy(s, v, (size_t)n * sizeof *v);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static double msgs_per_s(const struct bcase *k) { return (double)k->s.n / median(k->t, reps); }
+
+/* Per-repetition ratio to raw (repetition i of both was run back to back): min and max. */
+static void ratio_range(const struct bcase *k, const struct bcase *raw, double *lo, double *hi) {
+    for (int i = 0; i < reps; i++) {
+        double r = ((double)k->s.n / k->t[i]) / ((double)raw->s.n / raw->t[i]);
+        if (i == 0 || r < *lo) *lo = r;
+        if (i == 0 || r > *hi) *hi = r;
+    }
+}
+
+static const char *size_name(size_t p) {
+    static char b[4][32];
+    static int i;
+    char *s = b[i++ % 4];
+    if (p >= (1u << 20)) snprintf(s, 32, "%zu MiB", p >> 20);
+    else if (p >= 1024) snprintf(s, 32, "%zu KiB", p >> 10);
+    else snprintf(s, 32, "%zu B", p);
+    return s;
+}
+
+static void print_load(const char *when) {
+    char buf[128] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f)) strcpy(buf, "?");
+        fclose(f);
+        buf[strcspn(buf, "\n")] = 0;
+    }
+    printf("Load average %s (/proc/loadavg): %s; %ld CPUs online.\n", when, buf,
+           sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+static struct bcase *find(struct bcase *all, int count, int tcp, size_t p, enum contender c) {
+    for (int i = 0; i < count; i++)
+        if (all[i].s.tcp == tcp && all[i].s.payload == p && all[i].c == c) return &all[i];
+    return NULL;
+}
+
+static void throughput(void) {
+    static struct bcase all[2 * PAYLOADS * CONTENDERS];
+    int count = 0;
+    for (int tcp = 0; tcp < 2; tcp++)
+        for (size_t pi = 0; pi < PAYLOADS; pi++)
+            for (int c = 0; c < CONTENDERS; c++) {
+                if (!available(c)) continue;
+                all[count].c = (enum contender)c;
+                all[count].s.tcp = tcp;
+                all[count].s.payload = payloads[pi];
+                count++;
+            }
+    double t0 = now();
+    for (int i = 0; i < count; i++) calibrate(&all[i]);
+    fprintf(stderr, "bench: calibrated %d cases in %.0f s\n", count, now() - t0);
+    for (int r = 0; r < reps; r++) {
+        for (int i = 0; i < count; i++) all[i].t[r] = run_bounded(&all[i]);
+        fprintf(stderr, "bench: repetition %d of %d done (%.0f s)\n", r + 1, reps, now() - t0);
+    }
+
+    printf("#### Throughput (median of %d interleaved repetitions, about %.2f s each)\n\n", reps,
+           target_s);
+    printf("MB/s counts 4 + payload bytes per message (10^6 bytes/s). \"vs raw\": median "
+           "msgs/s over raw's in the same group; \"range\": the lowest and highest ratio of "
+           "one repetition to raw's repetition run just before it. \"vs ZeroMQ\": median "
+           "msgs/s over ZeroMQ's. `*`: the receiver alone, fed pre-encoded frames in 256 KiB "
+           "calls (as fast as raw). Non-blocking writer flushes at %zu bytes queued.\n\n",
+           sh_flush_at);
+    printf("| transport | payload | contender | msgs/run | s/run | msgs/s | MB/s | vs raw | range "
+           "| vs ZeroMQ |\n");
+    printf("|---|---|---|---:|---:|---:|---:|---:|---|---:|\n");
+    for (int i = 0; i < count; i++) {
+        struct bcase *k = &all[i];
+        struct bcase *raw = find(all, count, k->s.tcp, k->s.payload, C_RAW);
+        struct bcase *zmq = find(all, count, k->s.tcp, k->s.payload, C_ZMQ);
+        double m = msgs_per_s(k), lo = 0, hi = 0;
+        ratio_range(k, raw, &lo, &hi);
+        printf("| %s | %s | %s | %ld | %.3f | %.0f | %.0f | %.3f | %.3f-%.3f | %.2f |\n",
+               k->s.tcp ? "tcp" : "unix", size_name(k->s.payload), contender_name[k->c],
+               k->s.n, median(k->t, reps), m, m * (double)(k->s.payload + 4) / 1e6, m / msgs_per_s(raw), lo, hi,
+               m / msgs_per_s(zmq));
+    }
+
+    printf("\n#### Summary: throughput / raw bulk of the same wire bytes, same run "
+           "(median; unix / tcp)\n\n| contender |");
+    for (size_t pi = 0; pi < PAYLOADS; pi++) printf(" %s |", size_name(payloads[pi]));
+    printf("\n|---|");
+    for (size_t pi = 0; pi < PAYLOADS; pi++) printf("---|");
+    printf("\n");
+    for (int c = 1; c < CONTENDERS; c++) {
+        if (!available(c)) continue;
+        printf("| %s |", contender_name[c]);
+        for (size_t pi = 0; pi < PAYLOADS; pi++) {
+            double v[2];
+            for (int tcp = 0; tcp < 2; tcp++)
+                v[tcp] = msgs_per_s(find(all, count, tcp, payloads[pi], (enum contender)c)) /
+                         msgs_per_s(find(all, count, tcp, payloads[pi], C_RAW));
+            printf(" %.3f / %.3f |", v[0], v[1]);
+        }
+        printf("\n");
+    }
+    if (!sh_have_send_frames())
+        printf("\nsockhelp_send_frames: not in this library's header; its row is not measured.\n");
+    if (!sh_have_next_batch())
+        printf("\nsockhelp_reader_next_batch: not in this library's header; its row is not "
+               "measured.\n");
+    printf("\n");
+}
+
+struct lat {
+    const struct pingpong *pp;
+    void *ctx;
+    double *rt; /* seconds per round trip */
+    long n;
+};
+
+static void latency(void) {
+    const struct pingpong *pps[] = {&pp_raw, &pp_sockhelp, &pp_zmq, &pp_nng};
+    enum { NPP = sizeof pps / sizeof pps[0] };
+    struct lat l[NPP];
+    const size_t payload = 64;
+    long total = pp_warmup + pp_rounds * pp_per_round;
+    snprintf(running, sizeof running, "the 64 B ping-pong");
+    alarm(PP_LIMIT_S);
+    for (int i = 0; i < NPP; i++) {
+        l[i].pp = pps[i];
+        l[i].ctx = pps[i]->open(payload, total);
+        l[i].rt = malloc((size_t)(pp_rounds * pp_per_round) * sizeof(double));
+        if (!l[i].rt) fail("out of memory");
+        l[i].n = 0;
+        for (long k = 0; k < pp_warmup; k++) pps[i]->round_trip(l[i].ctx);
+    }
+    for (long r = 0; r < pp_rounds; r++)
+        for (int i = 0; i < NPP; i++)
+            for (long k = 0; k < pp_per_round; k++) {
+                double t0 = now();
+                l[i].pp->round_trip(l[i].ctx);
+                l[i].rt[l[i].n++] = now() - t0;
+            }
+    alarm(0);
+    printf("#### Latency: 64 B ping-pong over loopback TCP\n\n");
+    printf("%ld round trips per contender after %ld of warm-up, in %ld interleaved rounds; "
+           "one client thread, one echo thread.\n\n",
+           pp_rounds * pp_per_round, pp_warmup, pp_rounds);
+    printf("| contender | median us | p99 us | median vs raw |\n|---|---:|---:|---:|\n");
+    double raw_med = 0;
+    for (int i = 0; i < NPP; i++) {
+        qsort(l[i].rt, (size_t)l[i].n, sizeof(double), cmp_double);
+        double med = l[i].rt[l[i].n / 2];
+        double p99 = l[i].rt[(size_t)((double)l[i].n * 0.99)];
+        if (i == 0) raw_med = med;
+        printf("| %s | %.1f | %.1f | %.3f |\n", l[i].pp->name, med * 1e6, p99 * 1e6,
+               med / raw_med);
+        l[i].pp->close(l[i].ctx);
+        free(l[i].rt);
+    }
+    printf("\n");
+}
+
+static void usage(void) {
+    fprintf(stderr, "usage: bench_contenders [--quick] [--reps N (1-%d)] [--time SECONDS] "
+                    "[--flush-at BYTES]\n",
+            MAX_REPS);
+    exit(2);
+}
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            target_s = 0.02;
+            reps = 1;
+            pp_rounds = 1;
+            pp_per_round = 300;
+            pp_warmup = 50;
+        } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+            reps = atoi(argv[++i]);
+            if (reps < 1 || reps > MAX_REPS) usage();
+        } else if (strcmp(argv[i], "--time") == 0 && i + 1 < argc) {
+            target_s = atof(argv[++i]);
+            if (!(target_s > 0 && target_s <= 10)) usage();
+        } else if (strcmp(argv[i], "--flush-at") == 0 && i + 1 < argc) {
+            long v = atol(argv[++i]);
+            if (v < 1) usage();
+            sh_flush_at = (size_t)v;
+        } else {
+            usage();
+        }
+    }
+    signal(SIGALRM, watchdog);
+    if (sockhelp_init() != SOCKHELP_OK) fail("sockhelp_init failed");
+    time_t t = time(NULL);
+    char when[64];
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
+    double t0 = now();
+    printf("### One run: sockhelp %s from C vs raw, ZeroMQ, nng, libevent (%s)\n\n",
+           sockhelp_version(), when);
+    print_load("at the start");
+    printf("\n");
+    throughput();
+    latency();
+    print_load("at the end");
+    printf("Total run time %.0f s.\n", now() - t0);
+    sockhelp_cleanup();
+    return 0;
+}
