@@ -303,6 +303,11 @@ int sockhelp_writer_queue(struct sockhelp_writer *w,
                           const void *payload,
                           size_t len);
 
+int sockhelp_writer_send(struct sockhelp_writer *w,
+                         sockhelp_socket s,
+                         const void *payload,
+                         size_t len);
+
 int sockhelp_writer_flush(struct sockhelp_writer *w,
                           sockhelp_socket s,
                           int timeout_ms);

@@ -432,6 +432,58 @@ fn reader_memory_grows_with_what_arrives() {
     }
 }
 
+/// A socket that always has more than the reader offered: its receives grow (doubling,
+/// up to 256 KiB per receive, the size at which a system call's cost no longer shows),
+/// and its memory still follows what arrived (at most 4 times the most bytes received
+/// at once), never more.
+#[test]
+fn fill_offers_more_room_when_the_socket_has_more() {
+    let (a, b) = UnixStream::pair().unwrap();
+    set_nonblocking(a.as_raw_fd(), true);
+    let f = u32be(1 << 20);
+    const FRAMES: usize = 100_000;
+    let sender = thread::spawn(move || {
+        let mut b = b;
+        let mut frame = [7u8; 68];
+        frame[..4].copy_from_slice(&64u32.to_be_bytes());
+        let block: Vec<u8> = frame.iter().copied().cycle().take(68 * 1000).collect();
+        for _ in 0..FRAMES / 1000 {
+            b.write_all(&block).unwrap();
+        }
+    });
+    let mut r = Reader::new(f);
+    let (mut got, mut biggest, mut rounds) = (0, 0, 0);
+    while got < FRAMES && rounds < 1_000_000 {
+        rounds += 1;
+        loop {
+            match r.next_frame() {
+                Ok(p) => {
+                    assert_eq!(p, &[7u8; 64][..]);
+                    got += 1;
+                }
+                Err(Error::WouldBlock) | Err(Error::Closed) => break,
+                Err(e) => panic!("{:?}", e),
+            }
+        }
+        match r.fill(a.as_raw_fd()) {
+            Ok(n) => biggest = biggest.max(n),
+            Err(Error::WouldBlock) => thread::sleep(Duration::from_millis(1)),
+            // The sender is done; the frames still buffered are taken above.
+            Err(Error::Closed) => {}
+            Err(e) => panic!("{:?}", e),
+        }
+        assert!(r.memory_held() <= READ_CHUNK.max(4 * biggest));
+        assert!(r.memory_held() <= 2 * 256 * 1024);
+    }
+    sender.join().unwrap();
+    assert_eq!(got, FRAMES);
+    assert!(
+        biggest > READ_CHUNK + 1024,
+        "the receives never grew: {}",
+        biggest
+    );
+}
+
 /// CPU time this thread has used so far (Linux: /proc/thread-self/schedstat, in ns).
 fn thread_cpu_ns() -> u64 {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
@@ -781,6 +833,41 @@ fn send_frames_counts_are_exact_when_the_deadline_passes() {
     let mut all = Vec::new();
     b.read_to_end(&mut all).unwrap();
     assert_eq!(all.len(), bytes);
+}
+
+/// The same exact counts when the frames are small (encoded whole into the stack
+/// buffer): a deadline that passes mid-batch, and small and big frames of a delimited
+/// framing (its general encoder) mixed in one call arrive whole and in order.
+#[test]
+fn send_frames_small_frames_count_exactly_and_every_format_encodes() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let f = u32be(1 << 20);
+    let payload = [5u8; 100];
+    let slices: Vec<&[u8]> = (0..100_000).map(|_| &payload[..]).collect();
+    let (frames, bytes, res) = send_frames(a.as_raw_fd(), &f, &slices, ms(100));
+    assert_eq!(res, Err(Error::TimedOut));
+    assert!(frames < 100_000 && bytes >= frames * 104 && bytes < (frames + 1) * 104);
+    drop(a);
+    let mut all = Vec::new();
+    b.read_to_end(&mut all).unwrap();
+    assert_eq!(all.len(), bytes);
+
+    let (a, b) = UnixStream::pair().unwrap();
+    let d = Framing::delimited(b"\r\n", 10_000).unwrap();
+    let big = vec![b'x'; 3000];
+    let mixed: Vec<&[u8]> = vec![b"one", &big, b"", b"two", &big, b"three"];
+    let want: usize = mixed.iter().map(|p| p.len() + 2).sum();
+    assert_eq!(
+        send_frames(a.as_raw_fd(), &d, &mixed, ms(10_000)),
+        (6, want, Ok(()))
+    );
+    let mut r = Reader::new(d);
+    let mut out = vec![0u8; 4000];
+    for p in &mixed {
+        let (n, res) = r.recv_frame(b.as_raw_fd(), &mut out, ms(10_000));
+        res.unwrap();
+        assert_eq!(&out[..n], *p);
+    }
 }
 
 /// Many frames out of the reader at once, each valid until the next call.

@@ -13,7 +13,8 @@
 #include "bench.h"
 #include "sockhelp.h"
 
-size_t sh_flush_at = 64 * 1024;
+/* The documented writer pattern: flush about every 256 KiB queued (see sockhelp_writer). */
+size_t sh_flush_at = 256 * 1024;
 
 int sh_have_send_frames(void) {
 #ifdef SOCKHELP_BENCH_SEND_FRAMES
@@ -73,7 +74,19 @@ static void send_nonblocking(int fd, const sockhelp_framing *f, const unsigned c
     if (!w) fail("writer_new");
     set_nonblocking(fd);
     for (long i = 0; i <= s->n; i++) {
-        if (i < s->n) {
+        if (i < s->n && s->payload >= sh_flush_at) {
+            /* The documented pattern for big frames: once the queue is empty, write the frame
+             * through (the socket takes what it can from `data`; only the rest is queued). */
+            while (sockhelp_writer_pending(w) > 0) {
+                int rc = sockhelp_writer_flush(w, fd, 0);
+                if (rc == SOCKHELP_OK) break;
+                if (rc != SOCKHELP_EWOULDBLOCK) die("writer_flush", rc);
+                struct pollfd p = {fd, POLLOUT, 0};
+                poll(&p, 1, -1);
+            }
+            int rc = sockhelp_writer_send(w, fd, data, s->payload);
+            if (rc != SOCKHELP_OK) die("writer_send", rc);
+        } else if (i < s->n) {
             int rc = sockhelp_writer_queue(w, data, s->payload);
             if (rc != SOCKHELP_OK) die("writer_queue", rc);
         }

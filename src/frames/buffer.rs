@@ -12,7 +12,8 @@
 //! The buffer grows with the bytes that actually arrive, never with a length a header
 //! announces: its size is at most the larger of [`READ_CHUNK`] and 4 times the bytes it
 //! held at its fullest (growth doubles, and happens only when at least half of it is held
-//! bytes), and never more than [`FrameBuffer::memory_limit`] (one maximal frame plus
+//! bytes: when a frame needs the room, or when a receive filled all the room it was offered,
+//! up to 256 KiB per receive), and never more than [`FrameBuffer::memory_limit`] (one maximal frame plus
 //! `READ_CHUNK`). So the memory a peer can make one buffer hold is at most
 //! `max(READ_CHUNK, 4 * bytes it sent)`: a header announcing 64 MiB costs `READ_CHUNK`.
 //! [`FrameBuffer::memory_held`] tells the figure.
@@ -27,6 +28,11 @@ pub const READ_CHUNK: usize = 64 * 1024;
 /// A receive into the buffer wants at least this much free space (else the buffer is
 /// compacted or grown first).
 const MIN_FREE: usize = 4 * 1024;
+
+/// A receive that fills all the free space it was offered (the socket had more) makes the
+/// next one offer twice the room, up to this: the reader's receives then reach the size
+/// at which a system call's fixed cost no longer shows (raw bulk transfer's 256 KiB).
+const RECV_GROW_MAX: usize = 256 * 1024;
 
 /// A buffer grown beyond this gives the memory back once it is empty.
 const KEEP: usize = 8 << 20;
@@ -50,6 +56,12 @@ pub struct FrameBuffer {
     broken: Option<Error>,
     eof: bool,
     limit: usize,
+    /// Free space offered by the last `recv_space`.
+    offered: usize,
+    /// The last receive filled all it was offered and left the buffer at least half full:
+    /// the next `recv_space` doubles the buffer (up to `RECV_GROW_MAX`), within the memory
+    /// bound (4 times the most bytes held).
+    grow: bool,
 }
 
 fn limit_of(framing: &Framing) -> usize {
@@ -73,6 +85,8 @@ impl FrameBuffer {
             broken: None,
             eof: false,
             limit,
+            offered: 0,
+            grow: false,
         }
     }
 
@@ -154,6 +168,31 @@ impl FrameBuffer {
             self.broken = Some(e);
         }
         r
+    }
+
+    /// The per-frame path of `recv_frame` (the check of `next_frame`, then one copy):
+    /// when a whole frame is buffered at the front and its payload fits `out`, copies
+    /// it there, consumes it and returns its length; `None` otherwise, nothing
+    /// consumed (the caller takes the general path, which reports every error).
+    /// Call after `settle`.
+    #[inline]
+    pub(crate) fn copy_next(&mut self, out: &mut [u8]) -> Option<usize> {
+        if self.broken.is_some() {
+            return None;
+        }
+        let live = &self.buf[self.start..self.end];
+        let span = self.framing.whole_frame(live)?;
+        let n = span.user_len();
+        if span.head == 0 {
+            let body = live.get(span.payload_start..span.payload_start + span.payload_len)?;
+            out.get_mut(..n)?.copy_from_slice(body);
+        } else {
+            span.copy_user_payload(live, out).ok()?;
+        }
+        self.start += span.frame_len;
+        self.state.reset();
+        self.settle();
+        Some(n)
     }
 
     /// Where the frame at the front lies once its header is whole (see
@@ -254,15 +293,27 @@ impl FrameBuffer {
                 self.end = live;
             }
         }
-        let want = MIN_FREE.min(self.limit.saturating_sub(live)).max(1);
+        let mut want = MIN_FREE;
+        if self.grow {
+            self.grow = false;
+            if size < RECV_GROW_MAX {
+                want = want.max(size.min(RECV_GROW_MAX - live.min(RECV_GROW_MAX)));
+            }
+        }
+        let want = want.min(self.limit.saturating_sub(live)).max(1);
         self.make_room(want, self.limit.max(live + 1))?;
         let end = self.end;
+        self.offered = self.buf.len() - end;
         Ok(&mut self.buf[end..])
     }
 
     /// Records `n` bytes received into the space `recv_space` gave.
     pub(crate) fn commit(&mut self, n: usize) {
         self.end += n;
+        // Doubling then keeps the bound: the buffer is at least half full of bytes held.
+        self.grow = n == self.offered
+            && 2 * (self.end - self.start) >= self.buf.len()
+            && self.buf.len() < RECV_GROW_MAX;
     }
 
     /// Appends `data` whatever the limit (bytes that belong to the frame at the front,

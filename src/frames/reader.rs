@@ -137,6 +137,7 @@ impl Reader {
     /// per-frame check as `next_frame` first). Returns the payload length; on `NoSpace`
     /// the length needed (the frame stays queued). On every error nothing is lost: bytes
     /// received so far stay buffered for the next call.
+    #[inline]
     pub fn recv_frame(
         &mut self,
         s: RawSocket,
@@ -147,6 +148,23 @@ impl Reader {
         if !sys::is_valid(s) {
             return (0, Err(Error::Invalid));
         }
+        // A whole frame already buffered: the per-frame path of `next_frame`, one copy.
+        if let Some(n) = self.frames.copy_next(out) {
+            self.direct_tried = false;
+            return (n, Ok(()));
+        }
+        self.recv_frame_general(s, out, deadline)
+    }
+
+    /// `recv_frame` when no whole frame that fits `out` is buffered: receives until one
+    /// is, or reports why not.
+    #[inline(never)]
+    fn recv_frame_general(
+        &mut self,
+        s: RawSocket,
+        out: &mut [u8],
+        deadline: Deadline,
+    ) -> (usize, Result<()>) {
         loop {
             let total = match self.frames.decode_front() {
                 Err(e) => return (0, Err(e)),

@@ -76,6 +76,31 @@ impl Binary {
         self.width
     }
 
+    /// Writes the field of `value` (at most `max_value`) as one 8-byte store at the
+    /// start of `eight`: its first W bytes are the field, the rest scratch that the
+    /// caller overwrites with the body (the writers' per-frame path: no branch on W).
+    #[inline(always)]
+    pub(crate) fn store8(&self, value: u64, eight: &mut [u8; MAX_WIDTH]) {
+        *eight = if self.little_endian {
+            value.to_le_bytes()
+        } else {
+            (value << (64 - 8 * self.width)).to_be_bytes()
+        };
+    }
+
+    /// The value of the field at `buf[at..]` when 8 bytes are buffered there (one
+    /// bounds check, one 8-byte load, no branch on W); `None` otherwise (then ask
+    /// `peek_at`).
+    #[inline(always)]
+    pub(crate) fn peek8_at(&self, buf: &[u8], at: usize) -> Option<u64> {
+        let eight: [u8; MAX_WIDTH] = buf.get(at..at.wrapping_add(MAX_WIDTH))?.try_into().ok()?;
+        Some(if self.little_endian {
+            u64::from_le_bytes(eight) & (u64::MAX >> (64 - 8 * self.width))
+        } else {
+            u64::from_be_bytes(eight) >> (64 - 8 * self.width)
+        })
+    }
+
     /// The value of the field at `buf[at..]`, `None` until its W bytes are there
     /// (a binary field is never malformed). The per-frame path: with 8 bytes
     /// buffered there (the common case), one bounds check and one 8-byte load keep

@@ -239,6 +239,66 @@ impl LengthField {
         }
     }
 
+    /// The readers' per-frame fast path: the frame at the start of `buf` when the
+    /// field is binary, 8 bytes are buffered at it, its value is valid and the frame
+    /// is whole; `None` for everything else (another field encoding, not whole yet,
+    /// an invalid value, a short buffer), which the caller hands to the general
+    /// path (`frame_span` / `decode`), so every error is still reported there. One
+    /// 8-byte load, one range comparison, one length comparison; no call.
+    #[inline(always)]
+    pub(crate) fn whole_binary(&self, buf: &[u8]) -> Option<FrameSpan> {
+        let b = match &self.field {
+            Field::Binary(b) => b,
+            _ => return None,
+        };
+        let head = self.spec.head;
+        let value = b.peek8_at(buf, head)?;
+        if value.wrapping_sub(self.min_value) > self.value_span {
+            return None;
+        }
+        // In range: as in `span`, no overflow.
+        let start = head + b.width();
+        let body = value.wrapping_add(self.spec.adjustment as u64) as usize;
+        let frame_len = start + body;
+        if frame_len > buf.len() {
+            return None;
+        }
+        Some(FrameSpan {
+            payload_start: start,
+            payload_len: body,
+            frame_len,
+            type_byte: None,
+            head,
+        })
+    }
+
+    /// The writers' per-frame fast path for a binary field with no head: writes the
+    /// whole frame of `payload` (field, then payload) at the start of `out` and
+    /// returns its length; the field is one 8-byte store. `None` (nothing useful
+    /// written) for everything else: another field encoding, a head, a payload the
+    /// framing refuses, `out` shorter than the frame or than 8 bytes; the caller then
+    /// takes the general path, which reports the error if there is one.
+    #[inline(always)]
+    pub(crate) fn encode_binary(&self, payload: &[u8], out: &mut [u8]) -> Option<usize> {
+        let b = match &self.field {
+            Field::Binary(b) if self.spec.head == 0 => b,
+            _ => return None,
+        };
+        let body = payload.len();
+        if body.wrapping_sub(self.min_body) > self.body_span {
+            return None;
+        }
+        let value = (body as u64).wrapping_sub(self.spec.adjustment as u64);
+        let w = b.width();
+        // In range: body <= LEN_MAX, so no overflow.
+        let total = w + body;
+        let dst = out.get_mut(..total.max(8))?;
+        let (eight, _) = dst.split_at_mut(8);
+        b.store8(value, eight.try_into().ok()?);
+        dst[w..total].copy_from_slice(payload);
+        Some(total)
+    }
+
     /// The frame whose body starts at `start` and whose field holds `value`:
     /// `BadFrame` for a negative adjusted length, `TooBig` for one over the maximum.
     #[inline(always)]
@@ -398,6 +458,79 @@ mod tests {
         assert_eq!(f.encode(&[7u8; 256], &mut out), Err(Error::TooBig));
         assert_eq!(f.encode(&[7u8; 255], &mut out), Ok(256));
         assert_eq!(out[0], 0xff);
+    }
+
+    /// The inline per-frame paths (`whole_binary`, `encode_binary`) agree with the
+    /// general ones for every width, order, head and adjustment, at the maximum and past
+    /// it, with short and exact output buffers; where they decline, the general path
+    /// gives the answer.
+    #[test]
+    fn fast_paths_agree_with_the_general_paths() {
+        let mut checked = 0;
+        for width in 1..=8 {
+            for little_endian in [false, true] {
+                for (head, adjustment) in [(0, 0), (0, -2), (1, 0), (2, 3)] {
+                    let enc = LengthEncoding::Binary {
+                        width,
+                        little_endian,
+                    };
+                    let f = match Framing::length_field(spec(head, enc, adjustment, 300)) {
+                        Ok(f) => f,
+                        Err(_) => continue,
+                    };
+                    let l = match &f {
+                        Framing::LengthField(l) => *l,
+                        _ => unreachable!(),
+                    };
+                    for len in [0, 1, 2, 3, 7, 8, 9, 64, 254, 255, 256, 300, 301] {
+                        let payload: Vec<u8> = (0..len).map(|i| i as u8 ^ 0x5a).collect();
+                        let mut general = [0u8; 400];
+                        let want = f.encode(&payload, &mut general);
+                        for room in [400, len + width, 7] {
+                            let mut out = vec![0xeeu8; room];
+                            let got = f.encode_into(&payload, &mut out);
+                            match want {
+                                Ok(n) if n <= room => {
+                                    assert_eq!(got, Ok(n));
+                                    assert_eq!(out[..n], general[..n]);
+                                }
+                                Ok(_) => assert_eq!(got, Err(Error::NoSpace)),
+                                Err(e) => assert_eq!(got, Err(e)),
+                            }
+                            if let Some(n) = l.encode_binary(&payload, &mut out) {
+                                assert_eq!(Ok(n), want);
+                            }
+                        }
+                        let n = match want {
+                            Ok(n) => n,
+                            Err(_) => continue,
+                        };
+                        // Every cut of the frame, with and without bytes after it.
+                        let mut wire = general[..n].to_vec();
+                        wire.extend_from_slice(&[0xffu8; 9]);
+                        for cut in 0..=wire.len() {
+                            let buf = &wire[..cut];
+                            let general_span = match f.frame_span(buf) {
+                                Ok(Some(s)) if s.frame_len <= buf.len() => Some(s),
+                                _ => None,
+                            };
+                            assert_eq!(f.whole_frame(buf), general_span);
+                            if let Some(span) = l.whole_binary(buf) {
+                                assert_eq!(Some(span), general_span);
+                            }
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000);
+        // An invalid value is left to the general path, which reports it.
+        let f = Framing::length_field(spec(0, BE4, -4, 100)).unwrap();
+        let bad = [0u8, 0, 0, 1, 0, 0, 0, 0];
+        assert_eq!(f.whole_frame(&bad), None);
+        let mut st = super::super::DecodeState::new();
+        assert_eq!(f.decode(&bad, &mut st), Err(Error::BadFrame));
     }
 
     #[test]

@@ -373,12 +373,39 @@ impl Framing {
     /// means "not known whole here: ask [`Framing::decode`]" (not yet whole,
     /// invalid, or a format whose check needs a [`DecodeState`], as delimited
     /// does). Cost: O(header).
-    #[inline]
+    #[inline(always)]
     pub fn whole_frame(&self, buf: &[u8]) -> Option<FrameSpan> {
+        // A binary length field's check inline (one load, two comparisons); every
+        // other case behind one call, so it does not bloat the readers' loops.
+        if let Framing::LengthField(l) = self {
+            if let Some(span) = l.whole_binary(buf) {
+                return Some(span);
+            }
+        }
+        self.whole_frame_general(buf)
+    }
+
+    #[inline(never)]
+    fn whole_frame_general(&self, buf: &[u8]) -> Option<FrameSpan> {
         match self.frame_span(buf) {
             Ok(Some(span)) if span.frame_len <= buf.len() => Some(span),
             _ => None,
         }
+    }
+
+    /// Writes the whole frame of `payload` at the start of `out` and returns its
+    /// length: [`Framing::encode`], with a binary length field's encoding inline
+    /// (one 8-byte store for the field, then the payload's copy: the writers'
+    /// per-frame path). Errors and their order: those of [`Framing::encode`]
+    /// (`out` is left untouched on every error).
+    #[inline(always)]
+    pub fn encode_into(&self, payload: &[u8], out: &mut [u8]) -> Result<usize> {
+        if let Framing::LengthField(l) = self {
+            if let Some(n) = l.encode_binary(payload, out) {
+                return Ok(n);
+            }
+        }
+        self.encode(payload, out)
     }
 
     /// For formats whose frame length is known from the header (all but

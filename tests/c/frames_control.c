@@ -168,8 +168,54 @@ static void writer_limit(void) {
     sockhelp_framing_free(f);
 }
 
+/* sockhelp_writer_send: written through when nothing is pending (no copy, nothing queued),
+ * the unsent rest of a big frame queued, behind pending frames otherwise; the peer gets
+ * every frame whole and in order. */
+static void writer_send_writes_through(void) {
+    int sv[2];
+    SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    SYS(fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK));
+    sockhelp_framing *f = u32be();
+    sockhelp_writer *w = sockhelp_writer_new(f);
+    sockhelp_reader *r = sockhelp_reader_new(f);
+    CHECK_RC(sockhelp_writer_send(w, sv[1], "hello", 5), SOCKHELP_OK);
+    CHECK(sockhelp_writer_pending(w) == 0);
+    static unsigned char big[512u << 10];
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (unsigned char)(i * 7);
+    CHECK_RC(sockhelp_writer_send(w, sv[1], big, sizeof big), SOCKHELP_OK);
+    size_t left = sockhelp_writer_pending(w);
+    CHECK(left > 0 && left < sizeof big + 4); /* the socket took part, the rest is queued */
+    CHECK_RC(sockhelp_writer_send(w, sv[1], "after", 5), SOCKHELP_OK);
+    CHECK(sockhelp_writer_pending(w) == left + 9); /* behind the pending rest */
+    CHECK_RC(sockhelp_writer_send(NULL, sv[1], "x", 1), SOCKHELP_EINVAL);
+    CHECK_RC(sockhelp_writer_send(w, SOCKHELP_INVALID_SOCKET, "x", 1), SOCKHELP_EINVAL);
+    CHECK_RC(sockhelp_writer_send(w, sv[1], NULL, 1), SOCKHELP_EINVAL);
+    CHECK(sockhelp_writer_pending(w) == left + 9);
+    static unsigned char got[512u << 10];
+    size_t len = 0;
+    CHECK_RC(sockhelp_recv_frame(r, sv[0], got, sizeof got, &len, 1000), SOCKHELP_OK);
+    CHECK(len == 5 && memcmp(got, "hello", 5) == 0);
+    for (int round = 0; round < 10000 && sockhelp_writer_pending(w) > 0; round++) {
+        int rc = sockhelp_writer_flush(w, sv[1], 0);
+        CHECK(rc == SOCKHELP_OK || rc == SOCKHELP_EWOULDBLOCK);
+        int rc2 = sockhelp_reader_fill(r, sv[0]);
+        CHECK(rc2 == SOCKHELP_OK || rc2 == SOCKHELP_EWOULDBLOCK);
+    }
+    CHECK(sockhelp_writer_pending(w) == 0);
+    CHECK_RC(sockhelp_recv_frame(r, sv[0], got, sizeof got, &len, 1000), SOCKHELP_OK);
+    CHECK(len == sizeof big && memcmp(got, big, sizeof big) == 0);
+    CHECK_RC(sockhelp_recv_frame(r, sv[0], got, sizeof got, &len, 1000), SOCKHELP_OK);
+    CHECK(len == 5 && memcmp(got, "after", 5) == 0);
+    sockhelp_reader_free(r);
+    sockhelp_writer_free(w);
+    sockhelp_framing_free(f);
+    SYS(close(sv[0]));
+    SYS(close(sv[1]));
+}
+
 int main(void) {
     watchdog(30);
+    writer_send_writes_through();
     set_framing_take_recvall();
     feed_some_is_bounded();
     send_frames_and_next_batch();
