@@ -7,11 +7,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use common::{assert_success, build_c, run, run_c_test, syntax_check, wait_output};
+use common::{assert_success, build_c, run, run_c_test, start_server, syntax_check, wait_output};
 
 /// 64 MiB each way through a peer that moves 1 byte at a time, then random chunks.
 #[test]
@@ -171,32 +170,7 @@ fn c_examples_echo_client_and_server_work() {
     let server = build_c("echo_server", &["c_examples/echo_server.c"], &[]);
     let client = build_c("echo_client", &["c_examples/echo_client.c"], &[]);
 
-    let mut child = Command::new(&server)
-        .args(["0", "1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("echo_server starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut line = String::new();
-    let read = stdout.read_line(&mut line);
-    let port = line
-        .trim()
-        .strip_prefix("listening on ")
-        .and_then(|p| p.parse::<u16>().ok());
-    let port = match (read, port) {
-        (Ok(_), Some(p)) if p != 0 => p,
-        _ => {
-            let _ = child.kill();
-            let out = wait_output(child, Duration::from_secs(5));
-            panic!(
-                "echo_server did not print `listening on PORT` (got {:?}):\n{}",
-                line,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    };
+    let (child, stdout, port) = start_server(&server, &["0", "1"]);
 
     let out = run(&client, &["127.0.0.1".to_string(), port.to_string()]);
     assert_success("echo_client", &out);
@@ -214,32 +188,7 @@ fn c_examples_echo_client_and_server_work() {
 fn c_examples_connect_many_connects_100_clients_through_the_poller() {
     let server = build_c("select_server", &["c_examples/select_server.c"], &[]);
     let client = build_c("connect_many", &["c_examples/connect_many.c"], &[]);
-    let mut child = Command::new(&server)
-        .args(["--poller", "--conns", "100"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("select_server starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut line = String::new();
-    let read = stdout.read_line(&mut line);
-    let port = line
-        .trim()
-        .strip_prefix("listening on ")
-        .and_then(|p| p.parse::<u16>().ok());
-    let port = match (read, port) {
-        (Ok(_), Some(p)) if p != 0 => p,
-        _ => {
-            let _ = child.kill();
-            let out = wait_output(child, Duration::from_secs(5));
-            panic!(
-                "select_server did not print `listening on PORT` (got {:?}):\n{}",
-                line,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    };
+    let (child, stdout, port) = start_server(&server, &["--poller", "--conns", "100"]);
     let out = run(&client, &[port.to_string(), "100".to_string()]);
     assert_success("connect_many", &out);
     let said = String::from_utf8_lossy(&out.stdout);

@@ -5,11 +5,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
-use common::{assert_success, build_c, run, run_c_test, wait_output};
+use common::{assert_success, build_c, run, run_c_test, start_server, wait_output};
 
 /// Every wire format through the header: exact bytes, recv_frame and feed/next,
 /// hostile input (4 GiB prefix, missing delimiter, non-digit, unknown type, close
@@ -61,39 +60,6 @@ fn line_chat_example_relays_every_line_in_order() {
     let out = run(&exe, &["demo"]);
     assert_success("line_chat demo", &out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("in order"));
-}
-
-/// Starts a server that prints `listening on PORT` first; returns it and the port.
-fn start_server(
-    exe: &std::path::Path,
-    args: &[&str],
-) -> (Child, BufReader<std::process::ChildStdout>, u16) {
-    let mut child = Command::new(exe)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the server starts");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    let _ = stdout.read_line(&mut line);
-    match line
-        .trim()
-        .strip_prefix("listening on ")
-        .and_then(|p| p.parse().ok())
-    {
-        Some(port) => (child, stdout, port),
-        None => {
-            let _ = child.kill();
-            let out = wait_output(child, Duration::from_secs(5));
-            panic!(
-                "server did not print its port (got {:?}): {}",
-                line,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    }
 }
 
 /// The inside-out server (one thread, non-blocking sockets, reader fill/next,

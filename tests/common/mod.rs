@@ -295,3 +295,36 @@ pub fn build_shared(name: &str, source: &str) -> PathBuf {
     std::fs::rename(&out, &dest).expect("the shim can be moved into place");
     dest
 }
+
+/// Starts a server that prints `listening on PORT` first; returns it and the port.
+pub fn start_server(
+    exe: &std::path::Path,
+    args: &[&str],
+) -> (Child, std::io::BufReader<std::process::ChildStdout>, u16) {
+    let mut child = Command::new(exe)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let _ = std::io::BufRead::read_line(&mut stdout, &mut line);
+    match line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|p| p.parse().ok())
+    {
+        Some(port) => (child, stdout, port),
+        None => {
+            let _ = child.kill();
+            let out = wait_output(child, Duration::from_secs(5));
+            panic!(
+                "server did not print its port (got {:?}): {}",
+                line,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
