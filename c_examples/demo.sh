@@ -54,57 +54,41 @@ echo "demo: line_chat (newline-delimited messages, 3 clients)"
 ./line_chat demo || { echo "demo: line_chat FAILED" >&2; exit 1; }
 
 echo
+# Runs select_server --poller --conns CONNS, then CLIENT PORT ARGS... against it; shows the
+# server's summary (and its first client lines: it names every client it served).
+serve_with() {
+    local conns=$1 client=$2
+    shift 2
+    local out=select_server.out port="" tries=0 server client_status server_status
+    rm -f "$out"
+    ./select_server --poller --conns "$conns" >"$out" &
+    server=$!
+    while [ -z "$port" ] && [ $tries -lt 100 ]; do
+        port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$out" 2>/dev/null)
+        [ -n "$port" ] || { sleep 0.1; tries=$((tries + 1)); }
+    done
+    if [ -z "$port" ]; then
+        echo "demo: select_server did not start" >&2
+        kill "$server" 2>/dev/null
+        exit 1
+    fi
+    "./$client" "$port" "$@"
+    client_status=$?
+    wait "$server"
+    server_status=$?
+    { grep '^client ' "$out" | head -3; grep -v '^client ' "$out"; } | sed 's/^/  /'
+    rm -f "$out"
+    if [ $client_status -ne 0 ] || [ $server_status -ne 0 ]; then
+        echo "demo: $client FAILED (client exit $client_status, server exit $server_status)" >&2
+        exit 1
+    fi
+}
+
 echo "demo: select_server --poller (one thread, non-blocking) with load_client 200 x 50"
-out=select_server.out
-rm -f "$out"
-./select_server --poller --conns 200 >"$out" &
-server=$!
-port=""
-tries=0
-while [ -z "$port" ] && [ $tries -lt 100 ]; do
-    port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$out" 2>/dev/null)
-    [ -n "$port" ] || { sleep 0.1; tries=$((tries + 1)); }
-done
-if [ -z "$port" ]; then
-    echo "demo: select_server did not start" >&2
-    kill "$server" 2>/dev/null
-    exit 1
-fi
-./load_client "$port" 200 50
-client=$?
-wait "$server"
-server_status=$?
-sed 's/^/  /' "$out"
-rm -f "$out"
-if [ $client -ne 0 ] || [ $server_status -ne 0 ]; then
-    echo "demo: select_server FAILED (client exit $client, server exit $server_status)" >&2
-    exit 1
-fi
+serve_with 200 load_client 200 50
 
 echo
 echo "demo: connect_many (100 non-blocking connects through the poller) against select_server"
-rm -f "$out"
-./select_server --poller --conns 100 >"$out" &
-server=$!
-port=""
-tries=0
-while [ -z "$port" ] && [ $tries -lt 100 ]; do
-    port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$out" 2>/dev/null)
-    [ -n "$port" ] || { sleep 0.1; tries=$((tries + 1)); }
-done
-if [ -z "$port" ]; then
-    echo "demo: select_server did not start" >&2
-    kill "$server" 2>/dev/null
-    exit 1
-fi
-./connect_many "$port" 100
-client=$?
-wait "$server"
-server_status=$?
-rm -f "$out"
-if [ $client -ne 0 ] || [ $server_status -ne 0 ]; then
-    echo "demo: connect_many FAILED (client exit $client, server exit $server_status)" >&2
-    exit 1
-fi
+serve_with 100 connect_many 100
 echo
 echo "demo: OK"
