@@ -1252,12 +1252,34 @@ void sockhelp_writer_free(struct sockhelp_writer *w);
  * pending: see `sockhelp_writer`). Never waits.
  *
  * Returns `SOCKHELP_OK`; the refusals of `sockhelp_frame_encode` (`SOCKHELP_EINVAL`,
- * `SOCKHELP_ETOOBIG`: nothing queued); `SOCKHELP_EINVAL` (NULL `w`, NULL `payload` with
- * `len` > 0); `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
+ * `SOCKHELP_ETOOBIG`: nothing queued); `SOCKHELP_ENOSPACE` (the frame would take the
+ * pending bytes past `sockhelp_writer_set_limit`'s limit: nothing queued);
+ * `SOCKHELP_EINVAL` (NULL `w`, NULL `payload` with `len` > 0); `SOCKHELP_ENOMEM`,
+ * `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_writer_queue(struct sockhelp_writer *w,
                           const void *payload,
                           size_t len);
+
+/**
+ * Queues one frame per payload of `payloads[0..n]`, in order, as `sockhelp_writer_queue`
+ * does for each: the way to hand a writer many small frames with one call instead of one
+ * call each. Sends nothing; never waits.
+ *
+ * `*queued` (may be NULL) receives, on every return, how many frames were queued whole: the
+ * payloads before the first one refused. Nothing of a refused payload is queued, and none
+ * after it: queue `payloads[*queued..]` again once the reason is gone (after a flush, for
+ * `SOCKHELP_ENOSPACE`).
+ *
+ * Returns `SOCKHELP_OK` (all `n` queued); for the first payload refused, what
+ * `sockhelp_writer_queue` returns for it (`SOCKHELP_EINVAL`, `SOCKHELP_ETOOBIG`,
+ * `SOCKHELP_ENOSPACE`, `SOCKHELP_ENOMEM`); `SOCKHELP_EINVAL` (NULL `w`, NULL `payloads` with
+ * `n` > 0: nothing queued); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_writer_queue_many(struct sockhelp_writer *w,
+                               const struct sockhelp_slice *payloads,
+                               size_t n,
+                               size_t *queued);
 
 /**
  * Sends one frame of `payload` on `s` now, without copying it, when nothing is queued and

@@ -303,6 +303,11 @@ int sockhelp_writer_queue(struct sockhelp_writer *w,
                           const void *payload,
                           size_t len);
 
+int sockhelp_writer_queue_many(struct sockhelp_writer *w,
+                               const struct sockhelp_slice *payloads,
+                               size_t n,
+                               size_t *queued);
+
 int sockhelp_writer_send(struct sockhelp_writer *w,
                          sockhelp_socket s,
                          const void *payload,

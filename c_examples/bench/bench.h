@@ -60,12 +60,14 @@ enum sh_method {
     SH_RECV_NB_ONLY,  /* the receiver alone: fill + next, fed pre-encoded 256 KiB blocks */
     SH_RECV_BLK_ONLY, /* the receiver alone: recv_frame, fed pre-encoded 256 KiB blocks */
     SH_RECV_BATCH_ONLY, /* the receiver alone: fill + next_batch, fed pre-encoded blocks */
+    SH_NB_BATCHED,    /* writer_queue_many + writer_flush / reader_fill + reader_next_batch */
 };
 double sh_run(enum sh_method m, const struct spec *s);
 /* 1 when the library has sockhelp_send_frames (the bench was built with it). */
 int sh_have_send_frames(void);
 /* 1 when the library has sockhelp_reader_next_batch (the bench was built with it). */
 int sh_have_next_batch(void);
+int sh_have_queue_many(void);
 /* The non-blocking writer's flush threshold (bytes queued before a flush). */
 extern size_t sh_flush_at;
 

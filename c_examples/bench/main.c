@@ -40,6 +40,7 @@ enum contender {
     C_RECV_NB,
     C_RECV_BLK,
     C_RECV_BATCH,
+    C_NB_BATCHED,
     CONTENDERS
 };
 
@@ -54,6 +55,7 @@ static const char *contender_name[CONTENDERS] = {
     "receive side alone: sockhelp fill+next*",
     "receive side alone: sockhelp recv_frame*",
     "receive side alone: sockhelp fill+next_batch*",
+    "sockhelp non-blocking, batched (writer_queue_many+flush, fill+next_batch)",
 };
 
 static const size_t payloads[] = {64, 1024, 4096, 1u << 20};
@@ -75,6 +77,7 @@ static const char *size_name(size_t p);
 static int available(int c) {
     if (c == C_SEND_FRAMES) return sh_have_send_frames();
     if (c == C_RECV_BATCH) return sh_have_next_batch();
+    if (c == C_NB_BATCHED) return sh_have_queue_many();
     return 1;
 }
 
@@ -87,6 +90,7 @@ static double run_case(const struct bcase *k) {
     case C_RECV_NB: return sh_run(SH_RECV_NB_ONLY, &k->s);
     case C_RECV_BLK: return sh_run(SH_RECV_BLK_ONLY, &k->s);
     case C_RECV_BATCH: return sh_run(SH_RECV_BATCH_ONLY, &k->s);
+    case C_NB_BATCHED: return sh_run(SH_NB_BATCHED, &k->s);
     case C_ZMQ: return zmq_run(&k->s);
     case C_NNG: return nng_run(&k->s);
     case C_LEV: return lev_run(&k->s);

@@ -32,6 +32,14 @@ int sh_have_next_batch(void) {
 #endif
 }
 
+int sh_have_queue_many(void) {
+#if defined(SOCKHELP_BENCH_QUEUE_MANY) && defined(SOCKHELP_BENCH_NEXT_BATCH)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 struct job {
     enum sh_method m;
     int fd;
@@ -105,6 +113,48 @@ static void send_nonblocking(int fd, const sockhelp_framing *f, const unsigned c
     sockhelp_writer_free(w);
 }
 
+#ifdef SOCKHELP_BENCH_QUEUE_MANY
+/* The non-blocking writer fed many frames per call (sockhelp_writer_queue_many): as many
+ * as make sh_flush_at wire bytes, then a flush; big frames as in send_nonblocking. */
+static void send_nonblocking_batched(int fd, const sockhelp_framing *f,
+                                     const unsigned char *data, const struct spec *s) {
+    if (s->payload >= sh_flush_at) {
+        send_nonblocking(fd, f, data, s);
+        return;
+    }
+    sockhelp_writer *w = sockhelp_writer_new(f);
+    size_t wire = s->payload + 4;
+    size_t per = sh_flush_at / wire ? sh_flush_at / wire : 1;
+    sockhelp_slice *v = malloc(per * sizeof *v);
+    if (!w || !v) fail("writer_new");
+    for (size_t i = 0; i < per; i++) {
+        v[i].ptr = data;
+        v[i].len = s->payload;
+    }
+    set_nonblocking(fd);
+    long left = s->n;
+    while (left > 0 || sockhelp_writer_pending(w) > 0) {
+        if (left > 0) {
+            size_t k = (size_t)left < per ? (size_t)left : per, queued = 0;
+            int rc = sockhelp_writer_queue_many(w, v, k, &queued);
+            if (rc != SOCKHELP_OK || queued != k) die("writer_queue_many", rc);
+            left -= (long)k;
+        }
+        size_t below = left > 0 ? sh_flush_at : 1;
+        while (sockhelp_writer_pending(w) >= below) {
+            int rc = sockhelp_writer_flush(w, fd, 0);
+            if (rc == SOCKHELP_OK) break;
+            if (rc != SOCKHELP_EWOULDBLOCK) die("writer_flush", rc);
+            if (sockhelp_writer_pending(w) < below) break;
+            struct pollfd p = {fd, POLLOUT, 0};
+            poll(&p, 1, -1);
+        }
+    }
+    free(v);
+    sockhelp_writer_free(w);
+}
+#endif
+
 #ifdef SOCKHELP_BENCH_SEND_FRAMES
 /* Batches of whole frames up to 256 KiB of wire bytes, one send_frames call each. */
 static void send_batches(int fd, const sockhelp_framing *f, const unsigned char *data,
@@ -162,6 +212,13 @@ static void *sender(void *arg) {
 #endif
     case SH_NONBLOCKING:
         send_nonblocking(j->fd, f, data, s);
+        break;
+    case SH_NB_BATCHED:
+#ifdef SOCKHELP_BENCH_QUEUE_MANY
+        send_nonblocking_batched(j->fd, f, data, s);
+#else
+        fail("queue_many: this build of the bench has no sockhelp_writer_queue_many");
+#endif
         break;
     }
     free(data);
@@ -258,13 +315,14 @@ double sh_run(enum sh_method m, const struct spec *s) {
     sockhelp_reader *r = sockhelp_reader_new(f);
     if (!f || !r) fail("reader_new");
     unsigned char *buf = pattern_buffer(s->payload);
-    int nonblocking = m == SH_NONBLOCKING || m == SH_RECV_NB_ONLY || m == SH_RECV_BATCH_ONLY;
+    int nonblocking = m == SH_NONBLOCKING || m == SH_RECV_NB_ONLY || m == SH_RECV_BATCH_ONLY ||
+                      m == SH_NB_BATCHED;
     if (nonblocking) set_nonblocking(fd);
     pthread_barrier_wait(&j.start);
     double t0 = now();
     if (m == SH_RAW)
         recv_raw(fd, buf, (size_t)s->n * (s->payload + 4));
-    else if (m == SH_RECV_BATCH_ONLY)
+    else if (m == SH_RECV_BATCH_ONLY || m == SH_NB_BATCHED)
         recv_batches(r, fd, s);
     else if (nonblocking)
         recv_nonblocking(r, fd, s);

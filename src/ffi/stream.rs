@@ -186,8 +186,10 @@ pub extern "C" fn sockhelp_writer_free(w: *mut sockhelp_writer) {
 /// pending: see `sockhelp_writer`). Never waits.
 ///
 /// Returns `SOCKHELP_OK`; the refusals of `sockhelp_frame_encode` (`SOCKHELP_EINVAL`,
-/// `SOCKHELP_ETOOBIG`: nothing queued); `SOCKHELP_EINVAL` (NULL `w`, NULL `payload` with
-/// `len` > 0); `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
+/// `SOCKHELP_ETOOBIG`: nothing queued); `SOCKHELP_ENOSPACE` (the frame would take the
+/// pending bytes past `sockhelp_writer_set_limit`'s limit: nothing queued);
+/// `SOCKHELP_EINVAL` (NULL `w`, NULL `payload` with `len` > 0); `SOCKHELP_ENOMEM`,
+/// `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_writer_queue(
     w: *mut sockhelp_writer,
@@ -195,6 +197,49 @@ pub extern "C" fn sockhelp_writer_queue(
     len: usize,
 ) -> c_int {
     call(|| try_mut(w)?.queue(bytes(payload, len)?))
+}
+
+/// Queues one frame per payload of `payloads[0..n]`, in order, as `sockhelp_writer_queue`
+/// does for each: the way to hand a writer many small frames with one call instead of one
+/// call each. Sends nothing; never waits.
+///
+/// `*queued` (may be NULL) receives, on every return, how many frames were queued whole: the
+/// payloads before the first one refused. Nothing of a refused payload is queued, and none
+/// after it: queue `payloads[*queued..]` again once the reason is gone (after a flush, for
+/// `SOCKHELP_ENOSPACE`).
+///
+/// Returns `SOCKHELP_OK` (all `n` queued); for the first payload refused, what
+/// `sockhelp_writer_queue` returns for it (`SOCKHELP_EINVAL`, `SOCKHELP_ETOOBIG`,
+/// `SOCKHELP_ENOSPACE`, `SOCKHELP_ENOMEM`); `SOCKHELP_EINVAL` (NULL `w`, NULL `payloads` with
+/// `n` > 0: nothing queued); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_writer_queue_many(
+    w: *mut sockhelp_writer,
+    payloads: *const sockhelp_slice,
+    n: usize,
+    queued: *mut usize,
+) -> c_int {
+    put(queued, 0);
+    call(|| {
+        let writer = try_mut(w)?;
+        if n == 0 {
+            return Ok(());
+        }
+        if payloads.is_null() || n > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>() {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: the C caller promises `n` readable sockhelp_slice at `payloads`, alive for
+        // the call (checked non-NULL and not absurdly long above).
+        let views = unsafe { slice::from_raw_parts(payloads, n) };
+        for (i, v) in views.iter().enumerate() {
+            if let Err(e) = bytes(v.ptr, v.len).and_then(|p| writer.queue(p)) {
+                put(queued, i);
+                return Err(e);
+            }
+        }
+        put(queued, n);
+        Ok(())
+    })
 }
 
 /// Sends one frame of `payload` on `s` now, without copying it, when nothing is queued and

@@ -1,7 +1,7 @@
 /*
  * Reader control mid-stream and many frames at once, through the header:
  * sockhelp_reader_set_framing, _recvall, _take, _feed_some, _next_batch,
- * sockhelp_writer_set_limit, sockhelp_send_frames (+ sockhelp_slice), with every
+ * sockhelp_writer_set_limit, _queue_many, sockhelp_send_frames (+ sockhelp_slice), with every
  * argument check. Exits 0 when every check holds.
  */
 #include "testutil.h"
@@ -168,6 +168,57 @@ static void writer_limit(void) {
     sockhelp_framing_free(f);
 }
 
+/* sockhelp_writer_queue_many: many frames with one call; the first refusal stops it with
+ * nothing of that frame queued and *queued saying how many went in; the wire bytes are
+ * those of one queue call per frame. */
+static void writer_queue_many(void) {
+    sockhelp_framing *f = u32be();
+    sockhelp_writer *w = sockhelp_writer_new(f);
+    sockhelp_writer *one = sockhelp_writer_new(f);
+    sockhelp_slice p[4] = {{"ab", 2}, {"", 0}, {"cdefghij", 8}, {"k", 1}};
+    size_t queued = 99;
+    int sv[2];
+    unsigned char a[64], b[64];
+    CHECK(f && w && one);
+    CHECK_RC(sockhelp_writer_queue_many(w, p, 4, &queued), SOCKHELP_OK);
+    CHECK(queued == 4);
+    for (int i = 0; i < 4; i++) CHECK_RC(sockhelp_writer_queue(one, p[i].ptr, p[i].len), SOCKHELP_OK);
+    CHECK(sockhelp_writer_pending(w) == sockhelp_writer_pending(one));
+    /* Same bytes on the wire as one queue call per frame. */
+    SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    size_t n = sockhelp_writer_pending(w);
+    CHECK_RC(sockhelp_writer_flush(w, sv[0], 1000), SOCKHELP_OK);
+    CHECK_RC(sockhelp_recvall(sv[1], a, n, 1000, NULL), SOCKHELP_OK);
+    CHECK_RC(sockhelp_writer_flush(one, sv[0], 1000), SOCKHELP_OK);
+    CHECK_RC(sockhelp_recvall(sv[1], b, n, 1000, NULL), SOCKHELP_OK);
+    CHECK(memcmp(a, b, n) == 0);
+    /* A limit that the third frame would pass: two queued, nothing of the third. */
+    CHECK_RC(sockhelp_writer_set_limit(w, 10), SOCKHELP_OK);
+    CHECK_RC(sockhelp_writer_queue_many(w, p, 4, &queued), SOCKHELP_ENOSPACE);
+    CHECK(queued == 2);
+    CHECK(sockhelp_writer_pending(w) == 6 + 4);
+    /* After a flush (and with room for the 12-byte frame), the rest goes in. */
+    CHECK_RC(sockhelp_writer_flush(w, sv[0], 1000), SOCKHELP_OK);
+    CHECK_RC(sockhelp_writer_set_limit(w, 20), SOCKHELP_OK);
+    CHECK_RC(sockhelp_writer_queue_many(w, p + queued, 4 - queued, &queued), SOCKHELP_OK);
+    CHECK(queued == 2);
+    /* A payload with a NULL pointer and a length stops it there. */
+    sockhelp_slice bad[2] = {{"x", 1}, {NULL, 3}};
+    CHECK_RC(sockhelp_writer_set_limit(w, 0), SOCKHELP_OK);
+    CHECK_RC(sockhelp_writer_queue_many(w, bad, 2, &queued), SOCKHELP_EINVAL);
+    CHECK(queued == 1);
+    /* Argument checks. */
+    CHECK_RC(sockhelp_writer_queue_many(NULL, p, 4, &queued), SOCKHELP_EINVAL);
+    CHECK(queued == 0);
+    CHECK_RC(sockhelp_writer_queue_many(w, NULL, 2, &queued), SOCKHELP_EINVAL);
+    CHECK_RC(sockhelp_writer_queue_many(w, NULL, 0, NULL), SOCKHELP_OK);
+    close(sv[0]);
+    close(sv[1]);
+    sockhelp_writer_free(w);
+    sockhelp_writer_free(one);
+    sockhelp_framing_free(f);
+}
+
 /* sockhelp_writer_send: written through when nothing is pending (no copy, nothing queued),
  * the unsent rest of a big frame queued, behind pending frames otherwise; the peer gets
  * every frame whole and in order. */
@@ -220,6 +271,7 @@ int main(void) {
     feed_some_is_bounded();
     send_frames_and_next_batch();
     writer_limit();
+    writer_queue_many();
     puts("frames_control: every check passed");
     return 0;
 }
