@@ -9,6 +9,18 @@ use crate::ffi::{bytes_mut, c_str, call, out_param, put, sockhelp_socket};
 use crate::net::{self, Shutdown};
 use crate::sys;
 
+/// The shape of every call that makes a socket for the caller: `*out` is
+/// `SOCKHELP_INVALID_SOCKET` unless `make` succeeds (a NULL `out` is `SOCKHELP_EINVAL`, and
+/// nothing is made), then the new socket.
+fn socket_out(out: *mut sockhelp_socket, make: impl FnOnce() -> Result<sockhelp_socket>) -> c_int {
+    put(out, sys::INVALID_SOCKET);
+    call(|| {
+        let out = out_param(out)?;
+        out.set(make()?);
+        Ok(())
+    })
+}
+
 /// `sockhelp_shutdown`: stop receiving.
 pub const SOCKHELP_SHUT_RD: c_int = 0;
 /// `sockhelp_shutdown`: stop sending (the peer sees end of stream).
@@ -43,16 +55,9 @@ pub extern "C" fn sockhelp_connect(
     timeout_ms: c_int,
     out: *mut sockhelp_socket,
 ) -> c_int {
-    put(out, sys::INVALID_SOCKET);
-    call(|| {
+    socket_out(out, || {
         let host = c_str(host)?.ok_or(Error::Invalid)?;
-        let out = out_param(out)?;
-        out.set(net::connect(
-            host,
-            port,
-            Deadline::from_timeout_ms(timeout_ms)?,
-        )?);
-        Ok(())
+        net::connect(host, port, Deadline::from_timeout_ms(timeout_ms)?)
     })
 }
 
@@ -76,12 +81,7 @@ pub extern "C" fn sockhelp_listen(
     backlog: c_int,
     out: *mut sockhelp_socket,
 ) -> c_int {
-    put(out, sys::INVALID_SOCKET);
-    call(|| {
-        let host = c_str(host)?;
-        out_param(out)?.set(net::listen(host, port, backlog)?);
-        Ok(())
-    })
+    socket_out(out, || net::listen(c_str(host)?, port, backlog))
 }
 
 /// Accepts one connection from `listener` (blocking or non-blocking).
@@ -117,14 +117,8 @@ pub extern "C" fn sockhelp_accept(
     timeout_ms: c_int,
     out: *mut sockhelp_socket,
 ) -> c_int {
-    put(out, sys::INVALID_SOCKET);
-    call(|| {
-        let out = out_param(out)?;
-        out.set(net::accept(
-            listener,
-            Deadline::from_timeout_ms(timeout_ms)?,
-        )?);
-        Ok(())
+    socket_out(out, || {
+        net::accept(listener, Deadline::from_timeout_ms(timeout_ms)?)
     })
 }
 
@@ -319,9 +313,7 @@ pub extern "C" fn sockhelp_accept_addr(
     addr: *mut c_char,
     cap: usize,
 ) -> c_int {
-    put(out, sys::INVALID_SOCKET);
-    call(|| {
-        let out = out_param(out)?;
+    socket_out(out, || {
         if !addr.is_null() && cap < SOCKHELP_ADDR_MAX {
             return Err(Error::Invalid);
         }
@@ -331,8 +323,7 @@ pub extern "C" fn sockhelp_accept_addr(
             // Fits: every address is shorter than SOCKHELP_ADDR_MAX.
             let _ = write_addr(&text, addr, cap, std::ptr::null_mut());
         }
-        out.set(s);
-        Ok(())
+        Ok(s)
     })
 }
 
@@ -364,12 +355,8 @@ pub extern "C" fn sockhelp_listen_unix(
     backlog: c_int,
     out: *mut sockhelp_socket,
 ) -> c_int {
-    put(out, sys::INVALID_SOCKET);
-    call(|| {
-        let path = c_str(path)?.ok_or(Error::Invalid)?;
-        let out = out_param(out)?;
-        out.set(net::listen_unix(path, backlog)?);
-        Ok(())
+    socket_out(out, || {
+        net::listen_unix(c_str(path)?.ok_or(Error::Invalid)?, backlog)
     })
 }
 
@@ -393,13 +380,9 @@ pub extern "C" fn sockhelp_connect_unix(
     timeout_ms: c_int,
     out: *mut sockhelp_socket,
 ) -> c_int {
-    put(out, sys::INVALID_SOCKET);
-    call(|| {
+    socket_out(out, || {
         let path = c_str(path)?.ok_or(Error::Invalid)?;
-        let out = out_param(out)?;
-        let deadline = Deadline::from_timeout_ms(timeout_ms)?;
-        out.set(net::connect_unix(path, deadline)?);
-        Ok(())
+        net::connect_unix(path, Deadline::from_timeout_ms(timeout_ms)?)
     })
 }
 
