@@ -16,6 +16,12 @@
  * rounds interleaved too; median and 99th percentile.
  *
  *   bench_contenders [--quick] [--reps N] [--time SECONDS] [--flush-at BYTES]
+ *                    [--only TEXT] [--payload BYTES] [--transport unix|tcp]
+ *                    [--no-latency | --latency-only]
+ *
+ * The selection options are for profiling one case (perf record -g -- bench_contenders
+ * --only "recv_frame*" --payload 64 --transport unix --no-latency): --only keeps the
+ * contenders whose name contains TEXT (raw bulk always runs: every ratio is to it).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -70,11 +76,17 @@ struct bcase {
 static double target_s = 0.15;
 static int reps = 7;
 static long pp_rounds = 5, pp_per_round = 3000, pp_warmup = 1000;
+/* Selection (see the top comment): NULL / 0 / -1 select everything. */
+static const char *only;
+static size_t only_payload;
+static int only_tcp = -1;
+static int run_throughput = 1, run_latency = 1;
 
 static const char *size_name(size_t p);
 
 /* Whether the library this bench was built against has what the contender calls. */
 static int available(int c) {
+    if (c != C_RAW && only && !strstr(contender_name[c], only)) return 0;
     if (c == C_SEND_FRAMES) return sh_have_send_frames();
     if (c == C_RECV_BATCH) return sh_have_next_batch();
     if (c == C_NB_BATCHED) return sh_have_queue_many();
@@ -206,6 +218,8 @@ static void throughput(void) {
         for (size_t pi = 0; pi < PAYLOADS; pi++)
             for (int c = 0; c < CONTENDERS; c++) {
                 if (!available(c)) continue;
+                if (only_tcp >= 0 && tcp != only_tcp) continue;
+                if (only_payload && payloads[pi] != only_payload) continue;
                 all[count].c = (enum contender)c;
                 all[count].s.tcp = tcp;
                 all[count].s.payload = payloads[pi];
@@ -235,11 +249,13 @@ static void throughput(void) {
         struct bcase *raw = find(all, count, k->s.tcp, k->s.payload, C_RAW);
         struct bcase *zmq = find(all, count, k->s.tcp, k->s.payload, C_ZMQ);
         double m = msgs_per_s(k), lo = 0, hi = 0;
+        char vs_zmq[32] = "-";
         ratio_range(k, raw, &lo, &hi);
-        printf("| %s | %s | %s | %ld | %.3f | %.0f | %.0f | %.3f | %.3f-%.3f | %.2f |\n",
+        if (zmq) snprintf(vs_zmq, sizeof vs_zmq, "%.2f", m / msgs_per_s(zmq));
+        printf("| %s | %s | %s | %ld | %.3f | %.0f | %.0f | %.3f | %.3f-%.3f | %s |\n",
                k->s.tcp ? "tcp" : "unix", size_name(k->s.payload), contender_name[k->c],
-               k->s.n, median(k->t, reps), m, m * (double)(k->s.payload + 4) / 1e6, m / msgs_per_s(raw), lo, hi,
-               m / msgs_per_s(zmq));
+               k->s.n, median(k->t, reps), m, m * (double)(k->s.payload + 4) / 1e6,
+               m / msgs_per_s(raw), lo, hi, vs_zmq);
     }
 
     printf("\n#### Summary: throughput / raw bulk of the same wire bytes, same run "
@@ -252,11 +268,14 @@ static void throughput(void) {
         if (!available(c)) continue;
         printf("| %s |", contender_name[c]);
         for (size_t pi = 0; pi < PAYLOADS; pi++) {
-            double v[2];
-            for (int tcp = 0; tcp < 2; tcp++)
-                v[tcp] = msgs_per_s(find(all, count, tcp, payloads[pi], (enum contender)c)) /
-                         msgs_per_s(find(all, count, tcp, payloads[pi], C_RAW));
-            printf(" %.3f / %.3f |", v[0], v[1]);
+            char v[2][16];
+            for (int tcp = 0; tcp < 2; tcp++) {
+                struct bcase *k = find(all, count, tcp, payloads[pi], (enum contender)c);
+                struct bcase *raw = find(all, count, tcp, payloads[pi], C_RAW);
+                if (k && raw) snprintf(v[tcp], sizeof v[tcp], "%.3f", msgs_per_s(k) / msgs_per_s(raw));
+                else snprintf(v[tcp], sizeof v[tcp], "-");
+            }
+            printf(" %s / %s |", v[0], v[1]);
         }
         printf("\n");
     }
@@ -320,7 +339,8 @@ static void latency(void) {
 
 static void usage(void) {
     fprintf(stderr, "usage: bench_contenders [--quick] [--reps N (1-%d)] [--time SECONDS] "
-                    "[--flush-at BYTES]\n",
+                    "[--flush-at BYTES] [--only TEXT] [--payload BYTES] [--transport unix|tcp] "
+                    "[--no-latency | --latency-only]\n",
             MAX_REPS);
     exit(2);
 }
@@ -343,10 +363,28 @@ int main(int argc, char **argv) {
             long v = atol(argv[++i]);
             if (v < 1) usage();
             sh_flush_at = (size_t)v;
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
+        } else if (strcmp(argv[i], "--payload") == 0 && i + 1 < argc) {
+            long v = atol(argv[++i]);
+            size_t pi = 0;
+            while (pi < PAYLOADS && payloads[pi] != (size_t)v) pi++;
+            if (v < 1 || pi == PAYLOADS) usage();
+            only_payload = (size_t)v;
+        } else if (strcmp(argv[i], "--transport") == 0 && i + 1 < argc) {
+            i++;
+            if (strcmp(argv[i], "unix") == 0) only_tcp = 0;
+            else if (strcmp(argv[i], "tcp") == 0) only_tcp = 1;
+            else usage();
+        } else if (strcmp(argv[i], "--no-latency") == 0) {
+            run_latency = 0;
+        } else if (strcmp(argv[i], "--latency-only") == 0) {
+            run_throughput = 0;
         } else {
             usage();
         }
     }
+    if (!run_throughput && !run_latency) usage();
     signal(SIGALRM, watchdog);
     if (sockhelp_init() != SOCKHELP_OK) fail("sockhelp_init failed");
     time_t t = time(NULL);
@@ -357,8 +395,8 @@ int main(int argc, char **argv) {
            sockhelp_version(), when);
     print_load("at the start");
     printf("\n");
-    throughput();
-    latency();
+    if (run_throughput) throughput();
+    if (run_latency) latency();
     print_load("at the end");
     printf("Total run time %.0f s.\n", now() - t0);
     sockhelp_cleanup();

@@ -18,6 +18,8 @@ const MIN_QUEUE: usize = 4 * 1024;
 /// frames reach the kernel as one buffer (many tiny buffers in one gathered write cost the
 /// kernel more per byte than the copy does); bigger payloads are never copied.
 const SMALL_FRAME: usize = 512;
+/// `send_frame`'s buffer for the smallest frames (up to 128 bytes on the wire).
+const TINY_FRAME: usize = 128;
 
 /// The stack buffer of one `send_frames` batch: small frames and the headers of big ones.
 const SCRATCH: usize = 32 * 1024;
@@ -37,12 +39,12 @@ pub fn send_frame(
 ) -> (usize, Result<()>) {
     // A small frame goes out as one contiguous buffer (one plain send: cheaper for the
     // kernel than a gathered write of a header and a payload, and it is the latency path).
+    // The buffer is zeroed on every call (safe Rust): a tiny frame zeroes a smaller one.
+    if payload.len() <= TINY_FRAME - OVERHEAD_MAX {
+        return send_encoded::<TINY_FRAME>(s, framing, payload, deadline);
+    }
     if payload.len() <= SMALL_FRAME - OVERHEAD_MAX {
-        let mut frame = [0u8; SMALL_FRAME];
-        return match framing.encode_into(payload, &mut frame) {
-            Ok(n) => send_all(s, &frame[..n], deadline),
-            Err(e) => (0, Err(e)),
-        };
+        return send_encoded::<SMALL_FRAME>(s, framing, payload, deadline);
     }
     let mut header = [0u8; HEADER_MAX];
     let enc = match framing.encode_header(payload, &mut header) {
@@ -55,6 +57,22 @@ pub fn send_frame(
         enc.trailer,
     ];
     send_parts(s, &parts, deadline)
+}
+
+/// `send_frame` for a payload whose frame fits `N` bytes: encoded into a stack buffer of
+/// `N` bytes, sent as one buffer.
+#[inline(always)]
+fn send_encoded<const N: usize>(
+    s: RawSocket,
+    framing: &Framing,
+    payload: &[u8],
+    deadline: Deadline,
+) -> (usize, Result<()>) {
+    let mut frame = [0u8; N];
+    match framing.encode_into(payload, &mut frame) {
+        Ok(n) => send_all(s, &frame[..n], deadline),
+        Err(e) => (0, Err(e)),
+    }
 }
 
 /// One buffer of a `send_frames` batch: a range of its stack buffer, or borrowed bytes
