@@ -1409,6 +1409,33 @@ int sockhelp_reader_next_batch(struct sockhelp_reader *r,
                                size_t *n);
 
 /**
+ * The blocking form of `sockhelp_reader_next_batch`, for blocking code that wants frames
+ * at the speed of the wire: waits up to `timeout_ms` (-1 forever, 0 never: only what
+ * arrives without waiting) until at least one whole frame is buffered, receiving from `s`
+ * into the reader as needed, then sets `frames[0..*n]` to views of up to `cap` whole
+ * buffered frames, in order, exactly as `sockhelp_reader_next_batch` does (payloads inside
+ * the reader, valid until the next call on `r`). The timeout bounds the whole call.
+ * Frames already buffered are handed out without receiving; the reader never holds more
+ * than one maximal frame plus 64 KiB. `*n` is 0 on every error, and bytes received stay
+ * buffered for the next call (nothing is lost). Mixes freely with the other reader calls
+ * on the same stream.
+ *
+ * Returns `SOCKHELP_OK` (`*n` >= 1); `SOCKHELP_ETIMEDOUT` (no frame became whole in
+ * time), `SOCKHELP_EWOULDBLOCK` (the same for `timeout_ms` 0); `SOCKHELP_ECLOSED` (the peer
+ * closed before a frame was whole: `sockhelp_reader_buffered` > 0 means mid-frame);
+ * `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream is broken: close it; when found
+ * after some frames, those are returned first and the next call reports it);
+ * `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r` or `n`, NULL `frames` or `cap` 0, invalid
+ * socket, `timeout_ms` < -1); `SOCKHELP_ENOMEM`, `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_recv_batch(struct sockhelp_reader *r,
+                        sockhelp_socket s,
+                        struct sockhelp_slice *frames,
+                        size_t cap,
+                        size_t *n,
+                        int timeout_ms);
+
+/**
  * Bounds the bytes a writer may hold pending: `sockhelp_writer_queue` refuses a frame that
  * would take them past `max_pending` with `SOCKHELP_ENOSPACE` and queues nothing of it. The
  * pattern: on `SOCKHELP_ENOSPACE`, stop taking work from the producer, wait until the socket

@@ -343,6 +343,13 @@ int sockhelp_reader_next_batch(struct sockhelp_reader *r,
                                size_t cap,
                                size_t *n);
 
+int sockhelp_recv_batch(struct sockhelp_reader *r,
+                        sockhelp_socket s,
+                        struct sockhelp_slice *frames,
+                        size_t cap,
+                        size_t *n,
+                        int timeout_ms);
+
 int sockhelp_writer_set_limit(struct sockhelp_writer *w,
                               size_t max_pending);
 

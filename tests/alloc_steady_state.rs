@@ -172,8 +172,8 @@ fn send_frame_recv_frame_allocate_nothing_per_frame() {
 }
 
 /// `rounds` batches: BATCH frames in one `send_frames`, then BATCH more through the
-/// writer's write-through (`send_or_queue`, flushed), taken with `next_batch` and
-/// `recv_frame`. Blocking sockets; each batch fits the socket buffer.
+/// writer's write-through (`send_or_queue`, flushed), taken with `next_batch`,
+/// `recv_batch` and `recv_frame`. Blocking sockets; each batch fits the socket buffer.
 #[allow(clippy::too_many_arguments)]
 fn send_frames_write_through_next_batch(
     f: &Framing,
@@ -199,6 +199,20 @@ fn send_frames_write_through_next_batch(
                 }
                 Err(e) => panic!("next_batch: {:?}", e),
             }
+        }
+        // The blocking batch: the same frames again, taken with `recv_batch`.
+        let (frames, _, res) = send_frames(a.as_raw_fd(), f, &payloads, Deadline::Forever);
+        res.unwrap();
+        assert_eq!(frames, BATCH);
+        let mut got = 0;
+        while got < BATCH {
+            let n = r
+                .recv_batch(b.as_raw_fd(), BATCH - got, Deadline::Forever, |frame| {
+                    assert_eq!(frame.len(), payload.len())
+                })
+                .unwrap();
+            assert!(n >= 1);
+            got += n;
         }
         for _ in 0..BATCH {
             w.send_or_queue(a.as_raw_fd(), payload).unwrap();

@@ -958,3 +958,108 @@ fn send_frames_mixes_small_and_big_frames_in_every_format() {
         assert!(reader.join().unwrap() == payloads, "{:?}", f);
     }
 }
+
+/// The blocking batch over a hostile sender: frames of every size dribbled in pieces of 1 to
+/// 7 bytes, then a close mid-frame. `recv_batch` returns every frame in order (at least one
+/// per call, at most `max`), then `Closed` with the partial frame still counted.
+#[test]
+fn recv_batch_takes_dribbled_frames_in_order_then_reports_a_close_mid_frame() {
+    let f = u32be(1 << 20);
+    let (a, b) = UnixStream::pair().unwrap();
+    let payloads: Vec<Vec<u8>> = (0..300usize)
+        .map(|i| vec![(i & 0xff) as u8; (i * 37) % 700])
+        .collect();
+    let mut wire = Vec::new();
+    for p in &payloads {
+        wire.extend_from_slice(&(p.len() as u32).to_be_bytes());
+        wire.extend_from_slice(p);
+    }
+    wire.extend_from_slice(&[0, 0, 0, 9, 1, 2]); // a frame cut short by the close
+    let sender = thread::spawn(move || {
+        let mut a = a;
+        let mut at = 0;
+        let mut k = 0;
+        while at < wire.len() {
+            let n = (1 + k % 7).min(wire.len() - at);
+            a.write_all(&wire[at..at + n]).unwrap();
+            at += n;
+            k += 1;
+        }
+    });
+    let mut r = Reader::new(f);
+    let mut got: Vec<Vec<u8>> = Vec::new();
+    let mut calls = 0;
+    let end = loop {
+        calls += 1;
+        assert!(calls < 100_000, "recv_batch does not end");
+        let before = got.len();
+        match r.recv_batch(
+            b.as_raw_fd(),
+            8,
+            Deadline::after(Duration::from_secs(10)),
+            |p| got.push(p.to_vec()),
+        ) {
+            Ok(n) => {
+                assert!((1..=8).contains(&n));
+                assert_eq!(got.len() - before, n);
+            }
+            Err(e) => break e,
+        }
+    };
+    sender.join().unwrap();
+    assert_eq!(end, Error::Closed);
+    assert_eq!(got, payloads);
+    assert_eq!(r.buffered(), 6);
+    assert_eq!(
+        r.recv_batch(b.as_raw_fd(), 8, Deadline::Now, |_| {}),
+        Err(Error::Closed)
+    );
+}
+
+/// `recv_batch`'s deadline: nothing whole in time is `TimedOut` (`WouldBlock` for `Now`),
+/// the bytes received stay buffered, and the frame they start comes out whole later;
+/// frames already buffered come out without receiving; a broken stream is reported after
+/// the frames before it; `max` 0 and an invalid socket answer at once.
+#[test]
+fn recv_batch_deadline_partial_frames_and_errors() {
+    let f = u32be(1000);
+    let (mut a, b) = UnixStream::pair().unwrap();
+    let mut r = Reader::new(f);
+    let fd = b.as_raw_fd();
+    assert_eq!(
+        r.recv_batch(fd, 4, Deadline::Now, |_| {}),
+        Err(Error::WouldBlock)
+    );
+    let t = std::time::Instant::now();
+    let res = r.recv_batch(fd, 4, Deadline::after(Duration::from_millis(50)), |_| {});
+    assert_eq!(res, Err(Error::TimedOut));
+    assert!(t.elapsed() >= Duration::from_millis(45));
+    assert!(t.elapsed() < Duration::from_secs(5));
+    // half a frame: TimedOut, the half kept
+    a.write_all(&[0, 0, 0, 4, b'a', b'b']).unwrap();
+    let res = r.recv_batch(fd, 4, Deadline::after(Duration::from_millis(20)), |_| {});
+    assert_eq!(res, Err(Error::TimedOut));
+    assert_eq!(r.buffered(), 6);
+    // the rest, two more frames and a header announcing too much, in one write
+    a.write_all(&[b'c', b'd', 0, 0, 0, 1, b'e', 0, 0, 0, 0, 0, 0, 0x10, 0])
+        .unwrap();
+    let mut got = Vec::new();
+    let n = r.recv_batch(fd, 2, Deadline::Forever, |p| got.push(p.to_vec()));
+    assert_eq!(n, Ok(2));
+    assert_eq!(got, vec![b"abcd".to_vec(), b"e".to_vec()]);
+    got.clear();
+    // the third frame is buffered: no receive needed, even with Now
+    let n = r.recv_batch(fd, 2, Deadline::Now, |p| got.push(p.to_vec()));
+    assert_eq!(n, Ok(1));
+    assert_eq!(got, vec![Vec::<u8>::new()]);
+    assert_eq!(
+        r.recv_batch(fd, 2, Deadline::Now, |_| {}),
+        Err(Error::TooBig)
+    );
+    assert_eq!(r.recv_batch(fd, 0, Deadline::Forever, |_| {}), Ok(0));
+    let mut r2 = Reader::new(u32be(1000));
+    assert_eq!(
+        r2.recv_batch(-1, 4, Deadline::Now, |_| {}),
+        Err(Error::Invalid)
+    );
+}

@@ -5,7 +5,7 @@ use std::ptr;
 use std::slice;
 
 use crate::deadline::Deadline;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::ffi::cast::castable;
 use crate::ffi::framing::sockhelp_framing;
 use crate::ffi::{
@@ -422,27 +422,77 @@ pub extern "C" fn sockhelp_reader_next_batch(
     put(n, 0);
     call(|| {
         let n = out_param(n)?;
-        if frames.is_null() || cap == 0 {
-            return Err(Error::Invalid);
-        }
-        if cap > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>() {
-            return Err(Error::Invalid);
-        }
-        // SAFETY: the C caller promises `cap` writable sockhelp_slice at `frames`, alive and
-        // unaliased for the call (checked non-NULL and not absurdly long above).
-        let out = unsafe { slice::from_raw_parts_mut(frames, cap) };
-        let reader = try_mut(r)?;
+        let out = slices_out(frames, cap)?;
         let mut count = 0;
-        reader.next_batch(cap, |payload| {
-            out[count] = sockhelp_slice {
-                ptr: payload.as_ptr().cast(),
-                len: payload.len(),
-            };
-            count += 1;
+        try_mut(r)?.next_batch(cap, |payload| view_into(out, &mut count, payload))?;
+        n.set(count);
+        Ok(())
+    })
+}
+
+/// The blocking form of `sockhelp_reader_next_batch`, for blocking code that wants frames
+/// at the speed of the wire: waits up to `timeout_ms` (-1 forever, 0 never: only what
+/// arrives without waiting) until at least one whole frame is buffered, receiving from `s`
+/// into the reader as needed, then sets `frames[0..*n]` to views of up to `cap` whole
+/// buffered frames, in order, exactly as `sockhelp_reader_next_batch` does (payloads inside
+/// the reader, valid until the next call on `r`). The timeout bounds the whole call.
+/// Frames already buffered are handed out without receiving; the reader never holds more
+/// than one maximal frame plus 64 KiB. `*n` is 0 on every error, and bytes received stay
+/// buffered for the next call (nothing is lost). Mixes freely with the other reader calls
+/// on the same stream.
+///
+/// Returns `SOCKHELP_OK` (`*n` >= 1); `SOCKHELP_ETIMEDOUT` (no frame became whole in
+/// time), `SOCKHELP_EWOULDBLOCK` (the same for `timeout_ms` 0); `SOCKHELP_ECLOSED` (the peer
+/// closed before a frame was whole: `sockhelp_reader_buffered` > 0 means mid-frame);
+/// `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream is broken: close it; when found
+/// after some frames, those are returned first and the next call reports it);
+/// `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r` or `n`, NULL `frames` or `cap` 0, invalid
+/// socket, `timeout_ms` < -1); `SOCKHELP_ENOMEM`, `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_recv_batch(
+    r: *mut sockhelp_reader,
+    s: sockhelp_socket,
+    frames: *mut sockhelp_slice,
+    cap: usize,
+    n: *mut usize,
+    timeout_ms: c_int,
+) -> c_int {
+    put(n, 0);
+    call(|| {
+        let n = out_param(n)?;
+        let out = slices_out(frames, cap)?;
+        let deadline = Deadline::from_timeout_ms(timeout_ms)?;
+        let mut count = 0;
+        try_mut(r)?.recv_batch(s, cap, deadline, |payload| {
+            view_into(out, &mut count, payload)
         })?;
         n.set(count);
         Ok(())
     })
+}
+
+/// The caller's array of `cap` views to fill: `Invalid` for NULL, `cap` 0 or a length no
+/// array can have.
+fn slices_out<'a>(frames: *mut sockhelp_slice, cap: usize) -> Result<&'a mut [sockhelp_slice]> {
+    if frames.is_null() || cap == 0 {
+        return Err(Error::Invalid);
+    }
+    if cap > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>() {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: the C caller promises `cap` writable sockhelp_slice at `frames`, alive and
+    // unaliased for the call (checked non-NULL and not absurdly long above).
+    Ok(unsafe { slice::from_raw_parts_mut(frames, cap) })
+}
+
+/// Stores the view of `payload` at `out[*count]` and counts it (the batch calls never hand
+/// out more than `out.len()` frames).
+fn view_into(out: &mut [sockhelp_slice], count: &mut usize, payload: &[u8]) {
+    out[*count] = sockhelp_slice {
+        ptr: payload.as_ptr().cast(),
+        len: payload.len(),
+    };
+    *count += 1;
 }
 
 /// Bounds the bytes a writer may hold pending: `sockhelp_writer_queue` refuses a frame that

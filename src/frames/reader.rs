@@ -110,6 +110,12 @@ impl Reader {
     /// whole frame is already buffered: take it with `next_frame` first), `WouldBlock`
     /// when nothing was there, `Closed` once the peer closed.
     pub fn fill(&mut self, s: RawSocket) -> Result<usize> {
+        self.receive(s, Deadline::Now)
+    }
+
+    /// `fill` within a deadline: one `recv` that waits for bytes until the deadline
+    /// (`TimedOut`; `WouldBlock` for `Deadline::Now`).
+    fn receive(&mut self, s: RawSocket, deadline: Deadline) -> Result<usize> {
         self.frames.settle();
         if !sys::is_valid(s) {
             return Err(Error::Invalid);
@@ -122,7 +128,7 @@ impl Reader {
             return Err(Error::Closed);
         }
         let space = self.frames.recv_space(total)?;
-        let n = retry(s, Interest::Readable, Deadline::Now, |dw| {
+        let n = retry(s, Interest::Readable, deadline, |dw| {
             sys::recv(s, space, dw)
         })?;
         if n == 0 {
@@ -131,6 +137,35 @@ impl Reader {
         }
         self.frames.commit(n);
         Ok(n)
+    }
+
+    /// The blocking batch: waits within the deadline until at least one whole frame is
+    /// buffered, receiving as needed, then hands out up to `max` whole buffered frames as
+    /// `next_batch` does (each payload valid until the next call on this reader). The
+    /// errors of `next_batch` and `recv_frame`: `TimedOut` (`WouldBlock` for
+    /// `Deadline::Now`) when no frame became whole in time, `Closed` when the peer closed
+    /// first; bytes received stay buffered on every error. `max == 0` gives `Ok(0)` at once.
+    pub fn recv_batch(
+        &mut self,
+        s: RawSocket,
+        max: usize,
+        deadline: Deadline,
+        mut each: impl FnMut(&[u8]),
+    ) -> Result<usize> {
+        if !sys::is_valid(s) {
+            return Err(Error::Invalid);
+        }
+        loop {
+            match self.frames.next_batch(max, &mut each) {
+                Err(Error::WouldBlock) => {}
+                Ok(n) => {
+                    self.direct_tried = false;
+                    return Ok(n);
+                }
+                Err(e) => return Err(e),
+            }
+            self.receive(s, deadline)?;
+        }
     }
 
     /// Receives the next whole frame from `s` into `out` within the deadline (the same

@@ -1,6 +1,6 @@
 /*
  * Reader control mid-stream and many frames at once, through the header:
- * sockhelp_reader_set_framing, _recvall, _take, _feed_some, _next_batch,
+ * sockhelp_reader_set_framing, _recvall, _take, _feed_some, _next_batch, sockhelp_recv_batch,
  * sockhelp_writer_set_limit, _queue_many, sockhelp_send_frames (+ sockhelp_slice), with every
  * argument check. Exits 0 when every check holds.
  */
@@ -264,12 +264,75 @@ static void writer_send_writes_through(void) {
     SYS(close(sv[1]));
 }
 
+/* recv_batch: the blocking batch. 1000 frames sent in one send_frames come out in order, at
+ * least one and at most cap per call; then the deadline (0 and > 0) with nothing there, half
+ * a frame kept across a timeout, a close mid-frame, and every argument check. */
+static void recv_batch_blocking(void) {
+    int sv[2];
+    SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    sockhelp_framing *f = u32be();
+    enum { N = 1000 };
+    static unsigned char data[N][24];
+    static sockhelp_slice payloads[N];
+    for (size_t i = 0; i < N; i++) {
+        memset(data[i], (int)(i & 0xff), sizeof data[i]);
+        payloads[i].ptr = data[i];
+        payloads[i].len = i % 24;
+    }
+    size_t frames = 0, bytes = 0;
+    CHECK_RC(sockhelp_send_frames(sv[1], f, payloads, N, 5000, &frames, &bytes), SOCKHELP_OK);
+    sockhelp_reader *r = sockhelp_reader_new(f);
+    sockhelp_slice views[50];
+    size_t seen = 0, calls = 0;
+    while (seen < N) {
+        CHECK(++calls <= N);
+        size_t n = 99;
+        CHECK_RC(sockhelp_recv_batch(r, sv[0], views, 50, &n, 5000), SOCKHELP_OK);
+        CHECK(n >= 1 && n <= 50 && seen + n <= N);
+        for (size_t k = 0; k < n; k++, seen++) {
+            CHECK(views[k].len == seen % 24);
+            const unsigned char *b = views[k].ptr;
+            for (size_t j = 0; j < views[k].len; j++) CHECK(b[j] == (seen & 0xff));
+        }
+    }
+    size_t n = 99;
+    CHECK_RC(sockhelp_recv_batch(r, sv[0], views, 50, &n, 0), SOCKHELP_EWOULDBLOCK);
+    CHECK(n == 0);
+    long long t0 = now_ms();
+    CHECK_RC(sockhelp_recv_batch(r, sv[0], views, 50, &n, 40), SOCKHELP_ETIMEDOUT);
+    CHECK(now_ms() - t0 >= 35 && now_ms() - t0 < 5000);
+    /* half a frame survives a timeout, and comes out whole once the rest arrives */
+    SYS(send(sv[1], "\0\0\0\3x", 5, 0));
+    CHECK_RC(sockhelp_recv_batch(r, sv[0], views, 50, &n, 10), SOCKHELP_ETIMEDOUT);
+    CHECK(sockhelp_reader_buffered(r) == 5);
+    SYS(send(sv[1], "yz\0\0", 4, 0));
+    CHECK_RC(sockhelp_recv_batch(r, sv[0], views, 50, &n, 5000), SOCKHELP_OK);
+    CHECK(n == 1 && views[0].len == 3 && memcmp(views[0].ptr, "xyz", 3) == 0);
+    /* the argument checks, each with *n set to 0 */
+    n = 99;
+    CHECK_RC(sockhelp_recv_batch(NULL, sv[0], views, 50, &n, 0), SOCKHELP_EINVAL);
+    CHECK(n == 0);
+    CHECK_RC(sockhelp_recv_batch(r, sv[0], NULL, 50, &n, 0), SOCKHELP_EINVAL);
+    CHECK_RC(sockhelp_recv_batch(r, sv[0], views, 0, &n, 0), SOCKHELP_EINVAL);
+    CHECK_RC(sockhelp_recv_batch(r, sv[0], views, 50, NULL, 0), SOCKHELP_EINVAL);
+    CHECK_RC(sockhelp_recv_batch(r, sv[0], views, 50, &n, -2), SOCKHELP_EINVAL);
+    CHECK_RC(sockhelp_recv_batch(r, SOCKHELP_INVALID_SOCKET, views, 50, &n, 0), SOCKHELP_EINVAL);
+    /* a close mid-frame: ECLOSED, the partial frame still counted */
+    SYS(close(sv[1]));
+    CHECK_RC(sockhelp_recv_batch(r, sv[0], views, 50, &n, 5000), SOCKHELP_ECLOSED);
+    CHECK(n == 0 && sockhelp_reader_buffered(r) == 2);
+    sockhelp_reader_free(r);
+    sockhelp_framing_free(f);
+    SYS(close(sv[0]));
+}
+
 int main(void) {
     watchdog(30);
     writer_send_writes_through();
     set_framing_take_recvall();
     feed_some_is_bounded();
     send_frames_and_next_batch();
+    recv_batch_blocking();
     writer_limit();
     writer_queue_many();
     puts("frames_control: every check passed");

@@ -103,6 +103,23 @@ int main(void)
             CHECK_RC(sockhelp_recv_frame(r, b, buf, sizeof buf, &len, 5000), SOCKHELP_OK);
             CHECK(len == strlen(words[i]) && memcmp(buf, words[i], len) == 0);
         }
+        /* the same frames again, taken with the blocking batch (one call or more) */
+        CHECK_RC(sockhelp_send_frames(a, len4, out, 5, 1000, &fs, &bs), SOCKHELP_OK);
+        {
+            sockhelp_slice views5[5];
+            size_t seen = 0, k, calls = 0;
+            while (seen < 5) {
+                CHECK(++calls <= 5);
+                CHECK_RC(sockhelp_recv_batch(r, b, views5, 5 - seen, &n, 5000), SOCKHELP_OK);
+                CHECK(n >= 1 && seen + n <= 5);
+                for (k = 0; k < n; k++, seen++)
+                    CHECK(views5[k].len == strlen(words[seen]) &&
+                          memcmp(views5[k].ptr, words[seen], views5[k].len) == 0);
+            }
+            CHECK_RC(sockhelp_recv_batch(r, b, views5, 5, &n, 0), SOCKHELP_EWOULDBLOCK);
+            CHECK_RC(sockhelp_recv_batch(r, b, views5, 5, &n, 30), SOCKHELP_ETIMEDOUT);
+            CHECK_EQ_SZ(n, 0);
+        }
         sockhelp_reader_free(r);
     }
 
