@@ -71,6 +71,11 @@ if grep -q 'sockhelp_writer_queue_many(' include/sockhelp.h; then
 else
     echo "bench: include/sockhelp.h has no sockhelp_writer_queue_many: its row is left out" >&2
 fi
+if grep -q 'sockhelp_recv_batch(' include/sockhelp.h; then
+    DEFS="$DEFS -DSOCKHELP_BENCH_RECV_BATCH"
+else
+    echo "bench: include/sockhelp.h has no sockhelp_recv_batch: its rows are left out" >&2
+fi
 mkdir -p c_examples/build
 # shellcheck disable=SC2086
 "$CC" -std=c99 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -pthread $DEFS \

@@ -61,6 +61,8 @@ enum sh_method {
     SH_RECV_BLK_ONLY, /* the receiver alone: recv_frame, fed pre-encoded 256 KiB blocks */
     SH_RECV_BATCH_ONLY, /* the receiver alone: fill + next_batch, fed pre-encoded blocks */
     SH_NB_BATCHED,    /* writer_queue_many + writer_flush / reader_fill + reader_next_batch */
+    SH_RECV_RBATCH_ONLY,   /* the receiver alone: recv_batch (blocking), pre-encoded blocks */
+    SH_SEND_FRAMES_RBATCH, /* send_frames (batches of up to 256 KiB) / recv_batch (blocking) */
 };
 double sh_run(enum sh_method m, const struct spec *s);
 /* 1 when the library has sockhelp_send_frames (the bench was built with it). */
@@ -68,8 +70,13 @@ int sh_have_send_frames(void);
 /* 1 when the library has sockhelp_reader_next_batch (the bench was built with it). */
 int sh_have_next_batch(void);
 int sh_have_queue_many(void);
+/* 1 when the library has sockhelp_recv_batch (the bench was built with it). */
+int sh_have_recv_batch(void);
 /* The non-blocking writer's flush threshold (bytes queued before a flush). */
 extern size_t sh_flush_at;
+
+/* --per-call: ns per 64-byte frame of each receive call, caches warm (percall.c). */
+void per_call(void);
 
 double zmq_run(const struct spec *s); /* ZeroMQ PUSH/PULL */
 double nng_run(const struct spec *s); /* nng push0/pull0 */

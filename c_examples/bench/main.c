@@ -17,12 +17,17 @@
  *
  *   bench_contenders [--quick] [--reps N] [--time SECONDS] [--flush-at BYTES]
  *                    [--only TEXT] [--payload BYTES] [--transport unix|tcp]
- *                    [--no-latency | --latency-only]
+ *                    [--no-latency | --latency-only | --per-call-only] [--pin]
  *
  * The selection options are for profiling one case (perf record -g -- bench_contenders
  * --only "recv_frame*" --payload 64 --transport unix --no-latency): --only keeps the
  * contenders whose name contains TEXT (raw bulk always runs: every ratio is to it).
+ * --pin runs the ping-pong with both threads on one CPU (the round trip without the
+ * scheduler's cross-CPU wake-ups, whose spread hides a 1% difference). Per call (percall.c):
+ * ns per frame of each receive call, caches warm, one thread.
  */
+#define _GNU_SOURCE /* sched_setaffinity, for --pin */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +52,8 @@ enum contender {
     C_RECV_BLK,
     C_RECV_BATCH,
     C_NB_BATCHED,
+    C_RECV_RBATCH,
+    C_SEND_FRAMES_RBATCH,
     CONTENDERS
 };
 
@@ -62,6 +69,8 @@ static const char *contender_name[CONTENDERS] = {
     "receive side alone: sockhelp recv_frame*",
     "receive side alone: sockhelp fill+next_batch*",
     "sockhelp non-blocking, batched (writer_queue_many+flush, fill+next_batch)",
+    "receive side alone: sockhelp recv_batch*",
+    "sockhelp send_frames + blocking recv_batch",
 };
 
 static const size_t payloads[] = {64, 1024, 4096, 1u << 20};
@@ -80,7 +89,7 @@ static long pp_rounds = 5, pp_per_round = 3000, pp_warmup = 1000;
 static const char *only;
 static size_t only_payload;
 static int only_tcp = -1;
-static int run_throughput = 1, run_latency = 1;
+static int run_throughput = 1, run_latency = 1, run_per_call = 1, pin = 0;
 
 static const char *size_name(size_t p);
 
@@ -90,6 +99,7 @@ static int available(int c) {
     if (c == C_SEND_FRAMES) return sh_have_send_frames();
     if (c == C_RECV_BATCH) return sh_have_next_batch();
     if (c == C_NB_BATCHED) return sh_have_queue_many();
+    if (c == C_RECV_RBATCH || c == C_SEND_FRAMES_RBATCH) return sh_have_recv_batch();
     return 1;
 }
 
@@ -103,6 +113,8 @@ static double run_case(const struct bcase *k) {
     case C_RECV_BLK: return sh_run(SH_RECV_BLK_ONLY, &k->s);
     case C_RECV_BATCH: return sh_run(SH_RECV_BATCH_ONLY, &k->s);
     case C_NB_BATCHED: return sh_run(SH_NB_BATCHED, &k->s);
+    case C_RECV_RBATCH: return sh_run(SH_RECV_RBATCH_ONLY, &k->s);
+    case C_SEND_FRAMES_RBATCH: return sh_run(SH_SEND_FRAMES_RBATCH, &k->s);
     case C_ZMQ: return zmq_run(&k->s);
     case C_NNG: return nng_run(&k->s);
     case C_LEV: return lev_run(&k->s);
@@ -302,6 +314,19 @@ static void latency(void) {
     long total = pp_warmup + pp_rounds * pp_per_round;
     snprintf(running, sizeof running, "the 64 B ping-pong");
     alarm(PP_LIMIT_S);
+    cpu_set_t all;
+    if (pin) {
+        /* Threads created from here on (the echo threads) inherit this one CPU. */
+        cpu_set_t one;
+        if (sched_getaffinity(0, sizeof all, &all) != 0) fail("sched_getaffinity");
+        CPU_ZERO(&one);
+        for (int c = 0; c < CPU_SETSIZE; c++)
+            if (CPU_ISSET(c, &all)) {
+                CPU_SET(c, &one);
+                break;
+            }
+        if (sched_setaffinity(0, sizeof one, &one) != 0) fail("sched_setaffinity");
+    }
     for (int i = 0; i < NPP; i++) {
         l[i].pp = pps[i];
         l[i].ctx = pps[i]->open(payload, total);
@@ -318,10 +343,10 @@ static void latency(void) {
                 l[i].rt[l[i].n++] = now() - t0;
             }
     alarm(0);
-    printf("#### Latency: 64 B ping-pong over loopback TCP\n\n");
+    printf("#### Latency: 64 B ping-pong over loopback TCP%s\n\n", pin ? ", both threads on one CPU" : "");
     printf("%ld round trips per contender after %ld of warm-up, in %ld interleaved rounds; "
-           "one client thread, one echo thread.\n\n",
-           pp_rounds * pp_per_round, pp_warmup, pp_rounds);
+           "one client thread, one echo thread%s.\n\n",
+           pp_rounds * pp_per_round, pp_warmup, pp_rounds, pin ? " (--pin: one CPU)" : "");
     printf("| contender | median us | p99 us | median vs raw |\n|---|---:|---:|---:|\n");
     double raw_med = 0;
     for (int i = 0; i < NPP; i++) {
@@ -335,12 +360,13 @@ static void latency(void) {
         free(l[i].rt);
     }
     printf("\n");
+    if (pin && sched_setaffinity(0, sizeof all, &all) != 0) fail("sched_setaffinity");
 }
 
 static void usage(void) {
     fprintf(stderr, "usage: bench_contenders [--quick] [--reps N (1-%d)] [--time SECONDS] "
                     "[--flush-at BYTES] [--only TEXT] [--payload BYTES] [--transport unix|tcp] "
-                    "[--no-latency | --latency-only]\n",
+                    "[--no-latency | --latency-only | --per-call-only] [--pin]\n",
             MAX_REPS);
     exit(2);
 }
@@ -380,11 +406,17 @@ int main(int argc, char **argv) {
             run_latency = 0;
         } else if (strcmp(argv[i], "--latency-only") == 0) {
             run_throughput = 0;
+            run_per_call = 0;
+        } else if (strcmp(argv[i], "--per-call-only") == 0) {
+            run_throughput = 0;
+            run_latency = 0;
+        } else if (strcmp(argv[i], "--pin") == 0) {
+            pin = 1;
         } else {
             usage();
         }
     }
-    if (!run_throughput && !run_latency) usage();
+    if (!run_throughput && !run_latency && !run_per_call) usage();
     signal(SIGALRM, watchdog);
     if (sockhelp_init() != SOCKHELP_OK) fail("sockhelp_init failed");
     time_t t = time(NULL);
@@ -396,6 +428,7 @@ int main(int argc, char **argv) {
     print_load("at the start");
     printf("\n");
     if (run_throughput) throughput();
+    if (run_per_call) per_call();
     if (run_latency) latency();
     print_load("at the end");
     printf("Total run time %.0f s.\n", now() - t0);

@@ -40,6 +40,14 @@ int sh_have_queue_many(void) {
 #endif
 }
 
+int sh_have_recv_batch(void) {
+#if defined(SOCKHELP_BENCH_RECV_BATCH) && defined(SOCKHELP_BENCH_SEND_FRAMES)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 struct job {
     enum sh_method m;
     int fd;
@@ -194,6 +202,7 @@ static void *sender(void *arg) {
     case SH_RECV_NB_ONLY:
     case SH_RECV_BLK_ONLY:
     case SH_RECV_BATCH_ONLY:
+    case SH_RECV_RBATCH_ONLY:
         send_preencoded(j->fd, s);
         break;
     case SH_BLOCKING:
@@ -203,6 +212,7 @@ static void *sender(void *arg) {
         }
         break;
     case SH_SEND_FRAMES:
+    case SH_SEND_FRAMES_RBATCH:
 #ifdef SOCKHELP_BENCH_SEND_FRAMES
         send_batches(j->fd, f, data, s);
         break;
@@ -301,6 +311,27 @@ static void recv_batches(sockhelp_reader *r, int fd, const struct spec *s) {
 #endif
 }
 
+/* The blocking batch: sockhelp_recv_batch, up to BATCH frames per call, no timeout. */
+static void recv_blocking_batches(sockhelp_reader *r, int fd, const struct spec *s) {
+#ifdef SOCKHELP_BENCH_RECV_BATCH
+    static sockhelp_slice v[BATCH];
+    long got = 0;
+    while (got < s->n) {
+        size_t k;
+        int rc = sockhelp_recv_batch(r, fd, v, BATCH, &k, -1);
+        if (rc != SOCKHELP_OK) die("recv_batch", rc);
+        for (size_t i = 0; i < k; i++) check_msg(v[i].ptr, v[i].len, s->payload);
+        got += (long)k;
+    }
+    if (got != s->n) fail("recv_batch: more frames than were sent");
+#else
+    (void)r;
+    (void)fd;
+    (void)s;
+    fail("recv_batch: this build of the bench has no sockhelp_recv_batch");
+#endif
+}
+
 double sh_run(enum sh_method m, const struct spec *s) {
     int fds[2];
     struct job j;
@@ -324,6 +355,8 @@ double sh_run(enum sh_method m, const struct spec *s) {
         recv_raw(fd, buf, (size_t)s->n * (s->payload + 4));
     else if (m == SH_RECV_BATCH_ONLY || m == SH_NB_BATCHED)
         recv_batches(r, fd, s);
+    else if (m == SH_RECV_RBATCH_ONLY || m == SH_SEND_FRAMES_RBATCH)
+        recv_blocking_batches(r, fd, s);
     else if (nonblocking)
         recv_nonblocking(r, fd, s);
     else
