@@ -140,6 +140,12 @@ impl FrameBuffer {
         self.eof
     }
 
+    /// Nothing buffered, nothing pending: a reader can only receive (the latency path's
+    /// test, after `settle`: no decode needed to know it).
+    pub(crate) fn waits_for_bytes(&self) -> bool {
+        self.start == self.end && self.empty_waits && self.broken.is_none() && !self.eof
+    }
+
     /// Records that the peer closed: once no whole frame is left, `next_frame` says
     /// `Closed` instead of `WouldBlock`.
     pub fn mark_eof(&mut self) {

@@ -127,15 +127,30 @@ impl Reader {
         if self.frames.is_eof() {
             return Err(Error::Closed);
         }
+        match self.recv_more(s, total, deadline)? {
+            0 => Err(Error::Closed),
+            n => Ok(n),
+        }
+    }
+
+    /// One receive into the buffer's free space (room for a frame of `total` bytes when
+    /// that is known) within the deadline: the bytes added, or 0 when the peer closed
+    /// (recorded: `is_eof`).
+    fn recv_more(
+        &mut self,
+        s: RawSocket,
+        total: Option<usize>,
+        deadline: Deadline,
+    ) -> Result<usize> {
         let space = self.frames.recv_space(total)?;
         let n = retry(s, Interest::Readable, deadline, |dw| {
             sys::recv(s, space, dw)
         })?;
         if n == 0 {
             self.frames.mark_eof();
-            return Err(Error::Closed);
+        } else {
+            self.frames.commit(n);
         }
-        self.frames.commit(n);
         Ok(n)
     }
 
@@ -188,6 +203,17 @@ impl Reader {
             self.direct_tried = false;
             return (n, Ok(()));
         }
+        // Nothing buffered (the request-response case): receive first, then the same
+        // per-frame path; anything else (a part of a frame, a close) takes the general one.
+        if self.frames.waits_for_bytes() {
+            if let Err(e) = self.recv_more(s, None, deadline) {
+                return (0, Err(e));
+            }
+            if let Some(n) = self.frames.copy_next(out) {
+                self.direct_tried = false;
+                return (n, Ok(()));
+            }
+        }
         self.recv_frame_general(s, out, deadline)
     }
 
@@ -222,16 +248,8 @@ impl Reader {
             if self.frames.is_eof() {
                 return (0, Err(Error::Closed));
             }
-            let space = match self.frames.recv_space(total) {
-                Ok(space) => space,
-                Err(e) => return (0, Err(e)),
-            };
-            match retry(s, Interest::Readable, deadline, |dw| {
-                sys::recv(s, space, dw)
-            }) {
-                Ok(0) => self.frames.mark_eof(),
-                Ok(n) => self.frames.commit(n),
-                Err(e) => return (0, Err(e)),
+            if let Err(e) = self.recv_more(s, total, deadline) {
+                return (0, Err(e));
             }
         }
     }
