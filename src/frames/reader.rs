@@ -203,8 +203,20 @@ impl Reader {
             self.direct_tried = false;
             return (n, Ok(()));
         }
-        // Nothing buffered (the request-response case): receive first, then the same
-        // per-frame path; anything else (a part of a frame, a close) takes the general one.
+        self.recv_frame_general(s, out, deadline)
+    }
+
+    /// `recv_frame` when no whole frame that fits `out` is buffered: receives until one
+    /// is, or reports why not. Out of line, so the per-frame path stays small.
+    #[inline(never)]
+    fn recv_frame_general(
+        &mut self,
+        s: RawSocket,
+        out: &mut [u8],
+        deadline: Deadline,
+    ) -> (usize, Result<()>) {
+        // Nothing buffered (the request-response case): receive first, then the
+        // per-frame path; anything else (a part of a frame, a close) takes the loop.
         if self.frames.waits_for_bytes() {
             if let Err(e) = self.recv_more(s, None, deadline) {
                 return (0, Err(e));
@@ -214,18 +226,6 @@ impl Reader {
                 return (n, Ok(()));
             }
         }
-        self.recv_frame_general(s, out, deadline)
-    }
-
-    /// `recv_frame` when no whole frame that fits `out` is buffered: receives until one
-    /// is, or reports why not.
-    #[inline(never)]
-    fn recv_frame_general(
-        &mut self,
-        s: RawSocket,
-        out: &mut [u8],
-        deadline: Deadline,
-    ) -> (usize, Result<()>) {
         loop {
             let total = match self.frames.decode_front() {
                 Err(e) => return (0, Err(e)),
