@@ -815,7 +815,10 @@ fn send_frames_sends_many_frames_and_counts_them() {
         send_frames(-1, &f, &mixed, ms(0)),
         (0, 0, Err(Error::Invalid))
     );
-    assert_eq!(send_frames(a.as_raw_fd(), &f, &[], ms(0)), (0, 0, Ok(())));
+    assert_eq!(
+        send_frames::<&[u8]>(a.as_raw_fd(), &f, &[], ms(0)),
+        (0, 0, Ok(()))
+    );
 }
 
 /// A peer that reads nothing: send_frames stops at the deadline and its counts say exactly

@@ -401,6 +401,14 @@ pub struct sockhelp_slice {
     pub len: usize,
 }
 
+impl AsRef<[u8]> for sockhelp_slice {
+    /// The bytes viewed: for views already checked with `bytes` (a view that fails the
+    /// check reads as empty, never as memory it does not name).
+    fn as_ref(&self) -> &[u8] {
+        bytes(self.ptr, self.len).unwrap_or(&[])
+    }
+}
+
 /// Takes up to `cap` whole buffered frames at once without copying: `frames[0..*n]` point at
 /// their payloads inside the reader (starting with the type byte or the length field's head
 /// where the framing has one, as `sockhelp_reader_next` gives them), in
@@ -510,9 +518,6 @@ pub extern "C" fn sockhelp_writer_set_limit(w: *mut sockhelp_writer, max_pending
     })
 }
 
-/// Payloads converted per core call of `sockhelp_send_frames` (on the stack).
-const SEND_FRAMES_CHUNK: usize = 512;
-
 /// Sends one frame of framing `f` per payload of `payloads[0..n]`, in order, in as few
 /// gathered writes as the system allows (runs of small frames are copied into one buffer on
 /// the stack, big payloads are sent from your memory): the way to send many frames on a
@@ -547,7 +552,7 @@ pub extern "C" fn sockhelp_send_frames(
         let framing = try_ref::<sockhelp_framing>(f)?;
         let deadline = Deadline::from_timeout_ms(timeout_ms)?;
         if n == 0 {
-            return frames::send_frames(s, framing, &[], deadline).2;
+            return frames::send_frames::<&[u8]>(s, framing, &[], deadline).2;
         }
         if payloads.is_null() || n > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>() {
             return Err(Error::Invalid);
@@ -558,19 +563,11 @@ pub extern "C" fn sockhelp_send_frames(
         for v in views {
             bytes(v.ptr, v.len)?;
         }
-        let (mut frames, mut sent) = (0, 0);
-        for chunk in views.chunks(SEND_FRAMES_CHUNK) {
-            let mut parts: [&[u8]; SEND_FRAMES_CHUNK] = [&[]; SEND_FRAMES_CHUNK];
-            for (part, v) in parts.iter_mut().zip(chunk) {
-                *part = bytes(v.ptr, v.len)?;
-            }
-            let (k, b, r) = frames::send_frames(s, framing, &parts[..chunk.len()], deadline);
-            frames += k;
-            sent += b;
-            put(frames_sent, frames);
-            put(bytes_sent, sent);
-            r?;
-        }
-        Ok(())
+        // One core call for all of them (the views are read as payloads in place), so
+        // every gathered write is as full as its buffer allows.
+        let (frames, sent, r) = frames::send_frames(s, framing, views, deadline);
+        put(frames_sent, frames);
+        put(bytes_sent, sent);
+        r
     })
 }

@@ -93,10 +93,10 @@ enum Piece<'a> {
 /// the wire bytes sent (which may end inside a frame after a timeout or a reset). A payload
 /// the framing refuses (`Invalid`, `TooBig`) stops the call before that frame: the frames
 /// before it are sent, nothing of it. `Invalid` (nothing sent) for an invalid socket.
-pub fn send_frames(
+pub fn send_frames<P: AsRef<[u8]>>(
     s: RawSocket,
     framing: &Framing,
-    payloads: &[&[u8]],
+    payloads: &[P],
     deadline: Deadline,
 ) -> (usize, usize, Result<()>) {
     if !crate::sys::is_valid(s) {
@@ -113,6 +113,7 @@ pub fn send_frames(
         let mut used = 0;
         let mut refused = None;
         for payload in &payloads[next..] {
+            let payload = payload.as_ref();
             if npieces + 3 > pieces.len() || SCRATCH - used < HEADER_MAX + SMALL_FRAME {
                 break;
             }
@@ -183,7 +184,7 @@ pub fn send_frames(
             // Whole frames within the bytes sent (the lengths found again: an error path).
             let mut left = sent;
             for payload in &payloads[next..next + nframes] {
-                let len = match framing.encoded_len_of(payload) {
+                let len = match framing.encoded_len_of(payload.as_ref()) {
                     Ok(len) => len,
                     Err(_) => break,
                 };
