@@ -564,6 +564,19 @@ pub fn fuzz_recv_direct(data: &[u8]) {
     let mut out = vec![0u8; BIG];
     let mut sent = 0;
     let mut take_frames = |r: &mut Reader, got: &mut Vec<Vec<u8>>, seed: &mut u64| loop {
+        // Sometimes the blocking batch instead, on the same stream (timeout 0).
+        if next_rand(seed) % 4 == 0 {
+            let max = 1 + (next_rand(seed) % 4) as usize;
+            let before = got.len();
+            let res = r.recv_batch(s, max, Deadline::Now, |p| got.push(p.to_vec()));
+            assert!(r.memory_held() <= r.memory_limit());
+            match res {
+                Ok(n) => assert!(n >= 1 && n <= max && got.len() - before == n),
+                Err(sockhelp::Error::WouldBlock) => return,
+                Err(e) => panic!("recv_batch: {:?}", e),
+            }
+            continue;
+        }
         // Sometimes a buffer too small for the next frame: NoSpace, the frame stays.
         let cap = if next_rand(seed) % 5 == 0 {
             (next_rand(seed) % 1000) as usize
