@@ -33,6 +33,7 @@ pub fn wait_ready(s: RawSocket, interest: Interest, deadline: Deadline) -> Resul
 /// `op` gets `dontwait`: true when the call must not block inside the kernel
 /// (any finite deadline); with no deadline a blocking socket blocks in the
 /// system call itself, which costs one system call instead of two.
+#[inline]
 pub fn retry<T>(
     s: RawSocket,
     interest: Interest,
@@ -56,6 +57,7 @@ pub fn retry<T>(
 }
 
 /// Sends all of `buf`. Returns the bytes sent, on success and on failure.
+#[inline]
 pub fn send_all(s: RawSocket, buf: &[u8], deadline: Deadline) -> (usize, Result<()>) {
     if !sys::is_valid(s) {
         return (0, Err(Error::Invalid));

@@ -263,11 +263,19 @@ impl FrameBuffer {
     /// the buffer then stays within `hard` bytes: compacts when at most half the buffer is
     /// live (a copy no bigger than what was consumed since), else doubles (at least to
     /// `live + want`, at most `hard`). `TooBig` when even `hard` cannot give one free byte.
+    #[inline]
     fn make_room(&mut self, want: usize, hard: usize) -> Result<()> {
-        let size = self.buf.len();
-        if size - self.end >= want {
+        if self.buf.len() - self.end >= want {
             return Ok(());
         }
+        self.compact_or_grow(want, hard)
+    }
+
+    /// `make_room` when the free space at the end is short (out of line: the receive
+    /// path's common case is the check above).
+    #[inline(never)]
+    fn compact_or_grow(&mut self, want: usize, hard: usize) -> Result<()> {
+        let size = self.buf.len();
         let live = self.end - self.start;
         if self.start > 0 && live <= size / 2 && size - live >= want {
             self.buf.copy_within(self.start..self.end, 0);
@@ -304,6 +312,7 @@ impl FrameBuffer {
     /// start, and at most half the buffer is live): it never makes the buffer grow. `TooBig`
     /// when the buffer is full at its limit (cannot happen for a valid stream: the framing
     /// refuses a frame over its maximum first).
+    #[inline]
     pub(crate) fn recv_space(&mut self, total: Option<usize>) -> Result<&mut [u8]> {
         let size = self.buf.len();
         let live = self.end - self.start;
