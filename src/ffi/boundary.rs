@@ -74,20 +74,24 @@ impl<T> OnPanic for *const T {
 /// Runs `f` with panics caught: a panic returns `T::on_panic()` instead of unwinding into C.
 pub(crate) fn boundary<T: OnPanic>(f: impl FnOnce() -> T) -> T {
     quiet_panics_inside_calls();
-    // One thread-local access per call (the depth counter's address is looked up once):
-    // every exported call pays for it, and in a shared library each look-up is a call.
-    IN_CALL.with(|depth| {
-        depth.set(depth.get() + 1);
-        let r = panic::catch_unwind(AssertUnwindSafe(|| {
-            #[cfg(test)]
-            if FORCE_PANIC.with(|c| c.replace(false)) {
-                panic!("panic forced by a test");
-            }
-            f()
-        }));
-        depth.set(depth.get().saturating_sub(1));
-        r.unwrap_or_else(|_| T::on_panic())
-    })
+    // One thread-local look-up per call, in a closure small enough to be inlined (the
+    // address of this thread's counter), so the body below is not a closure that the
+    // thread-local machinery calls through a pointer: every exported call pays for this.
+    let depth: *const Cell<u32> = IN_CALL.with(|depth| depth as *const Cell<u32>);
+    // SAFETY: `depth` is this thread's own counter (a `Cell` with a constant initializer
+    // and no destructor), alive as long as the thread; it is used on this thread only,
+    // within this call.
+    let depth = unsafe { &*depth };
+    depth.set(depth.get() + 1);
+    let r = panic::catch_unwind(AssertUnwindSafe(|| {
+        #[cfg(test)]
+        if FORCE_PANIC.with(|c| c.replace(false)) {
+            panic!("panic forced by a test");
+        }
+        f()
+    }));
+    depth.set(depth.get().saturating_sub(1));
+    r.unwrap_or_else(|_| T::on_panic())
 }
 
 /// The C code of a result, remembering the OS error for `sockhelp_last_os_error`.
@@ -118,4 +122,28 @@ pub(crate) fn call_count(f: impl FnOnce() -> Result<usize>) -> c_int {
 
 pub(crate) fn last_os_error() -> i32 {
     LAST_OS_ERROR.with(|c| c.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn depth() -> usize {
+        IN_CALL.with(|d| d.get() as usize)
+    }
+
+    /// The depth counter that keeps panics inside calls quiet: 1 inside a call, 2 inside a
+    /// nested one, back to 0 after each, also after a panic was caught.
+    #[test]
+    fn the_depth_counter_counts_calls_and_is_restored_after_a_panic() {
+        assert_eq!(depth(), 0);
+        assert_eq!(boundary(depth), 1);
+        assert_eq!(boundary(|| boundary(depth)), 2);
+        assert_eq!(depth(), 0);
+        FORCE_PANIC.with(|c| c.set(true));
+        assert_eq!(call(|| Ok(())), Error::Internal.code());
+        assert_eq!(depth(), 0);
+        assert_eq!(boundary(|| -> usize { panic!("inside") }), 0);
+        assert_eq!(depth(), 0);
+    }
 }
