@@ -105,6 +105,22 @@ fn queue_flush_fill_next(
     }
 }
 
+/// BATCH frames taken with `recv_frame`, each `len` bytes.
+fn recv_frames(r: &mut Reader, b: &UnixStream, out: &mut [u8], len: usize) {
+    for _ in 0..BATCH {
+        let (n, res) = r.recv_frame(b.as_raw_fd(), out, Deadline::Forever);
+        res.unwrap();
+        assert_eq!(n, len);
+    }
+}
+
+/// The BATCH `payloads` in one `send_frames`, all sent.
+fn send_batch(f: &Framing, a: &UnixStream, payloads: &[&[u8]; BATCH]) {
+    let (frames, _, res) = send_frames(a.as_raw_fd(), f, payloads, Deadline::Forever);
+    res.unwrap();
+    assert_eq!(frames, BATCH);
+}
+
 /// `rounds` batches of BATCH frames with send_frame, received with recv_frame (blocking
 /// sockets, no deadline; the batch fits the socket buffer, so nothing waits).
 fn send_frame_recv_frame(
@@ -121,11 +137,7 @@ fn send_frame_recv_frame(
             let (_, res) = send_frame(a.as_raw_fd(), f, payload, Deadline::Forever);
             res.unwrap();
         }
-        for _ in 0..BATCH {
-            let (n, res) = r.recv_frame(b.as_raw_fd(), out, Deadline::Forever);
-            res.unwrap();
-            assert_eq!(n, payload.len());
-        }
+        recv_frames(r, b, out, payload.len());
     }
 }
 
@@ -187,9 +199,7 @@ fn send_frames_write_through_next_batch(
 ) {
     let payloads = [payload; BATCH];
     for _ in 0..rounds {
-        let (frames, _, res) = send_frames(a.as_raw_fd(), f, &payloads, Deadline::Forever);
-        res.unwrap();
-        assert_eq!(frames, BATCH);
+        send_batch(f, a, &payloads);
         let mut got = 0;
         while got < BATCH {
             match r.next_batch(BATCH - got, |frame| assert_eq!(frame.len(), payload.len())) {
@@ -201,9 +211,7 @@ fn send_frames_write_through_next_batch(
             }
         }
         // The blocking batch: the same frames again, taken with `recv_batch`.
-        let (frames, _, res) = send_frames(a.as_raw_fd(), f, &payloads, Deadline::Forever);
-        res.unwrap();
-        assert_eq!(frames, BATCH);
+        send_batch(f, a, &payloads);
         let mut got = 0;
         while got < BATCH {
             let n = r
@@ -218,11 +226,7 @@ fn send_frames_write_through_next_batch(
             w.send_or_queue(a.as_raw_fd(), payload).unwrap();
         }
         w.flush(a.as_raw_fd(), Deadline::Forever).unwrap();
-        for _ in 0..BATCH {
-            let (n, res) = r.recv_frame(b.as_raw_fd(), out, Deadline::Forever);
-            res.unwrap();
-            assert_eq!(n, payload.len());
-        }
+        recv_frames(r, b, out, payload.len());
     }
 }
 

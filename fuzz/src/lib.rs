@@ -158,6 +158,17 @@ pub fn fuzz_format(data: &[u8], make: fn(u8) -> Framing) {
     assert_eq!(err, err2);
 }
 
+/// Every format's maker, picked by a fuzz byte (its parameters from the next one).
+const MAKERS: [fn(u8) -> Framing; 7] = [
+    fixed,
+    delimited,
+    length_prefixed,
+    varint,
+    ascii_length,
+    typed,
+    length_field,
+];
+
 fn decode_growing(f: &Framing, stream: &[u8]) -> (Vec<Vec<u8>>, Option<sockhelp::Error>) {
     let mut frames = Vec::new();
     let mut start = 0;
@@ -185,16 +196,7 @@ pub fn fuzz_reader(data: &[u8]) {
     if data.len() < 10 {
         return;
     }
-    let makers: [fn(u8) -> Framing; 7] = [
-        fixed,
-        delimited,
-        length_prefixed,
-        varint,
-        ascii_length,
-        typed,
-        length_field,
-    ];
-    let f = makers[data[0] as usize % makers.len()](data[1]);
+    let f = MAKERS[data[0] as usize % MAKERS.len()](data[1]);
     let mut seed = u64::from_le_bytes(data[2..10].try_into().unwrap()) | 1;
     let stream = &data[10..];
     let (want, want_err) = decode_all(&f, stream);
@@ -323,22 +325,13 @@ mod tests {
     /// socket pair on random inputs (that target makes its own frames).
     #[test]
     fn switching_readers_and_the_direct_path_pass_the_checks() {
-        let makers: [fn(u8) -> super::Framing; 7] = [
-            super::fixed,
-            super::delimited,
-            super::length_prefixed,
-            super::varint,
-            super::ascii_length,
-            super::typed,
-            super::length_field,
-        ];
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         let mut checked = 0;
         for _ in 0..3000 {
             let r = super::next_rand(&mut x).to_le_bytes();
             let (fa, pa, fb, pb) = (r[0] % 7, r[1], r[2] % 7, r[3]);
-            let a = makers[fa as usize](pa);
-            let b = makers[fb as usize](pb);
+            let a = super::MAKERS[fa as usize](pa);
+            let b = super::MAKERS[fb as usize](pb);
             let switch_after = (r[4] % 8) as usize;
             let raw_len = (r[5] % 16) as usize;
             let mut data = vec![fa, pa, fb, pb];
@@ -400,17 +393,8 @@ pub fn fuzz_reader_switch(data: &[u8]) -> bool {
     if data.len() < 14 {
         return false;
     }
-    let makers: [fn(u8) -> Framing; 7] = [
-        fixed,
-        delimited,
-        length_prefixed,
-        varint,
-        ascii_length,
-        typed,
-        length_field,
-    ];
-    let a = makers[data[0] as usize % makers.len()](data[1]);
-    let b = makers[data[2] as usize % makers.len()](data[3]);
+    let a = MAKERS[data[0] as usize % MAKERS.len()](data[1]);
+    let b = MAKERS[data[2] as usize % MAKERS.len()](data[3]);
     let mut seed = u64::from_le_bytes(data[4..12].try_into().unwrap()) | 1;
     let switch_after = data[12] as usize % 8;
     let raw_len = data[13] as usize % 16;

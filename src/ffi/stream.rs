@@ -222,15 +222,7 @@ pub extern "C" fn sockhelp_writer_queue_many(
     put(queued, 0);
     call(|| {
         let writer = try_mut(w)?;
-        if n == 0 {
-            return Ok(());
-        }
-        if payloads.is_null() || n > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>() {
-            return Err(Error::Invalid);
-        }
-        // SAFETY: the C caller promises `n` readable sockhelp_slice at `payloads`, alive for
-        // the call (checked non-NULL and not absurdly long above).
-        let views = unsafe { slice::from_raw_parts(payloads, n) };
+        let views = slices_in(payloads, n)?;
         for (i, v) in views.iter().enumerate() {
             if let Err(e) = bytes(v.ptr, v.len).and_then(|p| writer.queue(p)) {
                 put(queued, i);
@@ -479,6 +471,20 @@ pub extern "C" fn sockhelp_recv_batch(
     })
 }
 
+/// The caller's `n` views to read (none for `n` 0, where `payloads` may be NULL):
+/// `Invalid` for NULL with `n` > 0 or a length no array can have.
+fn slices_in<'a>(payloads: *const sockhelp_slice, n: usize) -> Result<&'a [sockhelp_slice]> {
+    if n == 0 {
+        return Ok(&[]);
+    }
+    if payloads.is_null() || n > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>() {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: the C caller promises `n` readable sockhelp_slice at `payloads`, alive for the
+    // call (checked non-NULL and not absurdly long above).
+    Ok(unsafe { slice::from_raw_parts(payloads, n) })
+}
+
 /// The caller's array of `cap` views to fill: `Invalid` for NULL, `cap` 0 or a length no
 /// array can have.
 fn slices_out<'a>(frames: *mut sockhelp_slice, cap: usize) -> Result<&'a mut [sockhelp_slice]> {
@@ -551,15 +557,7 @@ pub extern "C" fn sockhelp_send_frames(
     call(|| {
         let framing = try_ref::<sockhelp_framing>(f)?;
         let deadline = Deadline::from_timeout_ms(timeout_ms)?;
-        if n == 0 {
-            return frames::send_frames::<&[u8]>(s, framing, &[], deadline).2;
-        }
-        if payloads.is_null() || n > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>() {
-            return Err(Error::Invalid);
-        }
-        // SAFETY: the C caller promises `n` readable sockhelp_slice at `payloads`, alive for
-        // the call (checked non-NULL and not absurdly long above).
-        let views = unsafe { slice::from_raw_parts(payloads, n) };
+        let views = slices_in(payloads, n)?;
         for v in views {
             bytes(v.ptr, v.len)?;
         }
