@@ -7,6 +7,11 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
+/// The most bytes one system call is handed under a finite deadline, so that one call
+/// (a receive into memory that is slow to touch, a send the kernel takes whole) cannot run
+/// far past it: the deadline is checked between system calls.
+pub(crate) const SLICE_MAX: usize = 256 * 1024;
+
 /// A whole-call time limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deadline {
@@ -66,6 +71,27 @@ impl Deadline {
             Deadline::Forever => false,
             Deadline::Now => true,
             Deadline::At(at) => Instant::now() >= at,
+        }
+    }
+
+    /// True once a finite deadline has passed: asked between successful system calls, so
+    /// that a call whose peer keeps up still ends on time. Never true for `Now` (a zero
+    /// timeout takes what is there without waiting) nor `Forever`.
+    #[inline]
+    pub fn passed(self) -> bool {
+        match self {
+            Deadline::At(at) => Instant::now() >= at,
+            _ => false,
+        }
+    }
+
+    /// `len` limited to what one system call may be handed under this deadline:
+    /// [`SLICE_MAX`] for a finite one, all of it otherwise.
+    #[inline]
+    pub fn slice(self, len: usize) -> usize {
+        match self {
+            Deadline::At(_) => len.min(SLICE_MAX),
+            _ => len,
         }
     }
 

@@ -121,6 +121,10 @@ impl Error {
 
     /// Classifies an OS error into the codes C callers branch on.
     pub fn from_io(e: &io::Error) -> Error {
+        // A stream's own error (see `stream::ByteStream`), carried through `io::Error`.
+        if let Some(inner) = e.get_ref().and_then(|r| r.downcast_ref::<Error>()) {
+            return *inner;
+        }
         let raw = e.raw_os_error().unwrap_or(0);
         match e.kind() {
             io::ErrorKind::WouldBlock => Error::WouldBlock,

@@ -1,21 +1,27 @@
-//! Moving bytes: `send_all` / `recv_all`, and the retry step they share with
-//! every other call that waits on a socket.
+//! Moving bytes: `send_all` / `recv_all` / `send_parts`, and the retry step they share
+//! with every other call that waits on a stream.
 //!
 //! The HOWTO's first lesson: `send` and `recv` may move fewer bytes than asked,
 //! so a caller must loop. These loops also retry `EINTR`, wait for readiness on
-//! non-blocking sockets, keep a whole-call deadline, and always report how far
-//! they got.
+//! non-blocking sockets, keep a whole-call deadline (checked between system calls too,
+//! each of which is handed at most `SLICE_MAX` bytes under a finite deadline), and always
+//! report how far they got. They run over any [`ByteStream`]; a socket is one.
 
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
-use crate::sys::{self, Interest, RawSocket};
+use crate::stream::ByteStream;
+use crate::sys::Interest;
 use std::io::{self, IoSlice};
 
-/// Waits until `s` is ready for `interest` or the deadline passes
+/// Waits until `s` can make progress on `interest` or the deadline passes
 /// (`WouldBlock` for a zero timeout, `TimedOut` otherwise). `EINTR` is retried.
-pub fn wait_ready(s: RawSocket, interest: Interest, deadline: Deadline) -> Result<()> {
+pub(crate) fn wait_ready(
+    mut s: impl ByteStream,
+    interest: Interest,
+    deadline: Deadline,
+) -> Result<()> {
     loop {
-        match sys::wait(s, interest, deadline.remaining_ms()) {
+        match s.wait(interest, deadline.remaining_ms()) {
             Ok(true) => return Ok(()),
             Ok(false) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -27,29 +33,29 @@ pub fn wait_ready(s: RawSocket, interest: Interest, deadline: Deadline) -> Resul
     }
 }
 
-/// Runs one socket operation to a result: retries `EINTR`, and on would-block
+/// Runs one operation on `s` to a result: retries `EINTR`, and on would-block
 /// waits for `interest` within the deadline and tries again.
 ///
-/// `op` gets `dontwait`: true when the call must not block inside the kernel
-/// (any finite deadline); with no deadline a blocking socket blocks in the
+/// `op` gets the stream and `dontwait`: true when the call must not block inside the
+/// kernel (any finite deadline); with no deadline a blocking socket blocks in the
 /// system call itself, which costs one system call instead of two.
 #[inline]
-pub fn retry<T>(
-    s: RawSocket,
+pub(crate) fn retry<S: ByteStream, T>(
+    s: &mut S,
     interest: Interest,
     deadline: Deadline,
-    mut op: impl FnMut(bool) -> io::Result<T>,
+    mut op: impl FnMut(&mut S, bool) -> io::Result<T>,
 ) -> Result<T> {
     let dontwait = !deadline.is_forever();
     loop {
-        match op(dontwait) {
+        match op(s, dontwait) {
             Ok(v) => return Ok(v),
             Err(e) => match e.kind() {
                 io::ErrorKind::Interrupted => {}
                 io::ErrorKind::WouldBlock if deadline == Deadline::Now => {
                     return Err(Error::WouldBlock)
                 }
-                io::ErrorKind::WouldBlock => wait_ready(s, interest, deadline)?,
+                io::ErrorKind::WouldBlock => wait_ready(&mut *s, interest, deadline)?,
                 _ => return Err(Error::from_io(&e)),
             },
         }
@@ -58,23 +64,28 @@ pub fn retry<T>(
 
 /// Sends all of `buf`. Returns the bytes sent, on success and on failure.
 #[inline]
-pub fn send_all(s: RawSocket, buf: &[u8], deadline: Deadline) -> (usize, Result<()>) {
-    if !sys::is_valid(s) {
+pub fn send_all(mut s: impl ByteStream, buf: &[u8], deadline: Deadline) -> (usize, Result<()>) {
+    if !s.is_valid() {
         return (0, Err(Error::Invalid));
     }
     if buf.is_empty() {
         return (0, Ok(()));
     }
-    if let Err(e) = sys::before_send(s) {
+    if let Err(e) = s.before_send() {
         return (0, Err(e));
     }
     let mut sent = 0;
     while sent < buf.len() {
-        match retry(s, Interest::Writable, deadline, |dw| {
-            sys::send(s, &buf[sent..], dw)
+        let rest = &buf[sent..];
+        let slice = &rest[..deadline.slice(rest.len())];
+        match retry(&mut s, Interest::Writable, deadline, |s, dw| {
+            s.send(slice, dw)
         }) {
             Ok(n) => sent += n,
             Err(e) => return (sent, Err(e)),
+        }
+        if sent < buf.len() && deadline.passed() {
+            return (sent, Err(Error::TimedOut));
         }
     }
     (sent, Ok(()))
@@ -82,18 +93,24 @@ pub fn send_all(s: RawSocket, buf: &[u8], deadline: Deadline) -> (usize, Result<
 
 /// Fills all of `buf`. Returns the bytes received, on success and on failure;
 /// `Closed` when the peer closed before `buf` was full.
-pub fn recv_all(s: RawSocket, buf: &mut [u8], deadline: Deadline) -> (usize, Result<()>) {
-    if !sys::is_valid(s) {
+pub fn recv_all(mut s: impl ByteStream, buf: &mut [u8], deadline: Deadline) -> (usize, Result<()>) {
+    if !s.is_valid() {
         return (0, Err(Error::Invalid));
     }
     let mut got = 0;
     while got < buf.len() {
-        match retry(s, Interest::Readable, deadline, |dw| {
-            sys::recv(s, &mut buf[got..], dw)
+        let rest = &mut buf[got..];
+        let len = deadline.slice(rest.len());
+        let slice = &mut rest[..len];
+        match retry(&mut s, Interest::Readable, deadline, |s, dw| {
+            s.recv(slice, dw)
         }) {
             Ok(0) => return (got, Err(Error::Closed)),
             Ok(n) => got += n,
             Err(e) => return (got, Err(e)),
+        }
+        if got < buf.len() && deadline.passed() {
+            return (got, Err(Error::TimedOut));
         }
     }
     (got, Ok(()))
@@ -105,7 +122,7 @@ const GATHER_MAX: usize = 512;
 
 /// Sends `parts` back to back with gathered writes (up to `GATHER_MAX` = 512 parts per system
 /// call), within the deadline. Returns the bytes sent, on success and on failure.
-pub fn send_parts(s: RawSocket, parts: &[&[u8]], deadline: Deadline) -> (usize, Result<()>) {
+pub fn send_parts(s: impl ByteStream, parts: &[&[u8]], deadline: Deadline) -> (usize, Result<()>) {
     // A one-frame send (header, payload, trailer) should not clear 8 KiB of stack.
     if parts.len() <= 4 {
         send_parts_in::<4>(s, parts, deadline)
@@ -116,18 +133,18 @@ pub fn send_parts(s: RawSocket, parts: &[&[u8]], deadline: Deadline) -> (usize, 
 
 /// `send_parts` with at most `N` parts per system call.
 fn send_parts_in<const N: usize>(
-    s: RawSocket,
+    mut s: impl ByteStream,
     parts: &[&[u8]],
     deadline: Deadline,
 ) -> (usize, Result<()>) {
-    if !sys::is_valid(s) {
+    if !s.is_valid() {
         return (0, Err(Error::Invalid));
     }
     let total: usize = parts.iter().map(|p| p.len()).sum();
     if total == 0 {
         return (0, Ok(()));
     }
-    if let Err(e) = sys::before_send(s) {
+    if let Err(e) = s.before_send() {
         return (0, Err(e));
     }
     // The cursor: the first unsent byte is parts[part][off..].
@@ -137,18 +154,23 @@ fn send_parts_in<const N: usize>(
         let mut iov = [IoSlice::new(&[]); N];
         let mut count = 0;
         let mut skip = off;
+        // What this system call may be handed (all of it without a finite deadline).
+        let mut room = deadline.slice(total - sent);
         for p in &parts[part..] {
-            if count == iov.len() {
+            if count == iov.len() || room == 0 {
                 break;
             }
             if p.len() > skip {
-                iov[count] = IoSlice::new(&p[skip..]);
+                let piece = &p[skip..];
+                let piece = &piece[..piece.len().min(room)];
+                room -= piece.len();
+                iov[count] = IoSlice::new(piece);
                 count += 1;
             }
             skip = 0;
         }
-        let n = match retry(s, Interest::Writable, deadline, |dw| {
-            sys::send_vectored(s, &iov[..count], dw)
+        let n = match retry(&mut s, Interest::Writable, deadline, |s, dw| {
+            s.send_vectored(&iov[..count], dw)
         }) {
             Ok(n) => n,
             Err(e) => return (sent, Err(e)),
@@ -165,6 +187,9 @@ fn send_parts_in<const N: usize>(
                 part += 1;
                 off = 0;
             }
+        }
+        if sent < total && deadline.passed() {
+            return (sent, Err(Error::TimedOut));
         }
     }
     (sent, Ok(()))

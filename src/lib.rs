@@ -5,6 +5,7 @@
 //! - [`error`]: the error enum (= the `SOCKHELP_E*` codes) and `strerror`.
 //! - [`deadline`]: `timeout_ms` turned into a whole-call deadline.
 //! - `sys`: the only place that knows the OS (unix.rs, windows.rs).
+//! - [`stream`]: the byte-stream seam every byte and frame call runs over (a socket is one).
 //! - [`io`]: `send_all` / `recv_all`.
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.
 //! - [`framing`]: sans-IO codecs, one file per wire format.
@@ -25,6 +26,7 @@ pub mod io;
 pub mod net;
 pub mod poller;
 pub mod select;
+pub mod stream;
 mod sys;
 
 mod ffi;

@@ -170,11 +170,12 @@ pub fn accept_with_addr(listener: RawSocket, deadline: Deadline) -> Result<(RawS
         if !sys::is_listening(&l)? {
             return Err(Error::Os(sys::NOT_LISTENING));
         }
+        let mut stream = listener;
         loop {
             if !deadline.is_forever() {
                 wait_ready(listener, Interest::Readable, deadline)?;
             }
-            let accepted = retry(listener, Interest::Readable, deadline, |dw| {
+            let accepted = retry(&mut stream, Interest::Readable, deadline, |_, dw| {
                 sys::accept(&l, dw)
             });
             match accepted {
@@ -393,8 +394,9 @@ fn drain_after_shutdown(s: RawSocket, deadline: Deadline) -> Result<()> {
         Ok(()) => {}
     }
     let mut scratch = [0u8; 4096];
+    let mut stream = s;
     loop {
-        match retry(s, Interest::Readable, deadline, |dw| {
+        match retry(&mut stream, Interest::Readable, deadline, |_, dw| {
             sys::recv(s, &mut scratch, dw)
         }) {
             Ok(0) => return Ok(()),

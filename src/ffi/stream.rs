@@ -162,7 +162,7 @@ pub extern "C" fn sockhelp_reader_next(
 /// `SOCKHELP_ECLOSED`, non-zero means the peer closed mid-frame.
 #[no_mangle]
 pub extern "C" fn sockhelp_reader_buffered(r: *const sockhelp_reader) -> usize {
-    boundary(|| try_ref(r).map_or(0, Reader::buffered))
+    boundary(|| try_ref(r).map_or(0, |r| r.buffered()))
 }
 
 /// Makes a writer for framing `f` (copied: `f` may be freed afterwards). Returns NULL when
@@ -352,7 +352,7 @@ pub extern "C" fn sockhelp_reader_take(
     cap: usize,
 ) -> usize {
     boundary(|| match (try_mut(r), bytes_mut(buf, cap)) {
-        (Ok(reader), Ok(out)) => Reader::take(reader, out),
+        (Ok(reader), Ok(out)) => reader.take(out),
         _ => 0,
     })
 }

@@ -21,6 +21,8 @@
 use crate::error::{Error, Result};
 use crate::framing::{DecodeState, Decoded, FrameSpan, Framing};
 
+use super::queue::ByteQueue;
+
 /// The first allocation of a buffer, the free space a receive asks for at least when it
 /// can have it, and the slack a buffer may hold beyond one maximal frame.
 pub const READ_CHUNK: usize = 64 * 1024;
@@ -34,9 +36,6 @@ const MIN_FREE: usize = 4 * 1024;
 /// at which a system call's fixed cost no longer shows (raw bulk transfer's 256 KiB).
 const RECV_GROW_MAX: usize = 256 * 1024;
 
-/// A buffer grown beyond this gives the memory back once it is empty.
-const KEEP: usize = 8 << 20;
-
 /// A framing plus the bytes received but not yet returned as frames. Sans-IO: it never
 /// touches a socket (`Reader` drives one on top of it).
 ///
@@ -45,10 +44,7 @@ const KEEP: usize = 8 << 20;
 #[derive(Debug)]
 pub struct FrameBuffer {
     framing: Framing,
-    /// `buf.len()` is the usable size (zero-filled once when grown).
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
+    q: ByteQueue,
     state: DecodeState,
     /// Length of the frames last handed out by `next_frame` / `next_batch`, consumed on
     /// the next call.
@@ -66,6 +62,10 @@ pub struct FrameBuffer {
     /// of the framing, not assumed): an empty buffer then needs more without decoding
     /// anything, the first step of every blocking receive on the latency path.
     empty_waits: bool,
+    /// The reader's direct path (a big frame received straight into the caller's buffer)
+    /// was tried for the frame at the front and did not complete: the rest of that frame
+    /// comes through the buffer. Forgotten whenever the front moves.
+    direct_tried: bool,
 }
 
 /// Whether `framing` answers "need more, length unknown" for no bytes at all (asked once,
@@ -92,9 +92,7 @@ impl FrameBuffer {
         FrameBuffer {
             empty_waits: empty_waits(&framing),
             framing,
-            buf: Vec::new(),
-            start: 0,
-            end: 0,
+            q: ByteQueue::new(),
             state: DecodeState::new(),
             handed_out: 0,
             broken: None,
@@ -102,6 +100,7 @@ impl FrameBuffer {
             limit,
             offered: 0,
             grow: false,
+            direct_tried: false,
         }
     }
 
@@ -117,11 +116,12 @@ impl FrameBuffer {
         self.framing = framing;
         self.state.reset();
         self.broken = None;
+        self.direct_tried = false;
     }
 
     /// Bytes received but not yet returned as frames (or taken raw).
     pub fn buffered(&self) -> usize {
-        self.end - self.start - self.handed_out
+        self.q.len() - self.handed_out
     }
 
     /// The most this buffer will ever hold: one maximal frame plus [`READ_CHUNK`].
@@ -132,45 +132,58 @@ impl FrameBuffer {
     /// The memory this buffer holds now (its allocation), whatever it contains: at most
     /// `max(READ_CHUNK, 4 * the most bytes it ever held)`, and at most `memory_limit`.
     pub fn memory_held(&self) -> usize {
-        self.buf.capacity()
+        self.q.capacity()
     }
 
     /// True once the peer's close was seen (see `mark_eof`).
-    pub fn is_eof(&self) -> bool {
+    pub(crate) fn is_eof(&self) -> bool {
         self.eof
     }
 
     /// Nothing buffered, nothing pending: a reader can only receive (the latency path's
     /// test, after `settle`: no decode needed to know it).
     pub(crate) fn waits_for_bytes(&self) -> bool {
-        self.start == self.end && self.empty_waits && self.broken.is_none() && !self.eof
+        self.q.is_empty() && self.empty_waits && self.broken.is_none() && !self.eof
     }
 
     /// Records that the peer closed: once no whole frame is left, `next_frame` says
     /// `Closed` instead of `WouldBlock`.
-    pub fn mark_eof(&mut self) {
+    pub(crate) fn mark_eof(&mut self) {
         self.eof = true;
+    }
+
+    /// Whether the direct path was tried for the frame at the front (see the field).
+    pub(crate) fn direct_tried(&self) -> bool {
+        self.direct_tried
+    }
+
+    /// Records that the direct path was tried for the frame at the front.
+    pub(crate) fn set_direct_tried(&mut self) {
+        self.direct_tried = true;
     }
 
     /// Consumes the frames handed out last.
     #[inline]
     pub(crate) fn settle(&mut self) {
         if self.handed_out > 0 {
-            self.start += self.handed_out;
+            self.q.consume(self.handed_out);
             self.handed_out = 0;
+            self.direct_tried = false;
         }
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-            if self.buf.len() > KEEP {
-                self.buf = Vec::new();
-            }
-        }
+    }
+
+    /// Consumes the `n` bytes at the front (a frame or raw bytes delivered): the next
+    /// frame starts after them.
+    #[inline]
+    fn consume_front(&mut self, n: usize) {
+        self.q.consume(n);
+        self.state.reset();
+        self.direct_tried = false;
     }
 
     /// The buffered bytes (after `settle`).
     pub(crate) fn live(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+        self.q.bytes()
     }
 
     /// Looks at the front of the buffer (after `settle`): a whole frame, or need more
@@ -181,11 +194,11 @@ impl FrameBuffer {
         if let Some(e) = self.broken {
             return Err(e);
         }
-        if self.start == self.end && self.empty_waits {
+        if self.q.is_empty() && self.empty_waits {
             debug_assert_eq!(self.state, DecodeState::new());
             return Ok(Decoded::NeedMore { total: None });
         }
-        let live = &self.buf[self.start..self.end];
+        let live = self.q.bytes();
         if let Some(span) = self.framing.whole_frame(live) {
             return Ok(Decoded::Frame(span));
         }
@@ -203,10 +216,10 @@ impl FrameBuffer {
     /// Call after `settle`.
     #[inline]
     pub(crate) fn copy_next(&mut self, out: &mut [u8]) -> Option<usize> {
-        if self.broken.is_some() || self.start == self.end {
+        if self.broken.is_some() || self.q.is_empty() {
             return None;
         }
-        let live = &self.buf[self.start..self.end];
+        let live = self.q.bytes();
         let span = self.framing.whole_frame(live)?;
         let n = span.user_len();
         if span.head == 0 {
@@ -215,9 +228,7 @@ impl FrameBuffer {
         } else {
             span.copy_user_payload(live, out).ok()?;
         }
-        self.start += span.frame_len;
-        self.state.reset();
-        self.settle();
+        self.consume_front(span.frame_len);
         Some(n)
     }
 
@@ -241,68 +252,20 @@ impl FrameBuffer {
         if n > out.len() {
             return (n, Err(Error::NoSpace));
         }
-        let frame = &self.buf[self.start..self.start + span.frame_len];
+        let frame = &self.q.bytes()[..span.frame_len];
         if let Err(e) = span.copy_user_payload(frame, out) {
             return (n, Err(e));
         }
-        self.start += span.frame_len;
-        self.state.reset();
-        self.settle();
+        self.consume_front(span.frame_len);
         (n, Ok(()))
     }
 
     /// Forgets every buffered byte (a frame was delivered some other way).
     pub(crate) fn clear(&mut self) {
-        self.start = 0;
-        self.end = 0;
+        self.q.clear();
         self.handed_out = 0;
         self.state.reset();
-    }
-
-    /// Makes at least `want` bytes of free space after the buffered bytes, as long as
-    /// the buffer then stays within `hard` bytes: compacts when at most half the buffer is
-    /// live (a copy no bigger than what was consumed since), else doubles (at least to
-    /// `live + want`, at most `hard`). `TooBig` when even `hard` cannot give one free byte.
-    #[inline]
-    fn make_room(&mut self, want: usize, hard: usize) -> Result<()> {
-        if self.buf.len() - self.end >= want {
-            return Ok(());
-        }
-        self.compact_or_grow(want, hard)
-    }
-
-    /// `make_room` when the free space at the end is short (out of line: the receive
-    /// path's common case is the check above).
-    #[inline(never)]
-    fn compact_or_grow(&mut self, want: usize, hard: usize) -> Result<()> {
-        let size = self.buf.len();
-        let live = self.end - self.start;
-        if self.start > 0 && live <= size / 2 && size - live >= want {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.start = 0;
-            self.end = live;
-            return Ok(());
-        }
-        let grown = size
-            .saturating_mul(2)
-            .max(live.saturating_add(want))
-            .max(READ_CHUNK)
-            .min(hard);
-        if grown <= live {
-            return Err(Error::TooBig);
-        }
-        if grown > size {
-            let mut bigger = Vec::new();
-            bigger.try_reserve_exact(grown).map_err(|_| Error::NoMem)?;
-            bigger.extend_from_slice(&self.buf[self.start..self.end]);
-            bigger.resize(grown, 0);
-            self.buf = bigger;
-        } else {
-            self.buf.copy_within(self.start..self.end, 0);
-        }
-        self.start = 0;
-        self.end = live;
-        Ok(())
+        self.direct_tried = false;
     }
 
     /// Free space to receive into (after `settle`): at least one byte, [`MIN_FREE`] when
@@ -314,18 +277,12 @@ impl FrameBuffer {
     /// refuses a frame over its maximum first).
     #[inline]
     pub(crate) fn recv_space(&mut self, total: Option<usize>) -> Result<&mut [u8]> {
-        let size = self.buf.len();
-        let live = self.end - self.start;
+        let size = self.q.size();
+        let live = self.q.len();
         if let Some(total) = total {
             let missing = total.saturating_sub(live);
-            if self.start > 0
-                && size - self.end < missing
-                && size - live >= missing
-                && live <= size / 2
-            {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.start = 0;
-                self.end = live;
+            if self.q.free_len() < missing && size - live >= missing {
+                self.q.compact_if_cheap();
             }
         }
         let mut want = MIN_FREE;
@@ -336,31 +293,24 @@ impl FrameBuffer {
             }
         }
         let want = want.min(self.limit.saturating_sub(live)).max(1);
-        self.make_room(want, self.limit.max(live + 1))?;
-        let end = self.end;
-        self.offered = self.buf.len() - end;
-        Ok(&mut self.buf[end..])
+        self.q.reserve(want, READ_CHUNK, self.limit.max(live + 1))?;
+        self.offered = self.q.free_len();
+        Ok(self.q.free_mut())
     }
 
     /// Records `n` bytes received into the space `recv_space` gave.
     pub(crate) fn commit(&mut self, n: usize) {
-        self.end += n;
+        self.q.commit(n);
         // Doubling then keeps the bound: the buffer is at least half full of bytes held.
-        self.grow = n == self.offered
-            && 2 * (self.end - self.start) >= self.buf.len()
-            && self.buf.len() < RECV_GROW_MAX;
+        self.grow =
+            n == self.offered && 2 * self.q.len() >= self.q.size() && self.q.size() < RECV_GROW_MAX;
     }
 
     /// Appends `data` whatever the limit (bytes that belong to the frame at the front,
     /// which the limit already admits).
     pub(crate) fn absorb(&mut self, data: &[u8]) -> Result<()> {
         self.settle();
-        let live = self.end - self.start;
-        self.make_room(data.len(), usize::MAX)?;
-        debug_assert!(self.end - self.start == live);
-        self.buf[self.end..self.end + data.len()].copy_from_slice(data);
-        self.end += data.len();
-        Ok(())
+        self.q.append(data, READ_CHUNK)
     }
 
     /// Takes bytes the caller received itself. `NoSpace` (nothing taken) when they would
@@ -371,8 +321,7 @@ impl FrameBuffer {
         if let Some(e) = self.broken {
             return Err(e);
         }
-        let live = self.end - self.start;
-        if live.saturating_add(data.len()) > self.limit {
+        if self.q.len().saturating_add(data.len()) > self.limit {
             return Err(Error::NoSpace);
         }
         self.put(data)
@@ -385,7 +334,7 @@ impl FrameBuffer {
         if let Some(e) = self.broken {
             return Err(e);
         }
-        let room = self.limit.saturating_sub(self.end - self.start);
+        let room = self.limit.saturating_sub(self.q.len());
         let n = data.len().min(room);
         self.put(&data[..n])?;
         Ok(n)
@@ -395,23 +344,23 @@ impl FrameBuffer {
         if data.is_empty() {
             return Ok(());
         }
-        self.make_room(data.len(), self.limit)?;
-        self.buf[self.end..self.end + data.len()].copy_from_slice(data);
-        self.end += data.len();
+        self.q.reserve(data.len(), READ_CHUNK, self.limit)?;
+        self.q.free_mut()[..data.len()].copy_from_slice(data);
+        self.q.commit(data.len());
         Ok(())
     }
 
     /// Takes up to `out.len()` buffered raw bytes, unframed (after the frame last handed
     /// out), and returns how many. The framing resumes at the byte after them, which must
-    /// be a frame boundary for it.
+    /// be a frame boundary for it; a broken-stream verdict is forgotten once bytes are
+    /// taken (the framing judges what follows them afresh).
     pub fn take(&mut self, out: &mut [u8]) -> usize {
         self.settle();
-        let n = out.len().min(self.end - self.start);
-        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
+        let n = out.len().min(self.q.len());
+        out[..n].copy_from_slice(&self.q.bytes()[..n]);
         if n > 0 {
-            self.start += n;
-            self.state.reset();
-            self.settle();
+            self.consume_front(n);
+            self.broken = None;
         }
         n
     }
@@ -426,7 +375,7 @@ impl FrameBuffer {
         self.settle();
         // The per-frame check straight to the frame (no `Decoded` built and matched: at
         // 64-byte frames that round trip through memory showed in profiles).
-        let span = match self.framing.whole_frame(&self.buf[self.start..self.end]) {
+        let span = match self.framing.whole_frame(self.q.bytes()) {
             Some(span) if self.broken.is_none() => span,
             _ => match self.decode_front()? {
                 Decoded::Frame(span) => span,
@@ -442,12 +391,11 @@ impl FrameBuffer {
     #[inline]
     fn hand_out(&mut self, span: FrameSpan) -> Result<&[u8]> {
         self.handed_out = span.frame_len;
-        let at = self.start;
+        let frame = &mut self.q.bytes_mut()[..span.frame_len];
         if span.head == 0 {
-            let body = at + span.payload_start;
-            return Ok(&self.buf[body..body + span.payload_len]);
+            return Ok(&frame[span.payload_start..span.payload_start + span.payload_len]);
         }
-        span.user_payload(&mut self.buf[at..at + span.frame_len])
+        span.user_payload(frame)
     }
 
     /// Up to `max` whole buffered frames at once: `each` is called with every payload in
@@ -462,16 +410,14 @@ impl FrameBuffer {
         }
         let FrameBuffer {
             framing,
-            buf,
-            start,
-            end,
+            q,
             state,
             handed_out,
             broken,
             eof,
             ..
         } = self;
-        let mut rest: &mut [u8] = &mut buf[*start..*end];
+        let mut rest: &mut [u8] = q.bytes_mut();
         let mut n = 0;
         let mut used = 0;
         while n < max && broken.is_none() {

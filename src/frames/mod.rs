@@ -11,6 +11,7 @@
 //! look inside a format.
 
 pub mod buffer;
+mod queue;
 pub mod reader;
 pub mod writer;
 

@@ -10,11 +10,14 @@
 //! into the caller's buffer): it is tried at most once per frame, so a frame that
 //! dribbles in across many `recv_frame(.., 0)` calls is not copied again on each call.
 
+use std::ops::{Deref, DerefMut};
+
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
 use crate::framing::{Decoded, FrameSpan, Framing};
 use crate::io::{recv_all, retry};
-use crate::sys::{self, Interest, RawSocket};
+use crate::stream::ByteStream;
+use crate::sys::Interest;
 
 use super::buffer::FrameBuffer;
 
@@ -22,9 +25,10 @@ use super::buffer::FrameBuffer;
 /// caller's buffer instead of through the reader's (no extra copy).
 const DIRECT_MIN: usize = 32 * 1024;
 
-/// A [`FrameBuffer`] driven over a socket: the bytes received but not yet returned as
-/// frames, kept across calls (one receive may hold the end of one frame and the start of
-/// the next).
+/// A [`FrameBuffer`] driven over a byte stream (a socket, or a session over one): the
+/// bytes received but not yet returned as frames, kept across calls (one receive may hold
+/// the end of one frame and the start of the next). The buffer's own calls (`next_frame`,
+/// `next_batch`, `feed`, `take`, `set_framing`...) are reached through `Deref`.
 ///
 /// Memory: that of its `FrameBuffer`: at most `max(READ_CHUNK, 4 * the most bytes it held
 /// at once)`, never more than one maximal frame plus `READ_CHUNK`, and never a size a
@@ -32,9 +36,22 @@ const DIRECT_MIN: usize = 32 * 1024;
 #[derive(Debug)]
 pub struct Reader {
     frames: FrameBuffer,
-    /// The direct path was tried for the frame at the front and did not complete: the
-    /// rest of that frame goes through the buffer (see the module's "Cost").
-    direct_tried: bool,
+}
+
+impl Deref for Reader {
+    type Target = FrameBuffer;
+
+    #[inline]
+    fn deref(&self) -> &FrameBuffer {
+        &self.frames
+    }
+}
+
+impl DerefMut for Reader {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut FrameBuffer {
+        &mut self.frames
+    }
 }
 
 impl Reader {
@@ -42,82 +59,21 @@ impl Reader {
     pub fn new(framing: Framing) -> Reader {
         Reader {
             frames: FrameBuffer::new(framing),
-            direct_tried: false,
         }
     }
 
-    /// See [`FrameBuffer::set_framing`].
-    pub fn set_framing(&mut self, framing: Framing) {
-        self.direct_tried = false;
-        self.frames.set_framing(framing);
-    }
-
-    /// Bytes received but not yet returned as frames.
-    pub fn buffered(&self) -> usize {
-        self.frames.buffered()
-    }
-
-    /// The most this reader will ever buffer.
-    pub fn memory_limit(&self) -> usize {
-        self.frames.memory_limit()
-    }
-
-    /// The memory the reader's buffer holds now (see [`FrameBuffer::memory_held`]).
-    pub fn memory_held(&self) -> usize {
-        self.frames.memory_held()
-    }
-
-    /// See [`FrameBuffer::feed`].
-    pub fn feed(&mut self, data: &[u8]) -> Result<()> {
-        self.frames.feed(data)
-    }
-
-    /// See [`FrameBuffer::feed_some`].
-    pub fn feed_some(&mut self, data: &[u8]) -> Result<usize> {
-        self.frames.feed_some(data)
-    }
-
-    /// See [`FrameBuffer::take`].
-    pub fn take(&mut self, out: &mut [u8]) -> usize {
-        let n = self.frames.take(out);
-        if n > 0 {
-            self.direct_tried = false;
-        }
-        n
-    }
-
-    /// See [`FrameBuffer::next_frame`].
-    #[inline]
-    pub fn next_frame(&mut self) -> Result<&[u8]> {
-        let r = self.frames.next_frame();
-        if r.is_ok() {
-            self.direct_tried = false;
-        }
-        r
-    }
-
-    /// See [`FrameBuffer::next_batch`].
-    #[inline]
-    pub fn next_batch(&mut self, max: usize, each: impl FnMut(&[u8])) -> Result<usize> {
-        let r = self.frames.next_batch(max, each);
-        if r.is_ok() {
-            self.direct_tried = false;
-        }
-        r
-    }
-
-    /// At most one `recv` from `s`, never waiting: `Ok(n)` bytes were added (0 when a
+    /// At most one receive from `s`, never waiting: `Ok(n)` bytes were added (0 when a
     /// whole frame is already buffered: take it with `next_frame` first), `WouldBlock`
     /// when nothing was there, `Closed` once the peer closed.
-    pub fn fill(&mut self, s: RawSocket) -> Result<usize> {
-        self.receive(s, Deadline::Now)
+    pub fn fill(&mut self, mut s: impl ByteStream) -> Result<usize> {
+        self.receive(&mut s, Deadline::Now)
     }
 
-    /// `fill` within a deadline: one `recv` that waits for bytes until the deadline
+    /// `fill` within a deadline: one receive that waits for bytes until the deadline
     /// (`TimedOut`; `WouldBlock` for `Deadline::Now`).
-    fn receive(&mut self, s: RawSocket, deadline: Deadline) -> Result<usize> {
+    fn receive<S: ByteStream>(&mut self, s: &mut S, deadline: Deadline) -> Result<usize> {
         self.frames.settle();
-        if !sys::is_valid(s) {
+        if !s.is_valid() {
             return Err(Error::Invalid);
         }
         let total = match self.frames.decode_front()? {
@@ -134,18 +90,18 @@ impl Reader {
     }
 
     /// One receive into the buffer's free space (room for a frame of `total` bytes when
-    /// that is known) within the deadline: the bytes added, or 0 when the peer closed
-    /// (recorded: `is_eof`).
-    fn recv_more(
+    /// that is known; at most `SLICE_MAX` under a finite deadline) within the deadline:
+    /// the bytes added, or 0 when the peer closed (recorded: `is_eof`).
+    fn recv_more<S: ByteStream>(
         &mut self,
-        s: RawSocket,
+        s: &mut S,
         total: Option<usize>,
         deadline: Deadline,
     ) -> Result<usize> {
         let space = self.frames.recv_space(total)?;
-        let n = retry(s, Interest::Readable, deadline, |dw| {
-            sys::recv(s, space, dw)
-        })?;
+        let len = deadline.slice(space.len());
+        let space = &mut space[..len];
+        let n = retry(s, Interest::Readable, deadline, |s, dw| s.recv(space, dw))?;
         if n == 0 {
             self.frames.mark_eof();
         } else {
@@ -162,24 +118,23 @@ impl Reader {
     /// first; bytes received stay buffered on every error. `max == 0` gives `Ok(0)` at once.
     pub fn recv_batch(
         &mut self,
-        s: RawSocket,
+        mut s: impl ByteStream,
         max: usize,
         deadline: Deadline,
         mut each: impl FnMut(&[u8]),
     ) -> Result<usize> {
-        if !sys::is_valid(s) {
+        if !s.is_valid() {
             return Err(Error::Invalid);
         }
         loop {
             match self.frames.next_batch(max, &mut each) {
                 Err(Error::WouldBlock) => {}
-                Ok(n) => {
-                    self.direct_tried = false;
-                    return Ok(n);
-                }
-                Err(e) => return Err(e),
+                r => return r,
             }
-            self.receive(s, deadline)?;
+            if deadline.passed() {
+                return Err(Error::TimedOut);
+            }
+            self.receive(&mut s, deadline)?;
         }
     }
 
@@ -190,28 +145,27 @@ impl Reader {
     #[inline]
     pub fn recv_frame(
         &mut self,
-        s: RawSocket,
+        mut s: impl ByteStream,
         out: &mut [u8],
         deadline: Deadline,
     ) -> (usize, Result<()>) {
         self.frames.settle();
-        if !sys::is_valid(s) {
+        if !s.is_valid() {
             return (0, Err(Error::Invalid));
         }
         // A whole frame already buffered: the per-frame path of `next_frame`, one copy.
         if let Some(n) = self.frames.copy_next(out) {
-            self.direct_tried = false;
             return (n, Ok(()));
         }
-        self.recv_frame_general(s, out, deadline)
+        self.recv_frame_general(&mut s, out, deadline)
     }
 
     /// `recv_frame` when no whole frame that fits `out` is buffered: receives until one
     /// is, or reports why not. Out of line, so the per-frame path stays small.
     #[inline(never)]
-    fn recv_frame_general(
+    fn recv_frame_general<S: ByteStream>(
         &mut self,
-        s: RawSocket,
+        s: &mut S,
         out: &mut [u8],
         deadline: Deadline,
     ) -> (usize, Result<()>) {
@@ -222,17 +176,13 @@ impl Reader {
                 return (0, Err(e));
             }
             if let Some(n) = self.frames.copy_next(out) {
-                self.direct_tried = false;
                 return (n, Ok(()));
             }
         }
         loop {
             let total = match self.frames.decode_front() {
                 Err(e) => return (0, Err(e)),
-                Ok(Decoded::Frame(span)) => {
-                    self.direct_tried = false;
-                    return self.frames.copy_frame_out(span, out);
-                }
+                Ok(Decoded::Frame(span)) => return self.frames.copy_frame_out(span, out),
                 Ok(Decoded::NeedMore { total }) => total,
             };
             if let Some(t) = total {
@@ -240,13 +190,16 @@ impl Reader {
                     if span.user_len() > out.len() {
                         return (span.user_len(), Err(Error::NoSpace));
                     }
-                    if !self.direct_tried && t - self.frames.live().len() >= DIRECT_MIN {
+                    if !self.frames.direct_tried() && t - self.frames.live().len() >= DIRECT_MIN {
                         return self.recv_direct(s, span, out, deadline);
                     }
                 }
             }
             if self.frames.is_eof() {
                 return (0, Err(Error::Closed));
+            }
+            if deadline.passed() {
+                return (0, Err(Error::TimedOut));
             }
             if let Err(e) = self.recv_more(s, total, deadline) {
                 return (0, Err(e));
@@ -258,14 +211,14 @@ impl Reader {
     /// received straight into `out`. If that does not complete, what arrived is put back
     /// into the buffer (the next call resumes) and the rest of this frame goes through the
     /// buffer, so a frame dribbling in is not copied out again on every call.
-    fn recv_direct(
+    fn recv_direct<S: ByteStream>(
         &mut self,
-        s: RawSocket,
+        s: &mut S,
         span: FrameSpan,
         out: &mut [u8],
         deadline: Deadline,
     ) -> (usize, Result<()>) {
-        self.direct_tried = true;
+        self.frames.set_direct_tried();
         let n = span.user_len();
         // The payload's head (a typed frame's type byte, a length field's head) lies
         // before the field, in the buffer; the body's start after it.
@@ -276,10 +229,9 @@ impl Reader {
             out[off..off + body.len()].copy_from_slice(body);
             body.len()
         };
-        let (got, r) = recv_all(s, &mut out[off + have..n], deadline);
+        let (got, r) = recv_all(&mut *s, &mut out[off + have..n], deadline);
         if r.is_ok() {
             self.frames.clear();
-            self.direct_tried = false;
             return (n, Ok(()));
         }
         if r == Err(Error::Closed) {
@@ -297,14 +249,14 @@ impl Reader {
     /// way); `Closed` when the peer closed first. The framing resumes after them.
     pub fn recv_all(
         &mut self,
-        s: RawSocket,
+        s: impl ByteStream,
         out: &mut [u8],
         deadline: Deadline,
     ) -> (usize, Result<()>) {
-        if !sys::is_valid(s) {
+        if !s.is_valid() {
             return (0, Err(Error::Invalid));
         }
-        let have = self.take(out);
+        let have = self.frames.take(out);
         if have == out.len() {
             return (have, Ok(()));
         }

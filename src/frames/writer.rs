@@ -6,10 +6,9 @@ use crate::deadline::Deadline;
 use crate::error::{Error, Result};
 use crate::framing::{Framing, HEADER_MAX, OVERHEAD_MAX};
 use crate::io::{send_all, send_parts};
-use crate::sys::RawSocket;
+use crate::stream::ByteStream;
 
-/// A writer whose queue grew beyond this gives the memory back once flushed.
-const WRITER_KEEP: usize = 8 << 20;
+use super::queue::ByteQueue;
 
 /// The first allocation of a writer's queue.
 const MIN_QUEUE: usize = 4 * 1024;
@@ -32,7 +31,7 @@ const PIECES: usize = 256;
 /// stack buffer and sent as one buffer. Returns the wire bytes sent, header included, on success
 /// and on failure; nothing is sent when the payload is refused (`Invalid`, `TooBig`).
 pub fn send_frame(
-    s: RawSocket,
+    s: impl ByteStream,
     framing: &Framing,
     payload: &[u8],
     deadline: Deadline,
@@ -63,7 +62,7 @@ pub fn send_frame(
 /// `N` bytes, sent as one buffer.
 #[inline(always)]
 fn send_encoded<const N: usize>(
-    s: RawSocket,
+    s: impl ByteStream,
     framing: &Framing,
     payload: &[u8],
     deadline: Deadline,
@@ -73,14 +72,6 @@ fn send_encoded<const N: usize>(
         Ok(n) => send_all(s, &frame[..n], deadline),
         Err(e) => (0, Err(e)),
     }
-}
-
-/// One buffer of a `send_frames` batch: a range of its stack buffer, or borrowed bytes
-/// (a payload, a trailer).
-#[derive(Clone, Copy)]
-enum Piece<'a> {
-    Scratch(usize, usize),
-    Bytes(&'a [u8]),
 }
 
 /// Sends one frame per payload, in order, in as few gathered writes as the system allows,
@@ -94,109 +85,33 @@ enum Piece<'a> {
 /// the framing refuses (`Invalid`, `TooBig`) stops the call before that frame: the frames
 /// before it are sent, nothing of it. `Invalid` (nothing sent) for an invalid socket.
 pub fn send_frames<P: AsRef<[u8]>>(
-    s: RawSocket,
+    mut s: impl ByteStream,
     framing: &Framing,
     payloads: &[P],
     deadline: Deadline,
 ) -> (usize, usize, Result<()>) {
-    if !crate::sys::is_valid(s) {
+    if !s.is_valid() {
         return (0, 0, Err(Error::Invalid));
     }
-    let mut frames = 0;
-    let mut bytes = 0;
-    let mut next = 0;
+    let (mut frames, mut bytes) = (0, 0);
     let mut scratch = [0u8; SCRATCH];
-    while next < payloads.len() {
-        let mut pieces = [Piece::Bytes(&[]); PIECES];
-        let mut npieces = 0;
-        let mut nframes = 0;
-        let mut used = 0;
-        let mut refused = None;
-        for payload in &payloads[next..] {
-            let payload = payload.as_ref();
-            if npieces + 3 > pieces.len() || SCRATCH - used < HEADER_MAX + SMALL_FRAME {
-                break;
-            }
-            let from = used;
-            if payload.len() <= SMALL_FRAME - OVERHEAD_MAX {
-                // A small frame, encoded whole into the stack buffer.
-                match framing.encode_into(payload, &mut scratch[used..]) {
-                    Ok(n) => used += n,
-                    Err(e) => {
-                        refused = Some(e);
-                        break;
-                    }
-                }
-            } else {
-                // The header is encoded in place, into the stack buffer.
-                let slot: &mut [u8; HEADER_MAX] =
-                    match (&mut scratch[used..used + HEADER_MAX]).try_into() {
-                        Ok(slot) => slot,
-                        Err(_) => return (frames, bytes, Err(Error::Internal)),
-                    };
-                let enc = match framing.encode_header(payload, slot) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        refused = Some(e);
-                        break;
-                    }
-                };
-                let body = &payload[enc.body.clone()];
-                let small = enc.frame_len() <= SMALL_FRAME;
-                used += enc.header_len;
-                if small {
-                    for part in [body, enc.trailer] {
-                        scratch[used..used + part.len()].copy_from_slice(part);
-                        used += part.len();
-                    }
-                }
-                if !small {
-                    if used > from {
-                        push_scratch(&mut pieces, &mut npieces, from, used);
-                    }
-                    for part in [body, enc.trailer] {
-                        if !part.is_empty() {
-                            pieces[npieces] = Piece::Bytes(part);
-                            npieces += 1;
-                        }
-                    }
-                    nframes += 1;
-                    continue;
-                }
-            }
-            if used > from {
-                push_scratch(&mut pieces, &mut npieces, from, used);
-            }
-            nframes += 1;
-        }
+    let mut rest = payloads;
+    while !rest.is_empty() {
+        let mut batch = Batch::new(&mut scratch);
+        let (taken, refused) = batch.encode(framing, rest);
         let mut parts: [&[u8]; PIECES] = [&[]; PIECES];
-        for (part, piece) in parts.iter_mut().zip(&pieces[..npieces]) {
-            *part = match *piece {
-                Piece::Scratch(a, b) => &scratch[a..b],
-                Piece::Bytes(b) => b,
-            };
-        }
-        let (sent, r) = send_parts(s, &parts[..npieces], deadline);
+        let parts = batch.parts(&mut parts);
+        let (sent, r) = send_parts(&mut s, parts, deadline);
         bytes += sent;
-        if r.is_ok() {
-            frames += nframes;
-        } else {
-            // Whole frames within the bytes sent (the lengths found again: an error path).
-            let mut left = sent;
-            for payload in &payloads[next..next + nframes] {
-                let len = match framing.encoded_len_of(payload.as_ref()) {
-                    Ok(len) => len,
-                    Err(_) => break,
-                };
-                if left < len {
-                    break;
-                }
-                left -= len;
-                frames += 1;
-            }
-            return (frames, bytes, r);
+        if r.is_err() {
+            return (
+                frames + whole_frames(framing, &rest[..taken], sent),
+                bytes,
+                r,
+            );
         }
-        next += nframes;
+        frames += taken;
+        rest = &rest[taken..];
         if let Some(e) = refused {
             return (frames, bytes, Err(e));
         }
@@ -204,18 +119,125 @@ pub fn send_frames<P: AsRef<[u8]>>(
     (frames, bytes, Ok(()))
 }
 
-/// Adds the stack buffer's range `from..to` to a batch, extending the previous range
-/// when it ends where this one starts (runs of small frames become one buffer).
-#[inline]
-fn push_scratch(pieces: &mut [Piece<'_>], npieces: &mut usize, from: usize, to: usize) {
-    if let Some(Piece::Scratch(_, end)) = pieces[..*npieces].last_mut() {
-        if *end == from {
-            *end = to;
-            return;
+/// How many of `payloads`' frames lie whole within the first `sent` wire bytes (the
+/// lengths found again: an error path).
+fn whole_frames<P: AsRef<[u8]>>(framing: &Framing, payloads: &[P], sent: usize) -> usize {
+    let mut left = sent;
+    let mut whole = 0;
+    for payload in payloads {
+        match framing.encoded_len_of(payload.as_ref()) {
+            Ok(len) if len <= left => left -= len,
+            _ => break,
+        }
+        whole += 1;
+    }
+    whole
+}
+
+/// One buffer of a `send_frames` batch: a range of its stack buffer, or borrowed bytes
+/// (a payload, a trailer).
+#[derive(Clone, Copy)]
+enum Piece<'a> {
+    Scratch(usize, usize),
+    Bytes(&'a [u8]),
+}
+
+/// The buffers of one gathered write of `send_frames`: small frames and headers encoded
+/// into the stack buffer, big payloads borrowed.
+struct Batch<'s, 'p> {
+    scratch: &'s mut [u8; SCRATCH],
+    used: usize,
+    pieces: [Piece<'p>; PIECES],
+    count: usize,
+}
+
+impl<'s, 'p> Batch<'s, 'p> {
+    fn new(scratch: &'s mut [u8; SCRATCH]) -> Self {
+        Batch {
+            scratch,
+            used: 0,
+            pieces: [Piece::Bytes(&[]); PIECES],
+            count: 0,
         }
     }
-    pieces[*npieces] = Piece::Scratch(from, to);
-    *npieces += 1;
+
+    /// Encodes frames of `payloads` from the first until the batch is full; returns how
+    /// many, and the framing's refusal of the next one if that is what stopped it.
+    fn encode<P: AsRef<[u8]>>(
+        &mut self,
+        framing: &'p Framing,
+        payloads: &'p [P],
+    ) -> (usize, Option<Error>) {
+        for (n, payload) in payloads.iter().enumerate() {
+            if self.count + 3 > PIECES || SCRATCH - self.used < HEADER_MAX + SMALL_FRAME {
+                return (n, None);
+            }
+            if let Err(e) = self.add(framing, payload.as_ref()) {
+                return (n, Some(e));
+            }
+        }
+        (payloads.len(), None)
+    }
+
+    /// Adds one frame: encoded whole into the stack buffer when it is small, else its
+    /// header there and the payload (and trailer) borrowed. Nothing is added on error.
+    fn add(&mut self, framing: &'p Framing, payload: &'p [u8]) -> Result<()> {
+        let from = self.used;
+        if payload.len() <= SMALL_FRAME - OVERHEAD_MAX {
+            self.used += framing.encode_into(payload, &mut self.scratch[from..])?;
+            self.push_scratch(from);
+            return Ok(());
+        }
+        let slot: &mut [u8; HEADER_MAX] = (&mut self.scratch[from..from + HEADER_MAX])
+            .try_into()
+            .map_err(|_| Error::Internal)?;
+        let enc = framing.encode_header(payload, slot)?;
+        self.used += enc.header_len;
+        self.push_scratch(from);
+        let copy = enc.frame_len() <= SMALL_FRAME;
+        for part in [&payload[enc.body.clone()], enc.trailer] {
+            if copy {
+                let at = self.used;
+                self.scratch[at..at + part.len()].copy_from_slice(part);
+                self.used += part.len();
+                self.push_scratch(at);
+            } else if !part.is_empty() {
+                self.pieces[self.count] = Piece::Bytes(part);
+                self.count += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the stack buffer's bytes from `from` to `used` (nothing when empty), extending
+    /// the previous range when it ends where this one starts (runs of small frames become
+    /// one buffer).
+    #[inline]
+    fn push_scratch(&mut self, from: usize) {
+        let to = self.used;
+        if from == to {
+            return;
+        }
+        if let Some(Piece::Scratch(_, end)) = self.pieces[..self.count].last_mut() {
+            if *end == from {
+                *end = to;
+                return;
+            }
+        }
+        self.pieces[self.count] = Piece::Scratch(from, to);
+        self.count += 1;
+    }
+
+    /// The batch as the buffers of one gathered write, in `out`.
+    fn parts<'o>(&'o self, out: &'o mut [&'o [u8]; PIECES]) -> &'o [&'o [u8]] {
+        for (part, piece) in out.iter_mut().zip(&self.pieces[..self.count]) {
+            *part = match *piece {
+                Piece::Scratch(a, b) => &self.scratch[a..b],
+                Piece::Bytes(b) => b,
+            };
+        }
+        &out[..self.count]
+    }
 }
 
 /// A framing plus the frames queued but not yet sent.
@@ -223,68 +245,16 @@ fn push_scratch(pieces: &mut [Piece<'_>], npieces: &mut usize, from: usize, to: 
 /// Each queued frame costs one bounded copy of its bytes into the queue: the frame is
 /// encoded straight into the queue's free space (for a binary length field, the field is
 /// one 8-byte store, then the payload's copy), with one room check before and one limit
-/// check after. A flush that sends only part of the queue moves nothing (a read offset
-/// advances; the queue is compacted only when that copies less than was sent);
-/// [`Writer::send_or_queue`] writes a frame through without copying when nothing is
-/// pending. Memory: the pending bytes (bounded by [`Writer::set_limit`] when set) plus one
-/// frame's room, at most doubled by growth.
+/// check after. A flush that sends only part of the queue moves nothing (the queue's front
+/// advances); [`Writer::send_or_queue`] writes a frame through without copying when nothing
+/// is pending. Memory: the pending bytes (bounded by [`Writer::set_limit`] when set) plus
+/// one frame's room, at most doubled by growth.
 #[derive(Debug)]
 pub struct Writer {
     framing: Framing,
-    q: Queue,
+    q: ByteQueue,
     /// Most pending bytes the queue may hold; 0 for no limit.
     limit: usize,
-}
-
-/// The queued bytes (apart from the framing, so that it can grow while an `Encoded`
-/// borrows the framing).
-#[derive(Debug)]
-struct Queue {
-    /// `buf.len()` is the usable size (zero-filled once when grown): frames are encoded
-    /// into `buf[end..]` without reallocation or `unsafe`.
-    buf: Vec<u8>,
-    /// Bytes at the front of `buf` already sent.
-    start: usize,
-    /// End of the queued bytes.
-    end: usize,
-}
-
-impl Queue {
-    /// Makes at least `extra` bytes of free space after the queued bytes: compacts when
-    /// that moves no more bytes than the ones already sent, else grows (doubling, at
-    /// least to hold `extra` more).
-    #[inline(never)]
-    fn reserve(&mut self, extra: usize) -> Result<()> {
-        let size = self.buf.len();
-        if size - self.end >= extra {
-            return Ok(());
-        }
-        let live = self.end - self.start;
-        if self.start > 0 && live <= self.start && size - live >= extra {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.start = 0;
-            self.end = live;
-            return Ok(());
-        }
-        let want = live.checked_add(extra).ok_or(Error::NoMem)?;
-        let grown = size.saturating_mul(2).max(want).max(MIN_QUEUE);
-        let mut bigger = Vec::new();
-        bigger.try_reserve_exact(grown).map_err(|_| Error::NoMem)?;
-        bigger.extend_from_slice(&self.buf[self.start..self.end]);
-        bigger.resize(grown, 0);
-        self.buf = bigger;
-        self.start = 0;
-        self.end = live;
-        Ok(())
-    }
-
-    /// Appends raw bytes (the unsent rest of a written-through frame).
-    fn append(&mut self, data: &[u8]) -> Result<()> {
-        self.reserve(data.len())?;
-        self.buf[self.end..self.end + data.len()].copy_from_slice(data);
-        self.end += data.len();
-        Ok(())
-    }
 }
 
 impl Writer {
@@ -292,11 +262,7 @@ impl Writer {
     pub fn new(framing: Framing) -> Writer {
         Writer {
             framing,
-            q: Queue {
-                buf: Vec::new(),
-                start: 0,
-                end: 0,
-            },
+            q: ByteQueue::new(),
             limit: 0,
         }
     }
@@ -311,12 +277,12 @@ impl Writer {
     /// Bytes queued and not yet sent.
     #[inline]
     pub fn pending(&self) -> usize {
-        self.q.end - self.q.start
+        self.q.len()
     }
 
     /// The memory the queue holds now (its allocation).
     pub fn memory_held(&self) -> usize {
-        self.q.buf.capacity()
+        self.q.capacity()
     }
 
     /// `NoSpace` when `frame_len` more pending bytes would pass the limit.
@@ -336,14 +302,12 @@ impl Writer {
         // Room for the frame (at most OVERHEAD_MAX bytes more than the payload) and for
         // the 8-byte store of a binary field.
         let room = payload.len().saturating_add(OVERHEAD_MAX);
-        if self.q.buf.len() - self.q.end < room {
+        if self.q.free_len() < room {
             self.make_room_for(payload)?;
         }
-        let n = self
-            .framing
-            .encode_into(payload, &mut self.q.buf[self.q.end..])?;
+        let n = self.framing.encode_into(payload, self.q.free_mut())?;
         self.admit(n)?;
-        self.q.end += n;
+        self.q.commit(n);
         Ok(())
     }
 
@@ -353,19 +317,23 @@ impl Writer {
     fn make_room_for(&mut self, payload: &[u8]) -> Result<()> {
         let frame_len = self.framing.encoded_len_of(payload)?;
         self.admit(frame_len)?;
-        self.q.reserve(frame_len.saturating_add(OVERHEAD_MAX))
+        self.q.reserve(
+            frame_len.saturating_add(OVERHEAD_MAX),
+            MIN_QUEUE,
+            usize::MAX,
+        )
     }
 
-    /// Sends one frame of `payload` now if nothing is pending and the socket takes it
+    /// Sends one frame of `payload` now if nothing is pending and the stream takes it
     /// (written through with one gathered write, no copy), queueing only the part the
-    /// socket did not take; with frames pending it is queued behind them. Never waits.
+    /// stream did not take; with frames pending it is queued behind them. Never waits.
     /// `Ok` once the frame is sent or queued (see `pending`). Nothing is sent or queued on
-    /// a refusal (`Invalid`, `TooBig`, `NoSpace`, `NoMem`) nor when the socket fails before
+    /// a refusal (`Invalid`, `TooBig`, `NoSpace`, `NoMem`) nor when the stream fails before
     /// taking a byte (`Invalid` socket, `Reset`, `Os`); when it fails after taking part of
     /// the frame, the rest is queued and the error returned. (`NoMem` while queueing the
     /// unsent rest leaves the stream mid-frame: close the connection.)
-    pub fn send_or_queue(&mut self, s: RawSocket, payload: &[u8]) -> Result<()> {
-        if !crate::sys::is_valid(s) {
+    pub fn send_or_queue(&mut self, s: impl ByteStream, payload: &[u8]) -> Result<()> {
+        if !s.is_valid() {
             return Err(Error::Invalid);
         }
         if self.pending() > 0 {
@@ -389,18 +357,15 @@ impl Writer {
             Err(e) if sent == 0 => return Err(e),
             Err(_) => {}
         }
-        self.q.start = 0;
-        self.q.end = 0;
-        let trailer = enc.trailer;
-        let body = enc.body;
-        self.q.reserve(frame_len - sent)?;
+        self.q.clear();
+        self.q.reserve(frame_len - sent, MIN_QUEUE, usize::MAX)?;
         let mut skip = sent;
-        for part in [&header[..enc.header_len], &payload[body], trailer] {
+        for part in parts {
             if skip >= part.len() {
                 skip -= part.len();
                 continue;
             }
-            self.q.append(&part[skip..])?;
+            self.q.append(&part[skip..], MIN_QUEUE)?;
             skip = 0;
         }
         match r {
@@ -409,19 +374,12 @@ impl Writer {
         }
     }
 
-    /// Sends as much of the queue as the socket takes within the deadline (many frames
+    /// Sends as much of the queue as the stream takes within the deadline (many frames
     /// per system call). `Ok` when the queue is empty; `WouldBlock` / `TimedOut` with
     /// bytes left (see `pending`).
-    pub fn flush(&mut self, s: RawSocket, deadline: Deadline) -> Result<()> {
-        let (n, r) = send_all(s, &self.q.buf[self.q.start..self.q.end], deadline);
-        self.q.start += n;
-        if self.q.start == self.q.end {
-            self.q.start = 0;
-            self.q.end = 0;
-            if self.q.buf.len() > WRITER_KEEP {
-                self.q.buf = Vec::new();
-            }
-        }
+    pub fn flush(&mut self, s: impl ByteStream, deadline: Deadline) -> Result<()> {
+        let (n, r) = send_all(s, self.q.bytes(), deadline);
+        self.q.consume(n);
         r
     }
 }
