@@ -12,7 +12,7 @@
 #   PREFIX/lib/cmake/sockhelp/sockhelpConfig.cmake, sockhelpConfigVersion.cmake
 #   PREFIX/share/man/man3/sockhelp.3, sockhelp_*.3         (built by `make docs`)
 #   PREFIX/share/sockhelp/sockhelp_cffi.h                  declarations for Python's cffi
-#   PREFIX/share/doc/sockhelp/LICENSE-MIT, LICENSE-APACHE, README.md, CHANGELOG.md, html/
+#   PREFIX/share/doc/sockhelp/LICENSE-MIT, LICENSE-APACHE, README.md, INSTALL.md, CHANGELOG.md, html/
 #
 # ABI is 0.MINOR before 1.0 and MAJOR after (build.rs sets the same SONAME). The .pc and
 # CMake files find the prefix from their own location, so the tree can be moved.
@@ -211,7 +211,7 @@ if [ "$uninstall" = yes ]; then
              "$cmake_dir/sockhelpConfig.cmake" "$cmake_dir/sockhelpConfigVersion.cmake" \
              "$man_dir"/sockhelp.3 "$man_dir"/sockhelp_*.3 \
              "$doc_dir/LICENSE-MIT" "$doc_dir/LICENSE-APACHE" "$doc_dir/README.md" \
-             "$doc_dir/CHANGELOG.md" "$data_dir/sockhelp_cffi.h"; do
+             "$doc_dir/INSTALL.md" "$doc_dir/CHANGELOG.md" "$data_dir/sockhelp_cffi.h"; do
         if [ -e "$f" ] || [ -L "$f" ]; then rm -f "$f" && echo "removed $f"; fi
     done
     if [ -d "$doc_dir/html" ]; then rm -rf "$doc_dir/html" && echo "removed $doc_dir/html"; fi
@@ -333,7 +333,7 @@ for f in "$docs_built"/html/*.html; do
     install -m 644 "$f" "$doc_dir/html/"
 done
 echo "installed $doc_dir/html ($(ls "$doc_dir/html" | wc -l | tr -d ' ') pages)"
-for f in LICENSE-MIT LICENSE-APACHE README.md CHANGELOG.md; do
+for f in LICENSE-MIT LICENSE-APACHE README.md INSTALL.md CHANGELOG.md; do
     put 644 "$root/$f" "$doc_dir/$f"
 done
 

@@ -1,6 +1,7 @@
 //! The framing codecs, byte for byte: the HOWTO's "a stream has no message
 //! boundaries" and "a prefix may itself arrive split across recvs", plus the
-//! hostile peer of SPEC.md's "bounded memory" principle.
+//! hostile peer: a 4 GiB length or a delimiter that never comes is an error, never an
+//! allocation.
 //!
 //! Property tests use a seeded xorshift64 generator (no dependencies) and bounded loops.
 

@@ -967,12 +967,18 @@ fn assert_html_links_resolve(dir: &Path) {
     assert!(pages > 40, "only {} HTML pages", pages);
 }
 
-/// Licenses, README, CHANGELOG and the cffi declarations are installed.
+/// Licenses, README, INSTALL, CHANGELOG and the cffi declarations are installed.
 #[test]
 fn licenses_changelog_and_cffi_declarations_are_installed() {
     let prefix = prefix();
     let doc = prefix.join("share/doc/sockhelp");
-    for f in ["LICENSE-MIT", "LICENSE-APACHE", "README.md", "CHANGELOG.md"] {
+    for f in [
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+        "README.md",
+        "INSTALL.md",
+        "CHANGELOG.md",
+    ] {
         assert_eq!(
             std::fs::read(doc.join(f)).unwrap_or_default(),
             std::fs::read(root().join(f)).unwrap(),

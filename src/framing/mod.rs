@@ -5,7 +5,7 @@
 //! bytes buffered so far to say "a whole frame", "need more" or "this stream is
 //! broken" ([`Framing::decode`]), the way tokio-util's codecs do.
 //!
-//! Every wire format (see SPEC.md, "Wire formats") lives in its own file, and
+//! Every wire format (a frame's exact bytes on the wire) lives in its own file, and
 //! [`Framing`] has one `match` arm per format: [`fixed`], [`delimited`],
 //! [`length_field`] (the one parser of every length format: length-prefixed,
 //! varint and ascii-length are length fields with no head and no adjustment) and
