@@ -23,12 +23,11 @@ use crate::framing::{DecodeState, Decoded, FrameSpan, Framing};
 
 use super::queue::ByteQueue;
 
-/// The first allocation of a buffer, the free space a receive asks for at least when it
-/// can have it, and the slack a buffer may hold beyond one maximal frame.
+/// The slack a buffer may hold beyond one maximal frame, and the floor of its memory bound.
 pub const READ_CHUNK: usize = 64 * 1024;
 
 /// A receive into the buffer wants at least this much free space (else the buffer is
-/// compacted or grown first).
+/// compacted or grown first); also the default first allocation.
 const MIN_FREE: usize = 4 * 1024;
 
 /// A receive that fills all the free space it was offered (the socket had more) makes the
@@ -66,6 +65,24 @@ pub struct FrameBuffer {
     /// was tried for the frame at the front and did not complete: the rest of that frame
     /// comes through the buffer. Forgotten whenever the front moves.
     direct_tried: bool,
+    /// The next this many bytes are one raw frame, whatever the framing says of them
+    /// (`expect_raw`); the framing resumes after them.
+    raw: Option<usize>,
+    /// The first allocation (and the one after memory went back at an idle point).
+    initial: usize,
+    /// What the buffer keeps at an idle point when it gives memory back (see `idle_point`).
+    idle: usize,
+}
+
+/// The span of a raw frame of `n` bytes at the front.
+fn raw_span(n: usize) -> FrameSpan {
+    FrameSpan {
+        payload_start: 0,
+        payload_len: n,
+        frame_len: n,
+        type_byte: None,
+        head: 0,
+    }
 }
 
 /// Whether `framing` answers "need more, length unknown" for no bytes at all (asked once,
@@ -101,6 +118,45 @@ impl FrameBuffer {
             offered: 0,
             grow: false,
             direct_tried: false,
+            raw: None,
+            initial: MIN_FREE,
+            idle: 0,
+        }
+    }
+
+    /// The next `n` bytes (after the frame last handed out) are one raw frame: `next_frame`,
+    /// `next_batch` and the reader's receiving calls deliver them as one payload, whatever
+    /// the framing would make of them, and the framing resumes after them. A broken-stream
+    /// verdict is forgotten (those bytes are judged afresh). `TooBig` (nothing changes) when
+    /// `n` is over the framing's maximum payload: the memory bound stays the framing's.
+    pub fn expect_raw(&mut self, n: usize) -> Result<()> {
+        if n > self.framing.max_payload() {
+            return Err(Error::TooBig);
+        }
+        self.settle();
+        self.raw = Some(n);
+        self.state.reset();
+        self.broken = None;
+        self.direct_tried = false;
+        Ok(())
+    }
+
+    /// Sets the buffer's first allocation (`initial` bytes, at least 1; default 4 KiB) and
+    /// what it keeps at an idle point (`idle` bytes; default 0: an idle buffer holds no
+    /// memory). See `idle_point`.
+    pub fn set_sizes(&mut self, initial: usize, idle: usize) {
+        self.initial = initial.max(1);
+        self.idle = idle;
+    }
+
+    /// An idle point: the owner found nothing to receive with nothing buffered (a
+    /// non-blocking receive would block). A buffer more than four times bigger than the
+    /// most bytes it held since the last idle point gives its memory back (keeping the
+    /// `idle` size), so an idle connection holds no buffer while one that keeps receiving
+    /// bursts keeps its allocation.
+    pub(crate) fn idle_point(&mut self) {
+        if self.handed_out == 0 {
+            self.q.idle_point(self.idle);
         }
     }
 
@@ -117,6 +173,7 @@ impl FrameBuffer {
         self.state.reset();
         self.broken = None;
         self.direct_tried = false;
+        self.raw = None;
     }
 
     /// Bytes received but not yet returned as frames (or taken raw).
@@ -143,7 +200,17 @@ impl FrameBuffer {
     /// Nothing buffered, nothing pending: a reader can only receive (the latency path's
     /// test, after `settle`: no decode needed to know it).
     pub(crate) fn waits_for_bytes(&self) -> bool {
-        self.q.is_empty() && self.empty_waits && self.broken.is_none() && !self.eof
+        self.q.is_empty()
+            && self.empty_waits
+            && self.broken.is_none()
+            && self.raw.is_none()
+            && !self.eof
+    }
+
+    /// True when the buffer holds its memory limit: nothing more can be received until
+    /// frames (or raw bytes) are taken.
+    pub(crate) fn is_full(&self) -> bool {
+        self.q.len() >= self.limit
     }
 
     /// Records that the peer closed: once no whole frame is left, `next_frame` says
@@ -169,16 +236,17 @@ impl FrameBuffer {
             self.q.consume(self.handed_out);
             self.handed_out = 0;
             self.direct_tried = false;
+            self.raw = None;
         }
     }
 
-    /// Consumes the `n` bytes at the front (a frame or raw bytes delivered): the next
-    /// frame starts after them.
+    /// Consumes the frame of `n` bytes at the front: the next frame starts after it.
     #[inline]
     fn consume_front(&mut self, n: usize) {
         self.q.consume(n);
         self.state.reset();
         self.direct_tried = false;
+        self.raw = None;
     }
 
     /// The buffered bytes (after `settle`).
@@ -193,6 +261,13 @@ impl FrameBuffer {
     pub(crate) fn decode_front(&mut self) -> Result<Decoded> {
         if let Some(e) = self.broken {
             return Err(e);
+        }
+        if let Some(n) = self.raw {
+            return Ok(if self.q.len() >= n {
+                Decoded::Frame(raw_span(n))
+            } else {
+                Decoded::NeedMore { total: Some(n) }
+            });
         }
         if self.q.is_empty() && self.empty_waits {
             debug_assert_eq!(self.state, DecodeState::new());
@@ -216,7 +291,7 @@ impl FrameBuffer {
     /// Call after `settle`.
     #[inline]
     pub(crate) fn copy_next(&mut self, out: &mut [u8]) -> Option<usize> {
-        if self.broken.is_some() || self.q.is_empty() {
+        if self.broken.is_some() || self.raw.is_some() || self.q.is_empty() {
             return None;
         }
         let live = self.q.bytes();
@@ -237,6 +312,9 @@ impl FrameBuffer {
     pub(crate) fn front_span(&self) -> Option<FrameSpan> {
         if self.broken.is_some() {
             return None;
+        }
+        if let Some(n) = self.raw {
+            return Some(raw_span(n));
         }
         self.framing.frame_span(self.live()).ok().flatten()
     }
@@ -266,6 +344,7 @@ impl FrameBuffer {
         self.handed_out = 0;
         self.state.reset();
         self.direct_tried = false;
+        self.raw = None;
     }
 
     /// Free space to receive into (after `settle`): at least one byte, [`MIN_FREE`] when
@@ -293,7 +372,8 @@ impl FrameBuffer {
             }
         }
         let want = want.min(self.limit.saturating_sub(live)).max(1);
-        self.q.reserve(want, READ_CHUNK, self.limit.max(live + 1))?;
+        self.q
+            .reserve(want, self.initial, self.limit.max(live + 1))?;
         self.offered = self.q.free_len();
         Ok(self.q.free_mut())
     }
@@ -310,7 +390,7 @@ impl FrameBuffer {
     /// which the limit already admits).
     pub(crate) fn absorb(&mut self, data: &[u8]) -> Result<()> {
         self.settle();
-        self.q.append(data, READ_CHUNK)
+        self.q.append(data, self.initial)
     }
 
     /// Takes bytes the caller received itself. `NoSpace` (nothing taken) when they would
@@ -344,7 +424,7 @@ impl FrameBuffer {
         if data.is_empty() {
             return Ok(());
         }
-        self.q.reserve(data.len(), READ_CHUNK, self.limit)?;
+        self.q.reserve(data.len(), self.initial, self.limit)?;
         self.q.free_mut()[..data.len()].copy_from_slice(data);
         self.q.commit(data.len());
         Ok(())
@@ -353,13 +433,16 @@ impl FrameBuffer {
     /// Takes up to `out.len()` buffered raw bytes, unframed (after the frame last handed
     /// out), and returns how many. The framing resumes at the byte after them, which must
     /// be a frame boundary for it; a broken-stream verdict is forgotten once bytes are
-    /// taken (the framing judges what follows them afresh).
+    /// taken (the framing judges what follows them afresh). Bytes taken from an expected raw
+    /// frame (`expect_raw`) count towards it.
     pub fn take(&mut self, out: &mut [u8]) -> usize {
         self.settle();
         let n = out.len().min(self.q.len());
         out[..n].copy_from_slice(&self.q.bytes()[..n]);
         if n > 0 {
+            let raw = self.raw.and_then(|r| r.checked_sub(n)).filter(|&r| r > 0);
             self.consume_front(n);
+            self.raw = raw;
             self.broken = None;
         }
         n
@@ -376,7 +459,7 @@ impl FrameBuffer {
         // The per-frame check straight to the frame (no `Decoded` built and matched: at
         // 64-byte frames that round trip through memory showed in profiles).
         let span = match self.framing.whole_frame(self.q.bytes()) {
-            Some(span) if self.broken.is_none() => span,
+            Some(span) if self.broken.is_none() && self.raw.is_none() => span,
             _ => match self.decode_front()? {
                 Decoded::Frame(span) => span,
                 Decoded::NeedMore { .. } if self.eof => return Err(Error::Closed),
@@ -391,6 +474,8 @@ impl FrameBuffer {
     #[inline]
     fn hand_out(&mut self, span: FrameSpan) -> Result<&[u8]> {
         self.handed_out = span.frame_len;
+        // An expected raw frame is the front one: handed out (even when empty), it is done.
+        self.raw = None;
         let frame = &mut self.q.bytes_mut()[..span.frame_len];
         if span.head == 0 {
             return Ok(&frame[span.payload_start..span.payload_start + span.payload_len]);
@@ -415,13 +500,24 @@ impl FrameBuffer {
             handed_out,
             broken,
             eof,
+            raw,
             ..
         } = self;
         let mut rest: &mut [u8] = q.bytes_mut();
         let mut n = 0;
         let mut used = 0;
+        // An expected raw frame comes first, then the framing's frames.
+        let mut raw = std::mem::take(raw);
         while n < max && broken.is_none() {
-            let span = match framing.whole_frame(rest) {
+            let whole = match raw.take() {
+                Some(len) if len > rest.len() => {
+                    self.raw = Some(len);
+                    break;
+                }
+                Some(len) => Some(raw_span(len)),
+                None => framing.whole_frame(rest),
+            };
+            let span = match whole {
                 Some(span) => span,
                 None => match framing.decode(rest, state) {
                     Ok(Decoded::Frame(span)) => span,

@@ -6,11 +6,20 @@
 //! `unsafe`. Consuming moves nothing (the front offset advances); room is made by
 //! compacting when at most half the allocation is queued bytes (so a compaction copies no
 //! more than it frees), else by doubling.
+//!
+//! Memory goes back at idle points (a reader that found nothing to receive, a writer whose
+//! queue emptied): a queue whose allocation was more than four times the most bytes it held
+//! since the last idle point keeps only what its owner asks for (nothing by default), so an
+//! idle connection holds no buffer while a busy one keeps its allocation across bursts.
 
 use crate::error::{Error, Result};
 
 /// A queue that grew beyond this gives its memory back once it is empty.
 const KEEP: usize = 8 << 20;
+
+/// An allocation more than this many times the bytes held since the last idle point is
+/// given back at the next one.
+const OVERSIZED: usize = 4;
 
 /// Bytes `buf[start..end]`, free space `buf[end..]`.
 #[derive(Debug, Default)]
@@ -18,6 +27,8 @@ pub(crate) struct ByteQueue {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// The most bytes queued at once since the last idle point.
+    peak: usize,
 }
 
 impl ByteQueue {
@@ -79,6 +90,25 @@ impl ByteQueue {
     pub(crate) fn commit(&mut self, n: usize) {
         debug_assert!(n <= self.free_len());
         self.end += n;
+        self.peak = self.peak.max(self.end - self.start);
+    }
+
+    /// An idle point (see the module docs): when the queue is empty and its allocation is
+    /// more than `OVERSIZED` times the most bytes it held since the last idle point, the
+    /// allocation shrinks to `keep` bytes (0: freed). Returns true when memory went back.
+    pub(crate) fn idle_point(&mut self, keep: usize) -> bool {
+        if !self.is_empty() {
+            return false;
+        }
+        let peak = std::mem::take(&mut self.peak);
+        if self.buf.len() <= keep || peak.saturating_mul(OVERSIZED) > self.buf.len() {
+            return false;
+        }
+        self.buf = Vec::new();
+        if keep > 0 && self.buf.try_reserve_exact(keep).is_ok() {
+            self.buf.resize(keep, 0);
+        }
+        true
     }
 
     /// Drops `n` bytes from the front. An emptied queue starts again at the front of its
@@ -165,7 +195,7 @@ impl ByteQueue {
     pub(crate) fn append(&mut self, data: &[u8], first: usize) -> Result<()> {
         self.reserve(data.len(), first, usize::MAX)?;
         self.free_mut()[..data.len()].copy_from_slice(data);
-        self.end += data.len();
+        self.commit(data.len());
         Ok(())
     }
 }
@@ -191,6 +221,27 @@ mod tests {
         assert_eq!(q.len(), 3500);
         assert_eq!(&q.bytes()[..500], &[1; 500][..]);
         assert_eq!(&q.bytes()[500..], &[2; 3000][..]);
+    }
+
+    #[test]
+    fn idle_points_give_back_oversized_memory_only() {
+        let mut q = ByteQueue::new();
+        // Bulk: the allocation was used: kept across the idle point.
+        q.append(&[0; 3000], 4096).unwrap();
+        q.consume(3000);
+        assert!(!q.idle_point(0));
+        assert_eq!(q.size(), 4096);
+        // A small burst after it: the allocation is oversized for it, freed.
+        q.append(&[0; 100], 4096).unwrap();
+        q.consume(100);
+        assert!(q.idle_point(0));
+        assert_eq!(q.capacity(), 0);
+        // With bytes queued nothing moves; a size to keep is honoured.
+        q.append(&[0; 10], 4096).unwrap();
+        assert!(!q.idle_point(0));
+        q.consume(10);
+        assert!(q.idle_point(512));
+        assert_eq!(q.size(), 512);
     }
 
     #[test]

@@ -62,30 +62,45 @@ impl Reader {
         }
     }
 
-    /// At most one receive from `s`, never waiting: `Ok(n)` bytes were added (0 when a
-    /// whole frame is already buffered: take it with `next_frame` first), `WouldBlock`
-    /// when nothing was there, `Closed` once the peer closed.
+    /// At most one receive from `s`, never waiting: `Ok(n)` bytes were added; `Ok(0)` when
+    /// nothing was received because a whole frame is already buffered or the buffer is at
+    /// its memory limit (take frames, or raw bytes, first); `WouldBlock` when nothing was
+    /// there, `Closed` once the peer closed. Fill moves bytes and never judges them: a
+    /// broken stream is reported by `next_frame` (so raw bytes after a line, which the
+    /// framing might refuse, can still be received and taken).
     pub fn fill(&mut self, mut s: impl ByteStream) -> Result<usize> {
         self.receive(&mut s, Deadline::Now)
     }
 
     /// `fill` within a deadline: one receive that waits for bytes until the deadline
-    /// (`TimedOut`; `WouldBlock` for `Deadline::Now`).
+    /// (`TimedOut`; `WouldBlock` for `Deadline::Now`, an idle point of the buffer when
+    /// nothing is buffered: see `FrameBuffer::idle_point`).
     fn receive<S: ByteStream>(&mut self, s: &mut S, deadline: Deadline) -> Result<usize> {
         self.frames.settle();
         if !s.is_valid() {
             return Err(Error::Invalid);
         }
-        let total = match self.frames.decode_front()? {
-            Decoded::Frame(_) => return Ok(0),
-            Decoded::NeedMore { total } => total,
+        let total = match self.frames.decode_front() {
+            Ok(Decoded::Frame(_)) => return Ok(0),
+            Ok(Decoded::NeedMore { total }) => total,
+            Err(_) => None,
         };
         if self.frames.is_eof() {
             return Err(Error::Closed);
         }
-        match self.recv_more(s, total, deadline)? {
-            0 => Err(Error::Closed),
-            n => Ok(n),
+        if self.frames.is_full() {
+            return Ok(0);
+        }
+        match self.recv_more(s, total, deadline) {
+            Ok(0) => Err(Error::Closed),
+            Ok(n) => Ok(n),
+            Err(Error::WouldBlock) => {
+                if self.frames.buffered() == 0 {
+                    self.frames.idle_point();
+                }
+                Err(Error::WouldBlock)
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -134,7 +149,11 @@ impl Reader {
             if deadline.passed() {
                 return Err(Error::TimedOut);
             }
-            self.receive(&mut s, deadline)?;
+            // Nothing received with no frame whole: the buffer is at its limit, which only
+            // a stream the framing refuses can do.
+            if self.receive(&mut s, deadline)? == 0 && self.frames.is_full() {
+                return Err(Error::TooBig);
+            }
         }
     }
 

@@ -324,6 +324,14 @@ impl Writer {
         )
     }
 
+    /// Queues `bytes` as they are, with no header or delimiter (an HTTP body, a value that
+    /// holds the delimiter, bytes framed by the caller): a copy, behind the frames already
+    /// queued. `NoSpace` past the limit (nothing queued); `NoMem`.
+    pub fn queue_raw(&mut self, bytes: &[u8]) -> Result<()> {
+        self.admit(bytes.len())?;
+        self.q.append(bytes, MIN_QUEUE)
+    }
+
     /// Sends one frame of `payload` now if nothing is pending and the stream takes it
     /// (written through with one gathered write, no copy), queueing only the part the
     /// stream did not take; with frames pending it is queued behind them. Never waits.
@@ -376,10 +384,13 @@ impl Writer {
 
     /// Sends as much of the queue as the stream takes within the deadline (many frames
     /// per system call). `Ok` when the queue is empty; `WouldBlock` / `TimedOut` with
-    /// bytes left (see `pending`).
+    /// bytes left (see `pending`). A queue emptied by a flush is an idle point: an
+    /// allocation more than four times what it held since the last one goes back, so an
+    /// idle connection's writer holds no memory.
     pub fn flush(&mut self, s: impl ByteStream, deadline: Deadline) -> Result<()> {
         let (n, r) = send_all(s, self.q.bytes(), deadline);
         self.q.consume(n);
+        self.q.idle_point(0);
         r
     }
 }
