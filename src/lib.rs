@@ -7,6 +7,7 @@
 //! - `sys`: the only place that knows the OS (unix.rs, windows.rs).
 //! - [`io`]: `send_all` / `recv_all`.
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.
+//! - [`resolve`]: name lookups within a deadline, on a small shared pool of threads.
 //! - [`framing`]: sans-IO codecs, one file per wire format.
 //! - [`frames`]: framed I/O in two layers: the sans-IO `FrameBuffer`, and the socket
 //!   driver on top (`Reader`, `Writer`, `send_frame`, `send_frames`).
@@ -24,6 +25,7 @@ pub mod framing;
 pub mod io;
 pub mod net;
 pub mod poller;
+pub mod resolve;
 pub mod select;
 mod sys;
 
