@@ -203,11 +203,18 @@ extern "C" {
 #define SOCKHELP_SHUT_RDWR 2
 
 /**
- * A buffer of this many bytes holds every address `sockhelp_peer_addr`,
- * `sockhelp_local_addr` and `sockhelp_accept_addr` can write, with its NUL: the longest
- * IPv6 form with a scope ("[ffff:...%4294967295]:65535") and the longest Unix-domain path.
+ * How long `sockhelp_listen` waits for a host name to resolve (milliseconds).
  */
-#define SOCKHELP_ADDR_MAX 128
+#define SOCKHELP_LISTEN_RESOLVE_MS 2000
+
+/**
+ * A buffer of this many bytes holds every address `sockhelp_peer_addr`,
+ * `sockhelp_local_addr` and `sockhelp_accept_addr` can write, with its NUL. The longest:
+ * a Unix-domain name filling `sun_path` (108 bytes) with every byte escaped, 433 bytes
+ * (the longest IP form, "[ffff:...%4294967295]:65535", is 55); 512 holds even a name as
+ * long as a `sockaddr_storage` can carry.
+ */
+#define SOCKHELP_ADDR_MAX 512
 
 /**
  * A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
@@ -685,10 +692,16 @@ int sockhelp_send_frame(sockhelp_socket s,
  *
  * - `host`: a name or an address literal ("127.0.0.1", "::1"); literals never touch the
  *   resolver. `port` > 0.
- * - `timeout_ms`: -1 forever; > 0 bounds the whole call, name resolution included (a
- *   resolver that hangs is abandoned on a helper thread); 0 makes one attempt that succeeds
- *   only if the connection completes at once (name resolution is then not bounded: pass a
- *   literal).
+ * - `timeout_ms`: -1 forever; > 0 bounds the whole call, name resolution included; 0
+ *   makes one attempt that succeeds only if the connection completes at once (with -1 and
+ *   0 a name is resolved on the calling thread, not bounded: pass a literal).
+ * - Name lookups with `timeout_ms` > 0 run on resolver threads the process shares: at
+ *   most 4, started when needed, each ending after 10 s idle. The system resolver cannot
+ *   be cancelled, so a lookup that times out keeps its thread until the resolver answers;
+ *   a lookup still queued when its call times out is dropped and never takes a thread.
+ *   During a DNS outage at most 4 threads wait in the resolver, however many calls time
+ *   out, and lookups queued behind them end in `SOCKHELP_ETIMEDOUT` at their deadlines.
+ *   A process forked while lookups ran starts with none.
  * - On success `*out` receives a new connected socket in blocking mode, close-on-exec,
  *   owned by the caller (close it with `sockhelp_close`); on failure `*out` is
  *   `SOCKHELP_INVALID_SOCKET`.
@@ -716,10 +729,18 @@ int sockhelp_connect(const char *host,
  * - Sets `SO_REUSEADDR` on POSIX so a restarted server can rebind at once
  *   (`SO_EXCLUSIVEADDRUSE` on Windows, where `SO_REUSEADDR` would let others steal the port).
  * - On success `*out` receives the listener (blocking mode, close-on-exec, owned by the
- *   caller); on failure `SOCKHELP_INVALID_SOCKET`. Never waits.
+ *   caller); on failure `SOCKHELP_INVALID_SOCKET`.
+ * - Never waits, except for a name (not a literal) to resolve: at most
+ *   `SOCKHELP_LISTEN_RESOLVE_MS` (2 s), then `SOCKHELP_ETIMEDOUT`, however long the
+ *   resolver hangs (the lookup runs on sockhelp's resolver threads, see
+ *   `sockhelp_connect`). A listen address is normally a literal or a name in the hosts
+ *   file, answered at once; for a name that may need a slow DNS, resolve it yourself
+ *   and pass the literal.
  *
  * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `out`, `host` not UTF-8),
- * `SOCKHELP_ENOTFOUND`, `SOCKHELP_EOS` (e.g. `EADDRINUSE`, `EACCES`), `SOCKHELP_EINTERNAL`.
+ * `SOCKHELP_ENOTFOUND`, `SOCKHELP_ETIMEDOUT` (the name did not resolve within
+ * `SOCKHELP_LISTEN_RESOLVE_MS`), `SOCKHELP_EOS` (e.g. `EADDRINUSE`, `EACCES`),
+ * `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_listen(const char *host,
                     uint16_t port,
@@ -746,7 +767,8 @@ int sockhelp_listen(const char *host,
  *   non-blocking (`sockhelp_set_nonblocking`) to be exact everywhere.
  * - A socket that is not listening fails at once with `SOCKHELP_EOS` and
  *   `sockhelp_last_os_error()` = `EINVAL` (`WSAEINVAL`), whatever the timeout.
- * - Connections the peer aborted before they were accepted are skipped.
+ * - Connections the peer aborted before they were accepted are skipped, within the
+ *   deadline (checked after each one; timeout 0 skips at most 64).
  * - On success `*out` receives the new socket, in blocking mode whatever the listener's
  *   mode, close-on-exec, owned by the caller; on failure `SOCKHELP_INVALID_SOCKET`.
  *
@@ -840,7 +862,9 @@ int sockhelp_close(sockhelp_socket s);
  * passes, then closes `s`.
  *
  * - `timeout_ms`: -1 waits for the peer's close as long as it takes, 0 drains only what is
- *   already there, > 0 a deadline for the whole call.
+ *   already there (at most 64 receives of 4 KiB, so a peer that keeps sending cannot hold
+ *   it), > 0 a deadline for the whole call, kept even while the peer keeps sending: it is
+ *   checked between receives, so the call returns at most one 4 KiB receive past it.
  * - `s` is closed on every return except `SOCKHELP_EINVAL`.
  *
  * Returns `SOCKHELP_OK` (the peer's end of stream was seen, or the connection was already
@@ -854,16 +878,24 @@ int sockhelp_close_graceful(sockhelp_socket s,
 /**
  * Writes the printable address of the peer of connected socket `s` into `buf`:
  * "127.0.0.1:5000", "[::1]:5000" (with "%scope" for a link-local address), or for a
- * Unix-domain socket the listener's path. NUL-terminated. Never waits.
+ * Unix-domain socket the peer's name. NUL-terminated. Never waits.
  *
- * - `cap`: the size of `buf`; `SOCKHELP_ADDR_MAX` is always enough.
+ * - Unix-domain names are printed losslessly, so two different peers never print alike
+ *   (a peer chooses its own name, and may choose one to confuse a log): a path as it is,
+ *   except that each byte that is not printable ASCII (0x20..0x7e), and every `\` and
+ *   `:`, is written `\xNN` (two lowercase hex digits), and a leading '@' is written
+ *   `\x40`; a Linux abstract name is '@' then its bytes escaped the same way (a NUL inside
+ *   is `\x00`); "" for an unnamed socket. The text is printable ASCII and decodes back to
+ *   the bytes; a Unix name never holds a ':', which every IP form does.
+ * - `cap`: the size of `buf`; `SOCKHELP_ADDR_MAX` is always enough (the longest
+ *   address, a 108-byte Unix name with every byte escaped, needs 433).
  * - `needed`: NULL, or receives the size the address needs, NUL included (on `SOCKHELP_OK`
  *   and `SOCKHELP_ENOSPACE`).
  *
  * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: `buf` is not touched, see
- * `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0);
- * `SOCKHELP_EOS` (e.g. `ENOTCONN`: not connected, `ENOTSOCK`, `EBADF`);
- * `SOCKHELP_EINTERNAL`.
+ * `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0, `cap` >
+ * `PTRDIFF_MAX`, as `SIZE_MAX`: checked before anything else); `SOCKHELP_EOS` (e.g.
+ * `ENOTCONN`: not connected, `ENOTSOCK`, `EBADF`); `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_peer_addr(sockhelp_socket s,
                        char *buf,
@@ -872,11 +904,13 @@ int sockhelp_peer_addr(sockhelp_socket s,
 
 /**
  * Writes the printable local address of socket `s` into `buf`, as `sockhelp_peer_addr`
- * does: "0.0.0.0:5000", "[::]:5000", "127.0.0.1:41234", a Unix-domain listener's path, ""
- * for the unnamed client side of a Unix-domain connection. Never waits.
+ * does (the same escaping): "0.0.0.0:5000", "[::]:5000", "127.0.0.1:41234", a
+ * Unix-domain listener's path, "" for the unnamed client side of a Unix-domain
+ * connection. Never waits.
  *
  * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: `buf` is not touched, see
- * `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0);
+ * `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0, `cap` >
+ * `PTRDIFF_MAX`);
  * `SOCKHELP_EOS` (e.g. `ENOTSOCK`, `EBADF`); `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_local_addr(sockhelp_socket s,
@@ -889,12 +923,15 @@ int sockhelp_local_addr(sockhelp_socket s,
  * `sockhelp_peer_addr` writes it) into `addr`, NUL-terminated, in the same call.
  *
  * - `addr`: NULL (no address wanted, `cap` ignored) or a buffer of `cap` >=
- *   `SOCKHELP_ADDR_MAX` bytes; a smaller `cap` is `SOCKHELP_EINVAL` before anything is
- *   accepted, so no connection is ever lost to a short buffer.
+ *   `SOCKHELP_ADDR_MAX` bytes; a smaller `cap`, or one > `PTRDIFF_MAX` (as `SIZE_MAX`), is
+ *   `SOCKHELP_EINVAL` before anything is accepted, so no connection is ever lost to a
+ *   bad buffer. On `SOCKHELP_OK` the address is always written, NUL-terminated (every
+ *   address fits in `SOCKHELP_ADDR_MAX`); were it ever not, the new socket would be
+ *   closed and the call would fail: never `SOCKHELP_OK` with `addr` unwritten.
  * - `timeout_ms`, `*out` and every other rule: as `sockhelp_accept`.
  *
  * Returns what `sockhelp_accept` returns; `SOCKHELP_EINVAL` also for `addr` with `cap` <
- * `SOCKHELP_ADDR_MAX`.
+ * `SOCKHELP_ADDR_MAX` or > `PTRDIFF_MAX`.
  */
 int sockhelp_accept_addr(sockhelp_socket listener,
                          int timeout_ms,
@@ -983,7 +1020,9 @@ int sockhelp_connect_start(const char *host,
  * `SOCKHELP_EREFUSED` (nobody listens there); `SOCKHELP_ERESET` with
  * `sockhelp_last_os_error()` = `ETIMEDOUT` (`WSAETIMEDOUT`): the system gave up (no answer
  * to the SYNs); `SOCKHELP_EOS` (e.g. `EHOSTUNREACH`, `ENETUNREACH`, or `ENOTCONN` for a
- * socket that was never started or whose failure was already reported);
+ * socket that was never started or whose failure was already reported; at once,
+ * without looking at writability, `ENOTCONN` for any socket that cannot be connecting: a
+ * listener, a datagram socket, and `ENOTSOCK` for a pipe or a file);
  * `SOCKHELP_EINVAL` (invalid socket); `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_connect_finish(sockhelp_socket s);

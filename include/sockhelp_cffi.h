@@ -32,7 +32,8 @@ typedef int sockhelp_socket;
 #define SOCKHELP_SHUT_RD 0
 #define SOCKHELP_SHUT_WR 1
 #define SOCKHELP_SHUT_RDWR 2
-#define SOCKHELP_ADDR_MAX 128
+#define SOCKHELP_LISTEN_RESOLVE_MS 2000
+#define SOCKHELP_ADDR_MAX 512
 
 typedef struct sockhelp_framing sockhelp_framing;
 

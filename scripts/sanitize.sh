@@ -37,6 +37,8 @@ tests=(
     "framing_length_field:tests/c/framing_length_field.c"
     "frames_control:tests/c/frames_control.c"
     "addresses:tests/c/addresses.c"
+    "addresses_escaped:tests/c/addresses_escaped.c"
+    "connect_finish_not_connecting:tests/c/connect_finish_not_connecting.c"
     "framed_rpc:c_examples/framed_rpc.c:demo"
     "line_chat:c_examples/line_chat.c:demo"
 )
@@ -51,6 +53,9 @@ timed=(
     "accept_shared_listener:tests/c/accept_shared_listener.c"
     "poller_wake:tests/c/poller_wake.c"
     "poller_shared_socket:tests/c/poller_shared_socket.c"
+    "resolver_bounded_threads:tests/c/resolver_bounded.c:threads"
+    "resolver_bounded_listen:tests/c/resolver_bounded.c:listen"
+    "close_graceful_flood:tests/c/close_graceful_flood.c"
 )
 
 run_pass() {

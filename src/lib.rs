@@ -8,6 +8,7 @@
 //! - [`stream`]: the byte-stream seam every byte and frame call runs over (a socket is one).
 //! - [`io`]: `send_all` / `recv_all`.
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.
+//! - [`resolve`]: name lookups within a deadline, on a small shared pool of threads.
 //! - [`framing`]: sans-IO codecs, one file per wire format.
 //! - [`frames`]: framed I/O in two layers: the sans-IO `FrameBuffer`, and the socket
 //!   driver on top (`Reader`, `Writer`, `send_frame`, `send_frames`).
@@ -25,6 +26,7 @@ pub mod framing;
 pub mod io;
 pub mod net;
 pub mod poller;
+pub mod resolve;
 pub mod select;
 pub mod stream;
 mod sys;

@@ -4,8 +4,7 @@
 //! macOS) marked `SO_NOSIGPIPE`; the caller owns it and closes it.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
-use std::sync::mpsc;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
@@ -23,43 +22,10 @@ pub enum Shutdown {
     Both,
 }
 
-/// Resolves `host:port`. Address literals never touch the resolver. Names are
-/// resolved on a helper thread when the deadline is finite, so a hung DNS
-/// server cannot outlast it (the thread finishes on its own later).
-pub fn resolve(host: &str, port: u16, deadline: Deadline) -> Result<Vec<SocketAddr>> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    let lookup = move |name: String| -> Result<Vec<SocketAddr>> {
-        match (name.as_str(), port).to_socket_addrs() {
-            Ok(addrs) => {
-                let v: Vec<SocketAddr> = addrs.collect();
-                if v.is_empty() {
-                    Err(Error::NotFound)
-                } else {
-                    Ok(v)
-                }
-            }
-            Err(_) => Err(Error::NotFound),
-        }
-    };
-    let ms = match deadline {
-        Deadline::At(_) => deadline.remaining_ms(),
-        _ => return lookup(host.to_owned()),
-    };
-    let (tx, rx) = mpsc::channel();
-    let name = host.to_owned();
-    std::thread::Builder::new()
-        .name("sockhelp-resolve".into())
-        .spawn(move || {
-            let _ = tx.send(lookup(name));
-        })
-        .map_err(|_| Error::NoMem)?;
-    match rx.recv_timeout(Duration::from_millis(ms as u64)) {
-        Ok(r) => r,
-        Err(_) => Err(Error::TimedOut),
-    }
-}
+pub use crate::resolve::resolve;
+
+/// How long `listen` waits for a name to resolve (literals never wait): `TimedOut` past it.
+pub const LISTEN_RESOLVE: Duration = Duration::from_millis(2000);
 
 fn new_stream(addr: &SocketAddr) -> io::Result<Socket> {
     let sock = Socket::new(
@@ -112,7 +78,7 @@ pub fn connect(host: &str, port: u16, deadline: Deadline) -> Result<RawSocket> {
 }
 
 /// Listens on `host:port` (`None` or "" = every interface, IPv6 and IPv4 when
-/// the system has both). `SO_REUSEADDR` on POSIX, `SO_EXCLUSIVEADDRUSE` on Windows.
+/// the system has both). A name is resolved within `LISTEN_RESOLVE` (`TimedOut` past it). `SO_REUSEADDR` on POSIX, `SO_EXCLUSIVEADDRUSE` on Windows.
 /// `backlog <= 0` asks for the system's maximum.
 pub fn listen(host: Option<&str>, port: u16, backlog: i32) -> Result<RawSocket> {
     let backlog = if backlog <= 0 {
@@ -125,7 +91,7 @@ pub fn listen(host: Option<&str>, port: u16, backlog: i32) -> Result<RawSocket> 
             SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
             SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
         ],
-        Some(h) => resolve(h, port, Deadline::Forever)?,
+        Some(h) => resolve(h, port, Deadline::after(LISTEN_RESOLVE))?,
     };
     let mut last = Error::NotFound;
     for addr in candidates {
@@ -171,6 +137,7 @@ pub fn accept_with_addr(listener: RawSocket, deadline: Deadline) -> Result<(RawS
             return Err(Error::Os(sys::NOT_LISTENING));
         }
         let mut stream = listener;
+        let mut pass = Pass::new(deadline);
         loop {
             if !deadline.is_forever() {
                 wait_ready(listener, Interest::Readable, deadline)?;
@@ -185,20 +152,58 @@ pub fn accept_with_addr(listener: RawSocket, deadline: Deadline) -> Result<(RawS
                     let text = format_addr(&addr);
                     return Ok((sys::into_raw(sock), text));
                 }
-                Err(Error::Reset(_)) => {}
+                // Aborted before it was accepted: the next one, within the deadline.
+                Err(Error::Reset(_)) => pass.next()?,
                 Err(e) => return Err(e),
             }
         }
     })
 }
 
-/// The printable form of an address: "127.0.0.1:5000", "[::1]:5000", a Unix-domain path
-/// ("" for an unnamed Unix socket, "@name" for a Linux abstract one).
+/// The printable form of an address: "127.0.0.1:5000", "[::1]:5000", a Unix-domain name
+/// ("" for an unnamed Unix socket, '@' then the name for a Linux abstract one).
+///
+/// A Unix name is printed losslessly: each byte that is not printable ASCII
+/// (0x20..=0x7e), and every `\` and `:`, is written `\xNN` (two lowercase hex digits); a
+/// path whose first byte is '@' has it written `\x40`. So the text decodes back to the
+/// bytes, no two names print alike, a path never reads as an abstract name, and a Unix
+/// name never reads as an IP address (those always hold a ':'). At most `ADDR_TEXT_MAX`
+/// bytes.
 pub fn format_addr(addr: &SockAddr) -> String {
     if let Some(a) = addr.as_socket() {
         return a.to_string();
     }
-    sys::unix_path(addr).unwrap_or_default()
+    let mut text = String::new();
+    match sys::unix_name(addr) {
+        Some(sys::UnixName::Path(p)) => push_escaped(&mut text, p, true),
+        Some(sys::UnixName::Abstract(name)) => {
+            text.push('@');
+            push_escaped(&mut text, name, false);
+        }
+        Some(sys::UnixName::Unnamed) | None => {}
+    }
+    text
+}
+
+/// The longest text `format_addr` can write (no NUL): a name filling a whole
+/// `sockaddr_storage` (128 bytes less the 2-byte family), every byte escaped to 4. Real
+/// names are shorter: at most 108 bytes of `sun_path` (Linux, Windows; 104 on macOS and
+/// the BSDs), 432 bytes escaped; the longest IP form, "[v6%scope]:port", is 54.
+pub const ADDR_TEXT_MAX: usize = 4 * (128 - 2);
+
+/// Appends `name` to `text`, escaped as `format_addr` says (`path`: a leading '@' too).
+fn push_escaped(text: &mut String, name: &[u8], path: bool) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, &b) in name.iter().enumerate() {
+        let plain = (0x20..=0x7e).contains(&b) && b != b'\\' && b != b':';
+        if plain && !(path && i == 0 && b == b'@') {
+            text.push(b as char);
+        } else {
+            text.push_str("\\x");
+            text.push(HEX[(b >> 4) as usize] as char);
+            text.push(HEX[(b & 15) as usize] as char);
+        }
+    }
 }
 
 /// The peer's printable address (`format_addr`).
@@ -313,8 +318,16 @@ pub fn connect_start(host: &str, port: u16) -> Result<(RawSocket, bool)> {
 /// Finishes a connection `connect_start` left in progress: `WouldBlock` while it still is
 /// (not yet writable), `Ok` once connected (the socket is then in blocking mode), else the
 /// reason it failed (`SO_ERROR`). Never waits.
+///
+/// Only a stream socket that is not listening can be connecting: anything else (a
+/// listener, a datagram socket: `Os(ENOTCONN)`; a pipe or a file: `Os(ENOTSOCK)`) fails at
+/// once, since it never becomes writable the way a finished connect does (a listener or a
+/// pipe's read end never does at all).
 pub fn connect_finish(s: RawSocket) -> Result<()> {
     sys::with_socket(s, |sock| {
+        if sock.r#type()? != Type::STREAM || sys::is_listening(&sock)? {
+            return Err(Error::Os(sys::NOT_CONNECTED));
+        }
         match sys::wait(s, Interest::Writable, 0) {
             Ok(true) => {}
             Ok(false) => return Err(Error::WouldBlock),
@@ -395,13 +408,94 @@ fn drain_after_shutdown(s: RawSocket, deadline: Deadline) -> Result<()> {
     }
     let mut scratch = [0u8; 4096];
     let mut stream = s;
+    let mut pass = Pass::new(deadline);
     loop {
         match retry(&mut stream, Interest::Readable, deadline, |_, dw| {
             sys::recv(s, &mut scratch, dw)
         }) {
             Ok(0) => return Ok(()),
-            Ok(_) => {}
+            Ok(_) => pass.next()?,
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// Most rounds a loop of `Deadline::Now` makes (each one system call that made progress):
+/// "what is already there" must end even when a peer keeps sending.
+const NOW_ROUNDS: u32 = 64;
+
+/// The deadline checked between two system calls that each succeeded: a loop that never
+/// has to wait (a peer that keeps sending, connections aborted one after another) still
+/// ends by its deadline, one system call past it at most. `Now` allows `NOW_ROUNDS` rounds.
+struct Pass {
+    deadline: Deadline,
+    rounds: u32,
+}
+
+impl Pass {
+    fn new(deadline: Deadline) -> Pass {
+        Pass {
+            deadline,
+            rounds: 0,
+        }
+    }
+
+    /// `Err(out_of_time)` once the deadline passed (or `Now` used its rounds).
+    fn next(&mut self) -> Result<()> {
+        self.rounds = self.rounds.saturating_add(1);
+        let over = match self.deadline {
+            Deadline::Now => self.rounds >= NOW_ROUNDS,
+            d => d.expired(),
+        };
+        if over {
+            Err(self.deadline.out_of_time())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes what `push_escaped` wrote (the header's rule read backwards).
+    fn unescape(text: &str) -> Vec<u8> {
+        let b = text.as_bytes();
+        let (mut out, mut i) = (Vec::new(), 0);
+        while i < b.len() {
+            if b[i] == b'\\' {
+                assert_eq!(b[i + 1], b'x', "{:?}", text);
+                let hex = std::str::from_utf8(&b[i + 2..i + 4]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 4;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn unix_names_print_losslessly() {
+        let mut all: Vec<u8> = (0..=255).collect();
+        all.extend_from_slice(b"@x\\:");
+        for path in [false, true] {
+            let mut text = String::new();
+            push_escaped(&mut text, &all, path);
+            assert_eq!(unescape(&text), all);
+            assert!(!text.contains(':'));
+            assert!(text.bytes().all(|b| (0x20..=0x7e).contains(&b)));
+        }
+        let mut text = String::new();
+        push_escaped(&mut text, b"@a", true);
+        assert_eq!(text, "\\x40a");
+        text.clear();
+        push_escaped(&mut text, b"a2\0evil", false);
+        assert_eq!(text, "a2\\x00evil");
+        text.clear();
+        push_escaped(&mut text, &[0xff; 126], false);
+        assert_eq!(text.len(), ADDR_TEXT_MAX);
     }
 }

@@ -33,10 +33,16 @@ pub const SOCKHELP_SHUT_RDWR: c_int = 2;
 ///
 /// - `host`: a name or an address literal ("127.0.0.1", "::1"); literals never touch the
 ///   resolver. `port` > 0.
-/// - `timeout_ms`: -1 forever; > 0 bounds the whole call, name resolution included (a
-///   resolver that hangs is abandoned on a helper thread); 0 makes one attempt that succeeds
-///   only if the connection completes at once (name resolution is then not bounded: pass a
-///   literal).
+/// - `timeout_ms`: -1 forever; > 0 bounds the whole call, name resolution included; 0
+///   makes one attempt that succeeds only if the connection completes at once (with -1 and
+///   0 a name is resolved on the calling thread, not bounded: pass a literal).
+/// - Name lookups with `timeout_ms` > 0 run on resolver threads the process shares: at
+///   most 4, started when needed, each ending after 10 s idle. The system resolver cannot
+///   be cancelled, so a lookup that times out keeps its thread until the resolver answers;
+///   a lookup still queued when its call times out is dropped and never takes a thread.
+///   During a DNS outage at most 4 threads wait in the resolver, however many calls time
+///   out, and lookups queued behind them end in `SOCKHELP_ETIMEDOUT` at their deadlines.
+///   A process forked while lookups ran starts with none.
 /// - On success `*out` receives a new connected socket in blocking mode, close-on-exec,
 ///   owned by the caller (close it with `sockhelp_close`); on failure `*out` is
 ///   `SOCKHELP_INVALID_SOCKET`.
@@ -61,6 +67,14 @@ pub extern "C" fn sockhelp_connect(
     })
 }
 
+/// How long `sockhelp_listen` waits for a host name to resolve (milliseconds).
+// For the header (the core's `net::LISTEN_RESOLVE` is the one the code uses, asserted equal
+// below); Rust 1.63 does not count that assertion as a use.
+#[allow(dead_code)]
+pub const SOCKHELP_LISTEN_RESOLVE_MS: c_int = 2000;
+
+const _: () = assert!(net::LISTEN_RESOLVE.as_millis() == SOCKHELP_LISTEN_RESOLVE_MS as u128);
+
 /// Opens a listening TCP socket on `host:port`.
 ///
 /// - `host`: NULL or "" listens on every interface (IPv6 and IPv4 together where the system
@@ -70,10 +84,18 @@ pub extern "C" fn sockhelp_connect(
 /// - Sets `SO_REUSEADDR` on POSIX so a restarted server can rebind at once
 ///   (`SO_EXCLUSIVEADDRUSE` on Windows, where `SO_REUSEADDR` would let others steal the port).
 /// - On success `*out` receives the listener (blocking mode, close-on-exec, owned by the
-///   caller); on failure `SOCKHELP_INVALID_SOCKET`. Never waits.
+///   caller); on failure `SOCKHELP_INVALID_SOCKET`.
+/// - Never waits, except for a name (not a literal) to resolve: at most
+///   `SOCKHELP_LISTEN_RESOLVE_MS` (2 s), then `SOCKHELP_ETIMEDOUT`, however long the
+///   resolver hangs (the lookup runs on sockhelp's resolver threads, see
+///   `sockhelp_connect`). A listen address is normally a literal or a name in the hosts
+///   file, answered at once; for a name that may need a slow DNS, resolve it yourself
+///   and pass the literal.
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `out`, `host` not UTF-8),
-/// `SOCKHELP_ENOTFOUND`, `SOCKHELP_EOS` (e.g. `EADDRINUSE`, `EACCES`), `SOCKHELP_EINTERNAL`.
+/// `SOCKHELP_ENOTFOUND`, `SOCKHELP_ETIMEDOUT` (the name did not resolve within
+/// `SOCKHELP_LISTEN_RESOLVE_MS`), `SOCKHELP_EOS` (e.g. `EADDRINUSE`, `EACCES`),
+/// `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_listen(
     host: *const c_char,
@@ -103,7 +125,8 @@ pub extern "C" fn sockhelp_listen(
 ///   non-blocking (`sockhelp_set_nonblocking`) to be exact everywhere.
 /// - A socket that is not listening fails at once with `SOCKHELP_EOS` and
 ///   `sockhelp_last_os_error()` = `EINVAL` (`WSAEINVAL`), whatever the timeout.
-/// - Connections the peer aborted before they were accepted are skipped.
+/// - Connections the peer aborted before they were accepted are skipped, within the
+///   deadline (checked after each one; timeout 0 skips at most 64).
 /// - On success `*out` receives the new socket, in blocking mode whatever the listener's
 ///   mode, close-on-exec, owned by the caller; on failure `SOCKHELP_INVALID_SOCKET`.
 ///
@@ -222,7 +245,9 @@ pub extern "C" fn sockhelp_close(s: sockhelp_socket) -> c_int {
 /// passes, then closes `s`.
 ///
 /// - `timeout_ms`: -1 waits for the peer's close as long as it takes, 0 drains only what is
-///   already there, > 0 a deadline for the whole call.
+///   already there (at most 64 receives of 4 KiB, so a peer that keeps sending cannot hold
+///   it), > 0 a deadline for the whole call, kept even while the peer keeps sending: it is
+///   checked between receives, so the call returns at most one 4 KiB receive past it.
 /// - `s` is closed on every return except `SOCKHELP_EINVAL`.
 ///
 /// Returns `SOCKHELP_OK` (the peer's end of stream was seen, or the connection was already
@@ -235,16 +260,27 @@ pub extern "C" fn sockhelp_close_graceful(s: sockhelp_socket, timeout_ms: c_int)
 }
 
 /// A buffer of this many bytes holds every address `sockhelp_peer_addr`,
-/// `sockhelp_local_addr` and `sockhelp_accept_addr` can write, with its NUL: the longest
-/// IPv6 form with a scope ("[ffff:...%4294967295]:65535") and the longest Unix-domain path.
-pub const SOCKHELP_ADDR_MAX: usize = 128;
+/// `sockhelp_local_addr` and `sockhelp_accept_addr` can write, with its NUL. The longest:
+/// a Unix-domain name filling `sun_path` (108 bytes) with every byte escaped, 433 bytes
+/// (the longest IP form, "[ffff:...%4294967295]:65535", is 55); 512 holds even a name as
+/// long as a `sockaddr_storage` can carry.
+pub const SOCKHELP_ADDR_MAX: usize = 512;
 
-/// Copies `text` and a NUL into `buf` (`cap` bytes); `*needed` (if not NULL) gets the size
-/// with the NUL on every return that got that far.
-fn write_addr(text: &str, buf: *mut c_char, cap: usize, needed: *mut usize) -> Result<()> {
-    if buf.is_null() && cap > 0 {
+// Every text the core can print fits, NUL included.
+const _: () = assert!(net::ADDR_TEXT_MAX < SOCKHELP_ADDR_MAX);
+
+/// The checks every address call makes of its buffer before anything else: a NULL `buf`
+/// with `cap` > 0, or a `cap` no object can have (> `PTRDIFF_MAX`), is `Invalid`.
+fn check_addr_buf(buf: *mut c_char, cap: usize) -> Result<()> {
+    if (buf.is_null() && cap > 0) || cap > isize::MAX as usize {
         return Err(Error::Invalid);
     }
+    Ok(())
+}
+
+/// Copies `text` and a NUL into `buf` (`cap` bytes, already checked by `check_addr_buf`);
+/// `*needed` (if not NULL) gets the size with the NUL on every return that got that far.
+fn write_addr(text: &str, buf: *mut c_char, cap: usize, needed: *mut usize) -> Result<()> {
     let size = text.len() + 1;
     put(needed, size);
     if cap < size {
@@ -256,18 +292,39 @@ fn write_addr(text: &str, buf: *mut c_char, cap: usize, needed: *mut usize) -> R
     Ok(())
 }
 
+/// `write_addr` of the address `get` finds, with `buf` checked before `get` runs.
+fn addr_call(
+    buf: *mut c_char,
+    cap: usize,
+    needed: *mut usize,
+    get: impl FnOnce() -> Result<String>,
+) -> c_int {
+    call(|| {
+        check_addr_buf(buf, cap)?;
+        write_addr(&get()?, buf, cap, needed)
+    })
+}
+
 /// Writes the printable address of the peer of connected socket `s` into `buf`:
 /// "127.0.0.1:5000", "[::1]:5000" (with "%scope" for a link-local address), or for a
-/// Unix-domain socket the listener's path. NUL-terminated. Never waits.
+/// Unix-domain socket the peer's name. NUL-terminated. Never waits.
 ///
-/// - `cap`: the size of `buf`; `SOCKHELP_ADDR_MAX` is always enough.
+/// - Unix-domain names are printed losslessly, so two different peers never print alike
+///   (a peer chooses its own name, and may choose one to confuse a log): a path as it is,
+///   except that each byte that is not printable ASCII (0x20..0x7e), and every `\` and
+///   `:`, is written `\xNN` (two lowercase hex digits), and a leading '@' is written
+///   `\x40`; a Linux abstract name is '@' then its bytes escaped the same way (a NUL inside
+///   is `\x00`); "" for an unnamed socket. The text is printable ASCII and decodes back to
+///   the bytes; a Unix name never holds a ':', which every IP form does.
+/// - `cap`: the size of `buf`; `SOCKHELP_ADDR_MAX` is always enough (the longest
+///   address, a 108-byte Unix name with every byte escaped, needs 433).
 /// - `needed`: NULL, or receives the size the address needs, NUL included (on `SOCKHELP_OK`
 ///   and `SOCKHELP_ENOSPACE`).
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: `buf` is not touched, see
-/// `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0);
-/// `SOCKHELP_EOS` (e.g. `ENOTCONN`: not connected, `ENOTSOCK`, `EBADF`);
-/// `SOCKHELP_EINTERNAL`.
+/// `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0, `cap` >
+/// `PTRDIFF_MAX`, as `SIZE_MAX`: checked before anything else); `SOCKHELP_EOS` (e.g.
+/// `ENOTCONN`: not connected, `ENOTSOCK`, `EBADF`); `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_peer_addr(
     s: sockhelp_socket,
@@ -275,15 +332,17 @@ pub extern "C" fn sockhelp_peer_addr(
     cap: usize,
     needed: *mut usize,
 ) -> c_int {
-    call(|| write_addr(&net::peer_addr(s)?, buf, cap, needed))
+    addr_call(buf, cap, needed, || net::peer_addr(s))
 }
 
 /// Writes the printable local address of socket `s` into `buf`, as `sockhelp_peer_addr`
-/// does: "0.0.0.0:5000", "[::]:5000", "127.0.0.1:41234", a Unix-domain listener's path, ""
-/// for the unnamed client side of a Unix-domain connection. Never waits.
+/// does (the same escaping): "0.0.0.0:5000", "[::]:5000", "127.0.0.1:41234", a
+/// Unix-domain listener's path, "" for the unnamed client side of a Unix-domain
+/// connection. Never waits.
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: `buf` is not touched, see
-/// `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0);
+/// `*needed`); `SOCKHELP_EINVAL` (invalid socket, NULL `buf` with `cap` > 0, `cap` >
+/// `PTRDIFF_MAX`);
 /// `SOCKHELP_EOS` (e.g. `ENOTSOCK`, `EBADF`); `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_local_addr(
@@ -292,19 +351,22 @@ pub extern "C" fn sockhelp_local_addr(
     cap: usize,
     needed: *mut usize,
 ) -> c_int {
-    call(|| write_addr(&net::local_addr(s)?, buf, cap, needed))
+    addr_call(buf, cap, needed, || net::local_addr(s))
 }
 
 /// `sockhelp_accept`, also writing the new peer's printable address (as
 /// `sockhelp_peer_addr` writes it) into `addr`, NUL-terminated, in the same call.
 ///
 /// - `addr`: NULL (no address wanted, `cap` ignored) or a buffer of `cap` >=
-///   `SOCKHELP_ADDR_MAX` bytes; a smaller `cap` is `SOCKHELP_EINVAL` before anything is
-///   accepted, so no connection is ever lost to a short buffer.
+///   `SOCKHELP_ADDR_MAX` bytes; a smaller `cap`, or one > `PTRDIFF_MAX` (as `SIZE_MAX`), is
+///   `SOCKHELP_EINVAL` before anything is accepted, so no connection is ever lost to a
+///   bad buffer. On `SOCKHELP_OK` the address is always written, NUL-terminated (every
+///   address fits in `SOCKHELP_ADDR_MAX`); were it ever not, the new socket would be
+///   closed and the call would fail: never `SOCKHELP_OK` with `addr` unwritten.
 /// - `timeout_ms`, `*out` and every other rule: as `sockhelp_accept`.
 ///
 /// Returns what `sockhelp_accept` returns; `SOCKHELP_EINVAL` also for `addr` with `cap` <
-/// `SOCKHELP_ADDR_MAX`.
+/// `SOCKHELP_ADDR_MAX` or > `PTRDIFF_MAX`.
 #[no_mangle]
 pub extern "C" fn sockhelp_accept_addr(
     listener: sockhelp_socket,
@@ -314,14 +376,21 @@ pub extern "C" fn sockhelp_accept_addr(
     cap: usize,
 ) -> c_int {
     socket_out(out, || {
-        if !addr.is_null() && cap < SOCKHELP_ADDR_MAX {
-            return Err(Error::Invalid);
+        if !addr.is_null() {
+            check_addr_buf(addr, cap)?;
+            if cap < SOCKHELP_ADDR_MAX {
+                return Err(Error::Invalid);
+            }
         }
         let deadline = Deadline::from_timeout_ms(timeout_ms)?;
         let (s, text) = net::accept_with_addr(listener, deadline)?;
         if !addr.is_null() {
-            // Fits: every address is shorter than SOCKHELP_ADDR_MAX.
-            let _ = write_addr(&text, addr, cap, std::ptr::null_mut());
+            // Every address fits in SOCKHELP_ADDR_MAX (asserted above), so this cannot fail;
+            // if it ever did, the caller must not get OK with an unwritten buffer.
+            if let Err(e) = write_addr(&text, addr, cap, std::ptr::null_mut()) {
+                let _ = sys::close(s);
+                return Err(e);
+            }
         }
         Ok(s)
     })
@@ -432,7 +501,9 @@ pub extern "C" fn sockhelp_connect_start(
 /// `SOCKHELP_EREFUSED` (nobody listens there); `SOCKHELP_ERESET` with
 /// `sockhelp_last_os_error()` = `ETIMEDOUT` (`WSAETIMEDOUT`): the system gave up (no answer
 /// to the SYNs); `SOCKHELP_EOS` (e.g. `EHOSTUNREACH`, `ENETUNREACH`, or `ENOTCONN` for a
-/// socket that was never started or whose failure was already reported);
+/// socket that was never started or whose failure was already reported; at once,
+/// without looking at writability, `ENOTCONN` for any socket that cannot be connecting: a
+/// listener, a datagram socket, and `ENOTSOCK` for a pipe or a file);
 /// `SOCKHELP_EINVAL` (invalid socket); `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_connect_finish(s: sockhelp_socket) -> c_int {

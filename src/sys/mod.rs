@@ -30,9 +30,8 @@ pub enum Interest {
     Writable,
 }
 
-pub(crate) use imp::NOT_LISTENING;
 pub use imp::{
-    accept, connect_backlog_full, is_family_unsupported, is_listening, os_strerror, unix_path,
+    accept, connect_backlog_full, is_family_unsupported, is_listening, os_strerror, unix_name,
 };
 pub use imp::{
     as_raw, before_send, cleanup, close, connect_in_progress, get_nonblocking, init, into_raw,
@@ -40,6 +39,18 @@ pub use imp::{
     set_nonblocking, wait, with_socket,
 };
 pub(crate) use imp::{INVALID_SOCKET, LISTEN_BACKLOG_MAX};
+pub(crate) use imp::{NOT_CONNECTED, NOT_LISTENING};
+
+/// The name of a Unix-domain address, raw bytes as the system holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnixName<'a> {
+    /// No name (the client side of a connection).
+    Unnamed,
+    /// A path (no NUL).
+    Path(&'a [u8]),
+    /// A Linux abstract name: the bytes after the leading NUL (NULs may follow).
+    Abstract(&'a [u8]),
+}
 
 /// What `poll_sockets` learned about one socket, in `select`'s three senses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

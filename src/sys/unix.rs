@@ -413,6 +413,9 @@ pub fn poller_delete(poller: &polling::Poller, s: RawSocket) -> io::Result<()> {
 /// The error `accept` reports for a socket that is not listening.
 pub(crate) const NOT_LISTENING: i32 = libc::EINVAL;
 
+/// The error `connect_finish` reports for a socket that is not connecting.
+pub(crate) const NOT_CONNECTED: i32 = libc::ENOTCONN;
+
 /// Whether `listen` was called on `sock` (`SO_ACCEPTCONN`).
 pub fn is_listening(sock: &SockRef<'_>) -> io::Result<bool> {
     let mut v: c_int = 0;
@@ -475,19 +478,20 @@ pub fn accept(listener: &SockRef<'_>, dontwait: bool) -> io::Result<(Socket, soc
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const ACCEPT_SLICE_MAX: Duration = Duration::from_millis(10);
 
-/// The printable path of a Unix-domain address: the path, `@name` for a Linux abstract
-/// address, "" for an unnamed socket (the client side of a connection).
-pub fn unix_path(addr: &socket2::SockAddr) -> Option<String> {
+/// The raw name of a Unix-domain address (`net::format_addr` prints it); `None` for
+/// another family.
+pub fn unix_name(addr: &socket2::SockAddr) -> Option<super::UnixName<'_>> {
+    use std::os::unix::ffi::OsStrExt;
     if !addr.is_unix() {
         return None;
     }
     if let Some(p) = addr.as_pathname() {
-        return Some(p.to_string_lossy().into_owned());
+        return Some(super::UnixName::Path(p.as_os_str().as_bytes()));
     }
-    if let Some(name) = addr.as_abstract_namespace() {
-        return Some(format!("@{}", String::from_utf8_lossy(name)));
-    }
-    Some(String::new())
+    Some(match addr.as_abstract_namespace() {
+        Some(name) => super::UnixName::Abstract(name),
+        None => super::UnixName::Unnamed,
+    })
 }
 
 /// True when `e` says the system has no such address family (no `AF_UNIX`).

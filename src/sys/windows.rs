@@ -465,6 +465,9 @@ pub fn poller_delete(poller: &polling::Poller, s: RawSocket) -> io::Result<()> {
 /// The error `accept` reports for a socket that is not listening.
 pub(crate) const NOT_LISTENING: i32 = ws::WSAEINVAL;
 
+/// The error `connect_finish` reports for a socket that is not connecting.
+pub(crate) const NOT_CONNECTED: i32 = ws::WSAENOTCONN;
+
 /// Whether `listen` was called on `sock` (`SO_ACCEPTCONN`).
 pub fn is_listening(sock: &SockRef<'_>) -> io::Result<bool> {
     let mut v: i32 = 0;
@@ -623,21 +626,25 @@ fn accept_ex(listener: ws::SOCKET, new: ws::SOCKET, event: isize) -> io::Result<
     Err(io::Error::from_raw_os_error(err))
 }
 
-/// The printable path of an `AF_UNIX` address ("" for an unnamed socket).
-pub fn unix_path(addr: &socket2::SockAddr) -> Option<String> {
+/// The raw name of an `AF_UNIX` address (`net::format_addr` prints it; Windows has no
+/// abstract names); `None` for another family.
+pub fn unix_name(addr: &socket2::SockAddr) -> Option<super::UnixName<'_>> {
     if addr.family() != ws::AF_UNIX {
         return None;
     }
     let len = (addr.len() as usize).min(std::mem::size_of::<ws::SOCKADDR_STORAGE>());
     if len <= 2 {
-        return Some(String::new());
+        return Some(super::UnixName::Unnamed);
     }
     // SAFETY: `addr` holds `len` initialised bytes of a sockaddr_un: the family (2 bytes)
-    // then the path.
+    // then the path; the slice borrows `addr`.
     let bytes = unsafe { std::slice::from_raw_parts(addr.as_ptr() as *const u8, len) };
     let path = &bytes[2..];
     let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
-    Some(String::from_utf8_lossy(&path[..end]).into_owned())
+    Some(match end {
+        0 => super::UnixName::Unnamed,
+        _ => super::UnixName::Path(&path[..end]),
+    })
 }
 
 /// True when `e` says the system has no such address family (no `AF_UNIX` before
