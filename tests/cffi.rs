@@ -12,22 +12,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::{assert_success, root, wait_output};
-
-fn python_with_cffi() {
-    let ok = Command::new("python3")
-        .args(["-c", "import cffi"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "python3 with cffi is needed: apt-get install python3-cffi (or pip install cffi), \
-         or run scripts/test.sh, which installs it when run as root"
-    );
-}
+use common::{assert_success, require_tool, root, wait_output};
 
 #[test]
 fn cffi_declarations_are_fresh() {
@@ -47,7 +32,7 @@ fn cffi_declarations_are_fresh() {
 
 #[test]
 fn python_cffi_calls_sendall_and_recvall_through_the_shared_library() {
-    python_with_cffi();
+    require_tool(&["python3", "-c", "import cffi"], "python3-cffi");
     // Builds libsockhelp.a and libsockhelp.so (cargo build --release --lib).
     let lib = common::staticlib().with_file_name("libsockhelp.so");
     assert!(lib.is_file(), "{} was not built", lib.display());

@@ -6,14 +6,14 @@
 
 #![cfg(unix)]
 
-mod portable_util;
+mod common;
 
 use std::io::Write;
 use std::net::TcpStream;
 use std::os::unix::io::AsRawFd;
 use std::os::unix::net::UnixStream;
 
-use portable_util::close;
+use common::sock::close;
 use sockhelp::deadline::Deadline;
 use sockhelp::io::{recv_all, send_all};
 use sockhelp::{net, Error};

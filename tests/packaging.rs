@@ -17,7 +17,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, Once};
 use std::time::Duration;
 
-use common::{assert_success, ctest_dir, root, run, wait_output};
+use common::{assert_success, ctest_dir, require_tool, root, run, wait_output};
 
 /// How long one build step (make install, a CMake configure or build) may take.
 const BUILD_LIMIT: Duration = Duration::from_secs(900);
@@ -51,27 +51,10 @@ fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Panics, saying what to install, unless `tool` runs.
-fn require(tool: &str, package: &str) {
-    let found = Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "{} not found: the packaging tests need it. Install it (apt-get install {}), \
-         or run scripts/test.sh, which installs it when run as root",
-        tool, package
-    );
-}
-
 fn require_build_tools() {
-    require("make", "make");
-    require("cmake", "cmake");
-    require("pkg-config", "pkg-config");
+    require_tool(&["make", "--version"], "make");
+    require_tool(&["cmake", "--version"], "cmake");
+    require_tool(&["pkg-config", "--version"], "pkg-config");
 }
 
 /// Runs a build step to completion (bounded by [`BUILD_LIMIT`]); panics with its output
@@ -409,7 +392,7 @@ fn installed_header_compiles_alone_as_c99_and_cpp_with_gcc_and_clang() {
         ("clang", "clang"),
         ("clang++", "clang"),
     ] {
-        require(tool, package);
+        require_tool(&[tool, "--version"], package);
     }
     let dir = fresh_dir("header");
     let src = dir.join("only_header.c");
@@ -830,8 +813,8 @@ fn header_functions(header: &Path) -> Vec<String> {
 #[test]
 fn man_pages_are_installed_for_every_public_function_and_render_without_warnings() {
     let prefix = prefix();
-    require("man", "man-db");
-    require("groff", "groff-base");
+    require_tool(&["man", "--version"], "man-db");
+    require_tool(&["groff", "--version"], "groff-base");
     let man3 = prefix.join("share/man/man3");
     let html = prefix.join("share/doc/sockhelp/html");
     assert!(man3.join("sockhelp.3").is_file(), "no sockhelp(3)");
@@ -890,7 +873,7 @@ fn man_pages_are_installed_for_every_public_function_and_render_without_warnings
 /// with a warning on a header whose function has no doc comment.
 #[test]
 fn docs_build_is_warning_free_and_fails_on_an_undocumented_function() {
-    require("python3", "python3");
+    require_tool(&["python3", "--version"], "python3");
     let out_dir = fresh_dir("docs");
     let out = Command::new("python3")
         .arg(root().join("scripts/gen-docs.py"))
@@ -1004,7 +987,7 @@ fn header_has_no_line_comments_and_compiles_as_c89() {
             i
         );
     }
-    require("gcc", "gcc");
+    require_tool(&["gcc", "--version"], "gcc");
     let dir = fresh_dir("c89");
     let src = dir.join("c89.c");
     std::fs::write(&src, "#include <sockhelp.h>\nint c89_unit;\n").unwrap();

@@ -3,13 +3,13 @@
 //! on Windows), recv_frame, the non-blocking reader (fill + next) and the writer's queue,
 //! for every frame format, with the peer splitting the stream at random places.
 
-mod portable_util;
+mod common;
 
 use std::io::{Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_util::*;
+use common::sock::*;
 use sockhelp::error::Error;
 use sockhelp::frames::{send_frame, Reader, Writer};
 use sockhelp::framing::{Framing, LengthEncoding, LengthFieldSpec, TypeBody};

@@ -2,13 +2,13 @@
 //! Windows under Wine via `scripts/windows-test.sh`). Each test is named after the HOWTO
 //! trap it guards; where Windows differs, the test says how and checks the Windows way.
 
-mod portable_util;
+mod common;
 
 use std::io::{Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_util::*;
+use common::sock::*;
 use sockhelp::error::Error;
 use sockhelp::io::{recv_all, send_all};
 use sockhelp::net::{self, Shutdown};

@@ -2,13 +2,13 @@
 //! epoll; Windows under Wine via `scripts/windows-test.sh`: `WSAPoll` and the `polling`
 //! crate's IOCP/AFD backend).
 
-mod portable_util;
+mod common;
 
 use std::io::{Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_util::*;
+use common::sock::*;
 use sockhelp::error::Error;
 use sockhelp::poller::{Event, Poller, HANGUP, READABLE, WRITABLE};
 use sockhelp::select::{select, Selected};

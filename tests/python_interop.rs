@@ -12,8 +12,8 @@ use sockhelp::frames::{send_frame, Reader};
 use sockhelp::framing::{Framing, TypeBody};
 use sockhelp::net;
 
-mod portable_util;
-use portable_util::close;
+mod common;
+use common::sock::close;
 
 /// Mirrors `LENGTHS` and `payloads()` in peer.py.
 const LENGTHS: [usize; 10] = [0, 1, 5, 64, 300, 4096, 70000, 3, 0, 65535];

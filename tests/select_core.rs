@@ -3,7 +3,7 @@
 
 #![cfg(unix)]
 
-mod portable_util;
+mod common;
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, SockAddr, Socket, Type};
 
-use portable_util::cabi::*;
-use portable_util::close;
+use common::cabi::*;
+use common::sock::close;
 use sockhelp::deadline::Deadline;
 use sockhelp::poller::{Event, Poller, ERROR, HANGUP, READABLE, WRITABLE};
 use sockhelp::select::{select, Selected};

@@ -3,7 +3,7 @@
 
 #![cfg(unix)]
 
-mod portable_util;
+mod common;
 
 use std::io::{Read, Write};
 use std::os::unix::io::AsRawFd;
@@ -11,7 +11,7 @@ use std::os::unix::net::UnixStream;
 use std::thread;
 use std::time::Duration;
 
-use portable_util::set_nonblocking;
+use common::sock::set_nonblocking;
 use sockhelp::deadline::Deadline;
 use sockhelp::frames::{send_frame, send_frames, FrameBuffer, Reader, Writer, READ_CHUNK};
 use sockhelp::framing::{Framing, TypeBody};
