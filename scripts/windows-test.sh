@@ -5,7 +5,7 @@
 #     Rust 1.63 (rustc, cargo, libstd-rust-dev-windows) and the mingw-w64 linker, from
 #     vendored dependencies (Debian's cargo cannot reach the registry);
 #  2. runs the Rust tests that can exist on Windows under wine64 (cargo's target runner):
-#     the library's unit tests, tests/framing_codecs.rs and every tests/portable_*.rs;
+#     the library's unit tests and the portable test files (listed below);
 #  3. cross-compiles the portable C tests (tests/cwin/*.c) and the C examples
 #     (c_examples/*.c, unchanged) with x86_64-w64-mingw32-gcc against the Windows
 #     static library, and runs the tests, framed_rpc's demo, line_chat's demo, the
@@ -115,7 +115,7 @@ lib="$CARGO_TARGET_DIR/$TARGET/release/libsockhelp.a"
 
 # The Rust test files that run on Windows: portable by default, their POSIX-only cases
 # marked #[cfg(unix)] inside (the other files are POSIX-only as a whole).
-portable=(--test io --test framing_codecs --test portable_framing --test portable_select --test portable_ffi)
+portable=(--test io --test framing --test portable_framing --test portable_select --test portable_ffi)
 echo "== build: Rust tests for $TARGET"
 /usr/bin/cargo test --offline --quiet --no-run --target "$TARGET" --lib "${portable[@]}"
 
