@@ -115,7 +115,7 @@ lib="$CARGO_TARGET_DIR/$TARGET/release/libsockhelp.a"
 
 # The Rust test files that run on Windows: portable by default, their POSIX-only cases
 # marked #[cfg(unix)] inside (the other files are POSIX-only as a whole).
-portable=(--test io --test framing --test frames --test readiness --test portable_ffi)
+portable=(--test io --test framing --test frames --test readiness --test ffi)
 echo "== build: Rust tests for $TARGET"
 /usr/bin/cargo test --offline --quiet --no-run --target "$TARGET" --lib "${portable[@]}"
 
