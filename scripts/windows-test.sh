@@ -22,7 +22,8 @@
 # do not even start there; Debian's 1.63 std uses BCryptGenRandom.
 #
 # The other Rust test files are POSIX-only (UnixStream, fork, libc, LD_PRELOAD) and are
-# `#![cfg(unix)]`; tests/header.rs and tests/toolchain.rs need cargo / python3 on the host.
+# `#![cfg(unix)]` (tests/packaging.rs also checks the header and the lockfile, with cargo
+# and python3 on the host).
 #
 # Usage: scripts/windows-test.sh           (from anywhere; installs what is missing)
 # Environment: WINDOWS_TEST_KEEP=1 keeps the Wine prefix; the build cache lives in
