@@ -47,4 +47,14 @@
                  (unsigned long)b_);                                                 \
     } while (0)
 
+/* An elapsed time (ms) that must lie in [lo, hi) (now_ms() differences, clock.h). Keep
+ * the upper bound generous: a loaded machine, and Wine, are slow. */
+#define CHECK_ELAPSED(ms, lo, hi)                                                    \
+    do {                                                                             \
+        long long ms_ = (ms);                                                        \
+        if (ms_ < (lo) || ms_ >= (hi))                                               \
+            FAIL("took %lld ms, expected at least %d and below %d ms", ms_, (lo),    \
+                 (hi));                                                              \
+    } while (0)
+
 #endif

@@ -38,15 +38,6 @@
 
 #include "../c/check.h"
 
-/* An elapsed time (ms) within [lo, hi): generous upper bounds, Wine is slow. */
-#define CHECK_ELAPSED(ms, lo, hi)                                                    \
-    do {                                                                             \
-        long long ms_ = (ms);                                                        \
-        if (ms_ < (lo) || ms_ >= (hi))                                               \
-            FAIL("took %lld ms, expected at least %d and below %d ms", ms_, (lo),    \
-                 (hi));                                                              \
-    } while (0)
-
 /* ---- time: now_ms, sleep_ms (shared with tests/c) ---- */
 
 #include "../c/clock.h"
