@@ -6,7 +6,7 @@
 #     vendored dependencies (Debian's cargo cannot reach the registry);
 #  2. runs the Rust tests that can exist on Windows under wine64 (cargo's target runner):
 #     the library's unit tests and the portable test files (listed below);
-#  3. cross-compiles the portable C tests (tests/cwin/*.c) and the C examples
+#  3. cross-compiles the portable C tests (tests/c/portable/*.c) and the C examples
 #     (c_examples/*.c, unchanged) with x86_64-w64-mingw32-gcc against the Windows
 #     static library, and runs the tests, framed_rpc's demo, line_chat's demo, the
 #     echo pair and the select_server + load_client pair under wine64;
@@ -156,9 +156,9 @@ cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -static -Iinclude)
 bin="$cache/bin"
 rm -rf "$bin"
 mkdir -p "$bin"
-for f in tests/cwin/*.c; do
+for f in tests/c/portable/*.c; do
     n=$(basename "$f" .c)
-    x86_64-w64-mingw32-gcc "${cflags[@]}" -Itests/cwin "$f" -o "$bin/$n.exe" "$lib" "${libs[@]}"
+    x86_64-w64-mingw32-gcc "${cflags[@]}" -Itests/c/portable "$f" -o "$bin/$n.exe" "$lib" "${libs[@]}"
 done
 # The examples, unchanged, with the flags of their Makefile (winpthreads stands in for
 # pthreads; -static keeps libwinpthread-1.dll out of the picture).
@@ -217,7 +217,7 @@ server_pair() { # server-exe server-args client-exe client-args-before-port...
 c_skips=" cw_reset "
 c_skipped=0
 echo "== C tests under wine64"
-for f in tests/cwin/*.c; do
+for f in tests/c/portable/*.c; do
     n=$(basename "$f" .c)
     case "$c_skips" in
     *" $n "*)

@@ -5,8 +5,8 @@
 //! is one.
 //!
 //! POSIX only (the programs use pthreads, fork, raw sockets for the hostile peer; the
-//! portable programs of `tests/cwin/` need a C compiler on the host, and there is none
-//! inside Wine: `scripts/windows-test.sh` cross-compiles and runs them itself). The fault
+//! portable programs of `tests/c/portable/` need a C compiler on the host, and there is
+//! none inside Wine: `scripts/windows-test.sh` cross-compiles and runs them itself). The fault
 //! injection cases need Linux (LD_PRELOAD) and are marked so.
 #![cfg(unix)]
 
@@ -498,12 +498,12 @@ fn reader_control_and_many_frames_at_once_work_from_c() {
 }
 
 // ---------------------------------------------------------------------------
-// The portable programs (tests/cwin/*.c): the same sources scripts/windows-test.sh
+// The portable programs (tests/c/portable/*.c): the same sources scripts/windows-test.sh
 // cross-compiles with mingw and runs under Wine
 
 fn run_cwin(name: &str) {
-    let src = format!("tests/cwin/{}.c", name);
-    let exe = build_c(&format!("cwin_{}", name), &[&src], &["-Itests/cwin"]);
+    let src = format!("tests/c/portable/{}.c", name);
+    let exe = build_c(&format!("cwin_{}", name), &[&src], &["-Itests/c/portable"]);
     let out = run(&exe, &[] as &[&str]);
     assert_success(&src, &out);
 }

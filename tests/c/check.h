@@ -1,7 +1,7 @@
 /*
- * The check macros every C test program uses (tests/c through testutil.h, and the
- * portable tests/cwin through cwin.h): a failed check names itself, its file and line on
- * stderr and exits 1. Plain C99 and the C library only, so it builds on Windows too.
+ * The check macros every C test program uses (tests/c through testutil.h, the portable
+ * programs of tests/c/portable through cwin.h): a failed check names itself, its file and
+ * line on stderr and exits 1. Plain C99 and the C library only, so it builds on Windows too.
  */
 #ifndef SOCKHELP_CHECK_H
 #define SOCKHELP_CHECK_H
