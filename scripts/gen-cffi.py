@@ -13,7 +13,7 @@ a SOCKET and SOCKHELP_INVALID_SOCKET its all-ones value on 64-bit Windows).
 
 scripts/gen-header.sh runs it after cbindgen, and the result is committed beside the
 header; `--check` exits 1 when the committed file differs from what the header gives
-(tests/cffi.rs checks the same). Use from Python:
+(tests/interop.rs checks the same). Use from Python:
 
     from cffi import FFI
     ffi = FFI()

@@ -30,7 +30,7 @@ if [ "${#need[@]}" -gt 0 ]; then
     fi
 fi
 
-# Python's cffi (tests/cffi.rs), for the python3 that the tests run: Debian's package when
+# Python's cffi (tests/interop.rs), for the python3 that the tests run: Debian's package when
 # that is the system's python3, else pip.
 if ! python3 -c 'import cffi' >/dev/null 2>&1; then
     if [ "$(command -v python3)" = /usr/bin/python3 ] && [ "$(id -u)" = 0 ]; then

@@ -5,8 +5,8 @@
 #     Rust 1.63 (rustc, cargo, libstd-rust-dev-windows) and the mingw-w64 linker, from
 #     vendored dependencies (Debian's cargo cannot reach the registry);
 #  2. runs the Rust tests that can exist on Windows under wine64 (cargo's target runner):
-#     the library's unit tests, tests/framing_codecs.rs and every tests/portable_*.rs;
-#  3. cross-compiles the portable C tests (tests/cwin/*.c) and the C examples
+#     the library's unit tests and the portable test files (listed below);
+#  3. cross-compiles the portable C tests (tests/c/portable/*.c) and the C examples
 #     (c_examples/*.c, unchanged) with x86_64-w64-mingw32-gcc against the Windows
 #     static library, and runs the tests, framed_rpc's demo, line_chat's demo, the
 #     echo pair and the select_server + load_client pair under wine64;
@@ -22,7 +22,8 @@
 # do not even start there; Debian's 1.63 std uses BCryptGenRandom.
 #
 # The other Rust test files are POSIX-only (UnixStream, fork, libc, LD_PRELOAD) and are
-# `#![cfg(unix)]`; tests/header.rs and tests/toolchain.rs need cargo / python3 on the host.
+# `#![cfg(unix)]` (tests/packaging.rs also checks the header and the lockfile, with cargo
+# and python3 on the host).
 #
 # Usage: scripts/windows-test.sh           (from anywhere; installs what is missing)
 # Environment: WINDOWS_TEST_KEEP=1 keeps the Wine prefix; the build cache lives in
@@ -113,13 +114,11 @@ echo "== build: libsockhelp.a for $TARGET (Rust 1.63, release)"
 lib="$CARGO_TARGET_DIR/$TARGET/release/libsockhelp.a"
 [ -f "$lib" ] || { echo "windows-test: $lib was not built" >&2; exit 1; }
 
-portable=()
-for f in tests/portable_*.rs; do
-    portable+=(--test "$(basename "$f" .rs)")
-done
+# The Rust test files that run on Windows: portable by default, their POSIX-only cases
+# marked #[cfg(unix)] inside (the other files are POSIX-only as a whole).
+portable=(--test io --test framing --test frames --test readiness --test ffi)
 echo "== build: Rust tests for $TARGET"
-/usr/bin/cargo test --offline --quiet --no-run --target "$TARGET" \
-    --lib --test framing_codecs "${portable[@]}"
+/usr/bin/cargo test --offline --quiet --no-run --target "$TARGET" --lib "${portable[@]}"
 
 # Tests that cannot pass under Wine although they pass on Windows: skipped here only,
 # each with its reason (never on Linux, never on real Windows).
@@ -138,7 +137,7 @@ wine_skip peer_reset_is_an_error_not_a_hang "$reset_reason"
 echo "== Rust tests under wine64"
 log="$cache/rust-tests.log"
 set +e
-/usr/bin/cargo test --offline --no-fail-fast --target "$TARGET" --lib --test framing_codecs "${portable[@]}" \
+/usr/bin/cargo test --offline --no-fail-fast --target "$TARGET" --lib "${portable[@]}" \
     -- --test-threads=1 "${skips[@]}" 2>&1 | tee "$log"
 rust_status=${PIPESTATUS[0]}
 set -e
@@ -157,9 +156,9 @@ cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -static -Iinclude)
 bin="$cache/bin"
 rm -rf "$bin"
 mkdir -p "$bin"
-for f in tests/cwin/*.c; do
+for f in tests/c/portable/*.c; do
     n=$(basename "$f" .c)
-    x86_64-w64-mingw32-gcc "${cflags[@]}" -Itests/cwin "$f" -o "$bin/$n.exe" "$lib" "${libs[@]}"
+    x86_64-w64-mingw32-gcc "${cflags[@]}" -Itests/c/portable "$f" -o "$bin/$n.exe" "$lib" "${libs[@]}"
 done
 # The examples, unchanged, with the flags of their Makefile (winpthreads stands in for
 # pthreads; -static keeps libwinpthread-1.dll out of the picture).
@@ -218,7 +217,7 @@ server_pair() { # server-exe server-args client-exe client-args-before-port...
 c_skips=" cw_reset "
 c_skipped=0
 echo "== C tests under wine64"
-for f in tests/cwin/*.c; do
+for f in tests/c/portable/*.c; do
     n=$(basename "$f" .c)
     case "$c_skips" in
     *" $n "*)

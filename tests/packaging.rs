@@ -1,6 +1,8 @@
-//! sockhelp consumed the way C projects consume libuv or libevent: installed into a
-//! prefix (`make install PREFIX=...`), then found by pkg-config or CMake's
-//! `find_package`, or built from source with CMake's `add_subdirectory`.
+//! What ships, checked: sockhelp consumed the way C projects consume libuv or libevent:
+//! installed into a prefix (`make install PREFIX=...`), then found by pkg-config or CMake's
+//! `find_package`, or built from source with CMake's `add_subdirectory`; the committed
+//! header (exactly what cbindgen makes of the sources, every function documented, every
+//! name prefixed); the lockfile (buildable by Rust 1.63).
 //!
 //! One install per test process into `target/pkgtest/prefix` (the release build in
 //! `target/ctest`, shared with the C tests); every test builds and runs the consumer in
@@ -17,7 +19,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, Once};
 use std::time::Duration;
 
-use common::{assert_success, ctest_dir, root, run, wait_output};
+use common::{assert_success, ctest_dir, require_tool, root, run, wait_output};
 
 /// How long one build step (make install, a CMake configure or build) may take.
 const BUILD_LIMIT: Duration = Duration::from_secs(900);
@@ -51,27 +53,10 @@ fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Panics, saying what to install, unless `tool` runs.
-fn require(tool: &str, package: &str) {
-    let found = Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "{} not found: the packaging tests need it. Install it (apt-get install {}), \
-         or run scripts/test.sh, which installs it when run as root",
-        tool, package
-    );
-}
-
 fn require_build_tools() {
-    require("make", "make");
-    require("cmake", "cmake");
-    require("pkg-config", "pkg-config");
+    require_tool(&["make", "--version"], "make");
+    require_tool(&["cmake", "--version"], "cmake");
+    require_tool(&["pkg-config", "--version"], "pkg-config");
 }
 
 /// Runs a build step to completion (bounded by [`BUILD_LIMIT`]); panics with its output
@@ -409,7 +394,7 @@ fn installed_header_compiles_alone_as_c99_and_cpp_with_gcc_and_clang() {
         ("clang", "clang"),
         ("clang++", "clang"),
     ] {
-        require(tool, package);
+        require_tool(&[tool, "--version"], package);
     }
     let dir = fresh_dir("header");
     let src = dir.join("only_header.c");
@@ -830,8 +815,8 @@ fn header_functions(header: &Path) -> Vec<String> {
 #[test]
 fn man_pages_are_installed_for_every_public_function_and_render_without_warnings() {
     let prefix = prefix();
-    require("man", "man-db");
-    require("groff", "groff-base");
+    require_tool(&["man", "--version"], "man-db");
+    require_tool(&["groff", "--version"], "groff-base");
     let man3 = prefix.join("share/man/man3");
     let html = prefix.join("share/doc/sockhelp/html");
     assert!(man3.join("sockhelp.3").is_file(), "no sockhelp(3)");
@@ -890,7 +875,7 @@ fn man_pages_are_installed_for_every_public_function_and_render_without_warnings
 /// with a warning on a header whose function has no doc comment.
 #[test]
 fn docs_build_is_warning_free_and_fails_on_an_undocumented_function() {
-    require("python3", "python3");
+    require_tool(&["python3", "--version"], "python3");
     let out_dir = fresh_dir("docs");
     let out = Command::new("python3")
         .arg(root().join("scripts/gen-docs.py"))
@@ -1010,7 +995,7 @@ fn header_has_no_line_comments_and_compiles_as_c89() {
             i
         );
     }
-    require("gcc", "gcc");
+    require_tool(&["gcc", "--version"], "gcc");
     let dir = fresh_dir("c89");
     let src = dir.join("c89.c");
     std::fs::write(&src, "#include <sockhelp.h>\nint c89_unit;\n").unwrap();
@@ -1194,5 +1179,175 @@ fn cargo_c_metadata_matches_make_install() {
         !library.contains("version_suffix_components"),
         "{}",
         library
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The committed header is the reference manual: it must be exactly what cbindgen makes of
+// the sources now, and it must document every function.
+
+#[test]
+fn committed_header_matches_the_sources() {
+    let out_dir = root().join("target").join("header-check");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    // A new path each run changes the build script's input, so it runs again.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let fresh = out_dir.join(format!("sockhelp-{}-{}.h", std::process::id(), stamp));
+    let status = Command::new(env!("CARGO"))
+        .current_dir(root())
+        .args(["build", "--quiet", "--features", "header", "--target-dir"])
+        .arg(root().join("target").join("header"))
+        .env("SOCKHELP_HEADER_OUT", &fresh)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "header generation failed");
+    let generated = std::fs::read_to_string(&fresh).expect("cbindgen wrote the header");
+    let _ = std::fs::remove_file(&fresh);
+    let committed = std::fs::read_to_string(root().join("include/sockhelp.h")).unwrap();
+    assert!(
+        generated == committed,
+        "include/sockhelp.h is stale: run scripts/gen-header.sh and commit it"
+    );
+}
+
+/// Every `#[no_mangle] pub extern "C" fn` in src/ffi is declared in the header
+/// right after a doc comment that names its error codes.
+#[test]
+fn every_exported_function_is_declared_and_documented() {
+    let header = std::fs::read_to_string(root().join("include/sockhelp.h")).unwrap();
+    let mut names = Vec::new();
+    collect_exports(&root().join("src/ffi"), &mut names);
+    assert!(names.len() >= 18, "found only {:?}", names);
+    let lines: Vec<&str> = header.lines().collect();
+    for name in &names {
+        let decl = format!("{}(", name);
+        let at = lines
+            .iter()
+            .position(|l| {
+                let t = l.trim_start();
+                !t.starts_with('*') && !t.starts_with("/*") && t.contains(&decl)
+            })
+            .unwrap_or_else(|| panic!("{} is not declared in the header", name));
+        assert!(
+            at > 0 && lines[at - 1].trim() == "*/",
+            "{}: no doc comment right above its declaration",
+            name
+        );
+        let start = (0..at)
+            .rev()
+            .find(|&i| lines[i].trim_start().starts_with("/**"))
+            .unwrap();
+        let doc = lines[start..at].join("\n");
+        if lines[at].trim_start().starts_with("int ") {
+            assert!(
+                doc.contains("SOCKHELP_"),
+                "{}: its doc comment must list the codes it returns",
+                name
+            );
+        }
+    }
+}
+
+fn collect_exports(dir: &Path, names: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_exports(&path, names);
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some(rest) = line.strip_prefix("pub extern \"C\" fn ") {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                assert!(name.starts_with("sockhelp_"), "{} lacks the prefix", name);
+                names.push(name);
+            }
+        }
+    }
+}
+
+/// Every name the header defines (macros, types, functions) carries the
+/// sockhelp prefix, so including it can never clash with a user's names.
+#[test]
+fn every_name_in_the_header_is_prefixed() {
+    let header = std::fs::read_to_string(root().join("include/sockhelp.h")).unwrap();
+    for line in header.lines() {
+        let t = line.trim();
+        let name = if let Some(rest) = t.strip_prefix("#define ") {
+            rest.split_whitespace().next()
+        } else if let Some(rest) = t.strip_prefix("typedef ") {
+            rest.trim_end_matches(';')
+                .split_whitespace()
+                .rfind(|w| *w != "{")
+        } else if let (Some(rest), true) = (t.strip_prefix("} "), t.ends_with(';')) {
+            Some(rest.trim_end_matches(';'))
+        } else {
+            None
+        };
+        if let Some(name) = name {
+            let name = name.trim_start_matches('*');
+            assert!(
+                name.starts_with("sockhelp_")
+                    || name.starts_with("SOCKHELP_")
+                    || name == "SOCKHELP_H",
+                "the header defines an unprefixed name: {}",
+                line
+            );
+        }
+    }
+}
+
+/// A negative macro must be parenthesized: with `#define SOCKHELP_ECLOSED -1`,
+/// `x-SOCKHELP_ECLOSED` would expand to `x--1`, a decrement.
+#[test]
+fn every_negative_macro_is_parenthesized() {
+    let header = std::fs::read_to_string(root().join("include/sockhelp.h")).unwrap();
+    let mut negatives = 0;
+    for line in header.lines() {
+        let t = line.trim();
+        let rest = match t.strip_prefix("#define ") {
+            Some(r) => r,
+            None => continue,
+        };
+        let value = rest
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, v)| v.trim());
+        assert!(
+            !value.starts_with('-') && !value.starts_with('~'),
+            "an unparenthesized negative macro: {}",
+            line
+        );
+        if value.starts_with("(-") {
+            negatives += 1;
+        }
+    }
+    // The 14 error codes and SOCKHELP_INVALID_SOCKET on POSIX.
+    assert!(negatives >= 15, "found only {} negative macros", negatives);
+}
+
+// ---------------------------------------------------------------------------
+// The lockfile stays buildable by Rust 1.63 (Debian 12's rustc, the Windows build's
+// compiler).
+
+#[test]
+fn lockfile_resolves_to_rust_1_63_compatible_versions() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new("python3")
+        .arg(format!("{}/scripts/check_lockfile.py", root))
+        .env("CARGO", env!("CARGO"))
+        .output()
+        .expect("python3 runs (install python3 to run this test)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
 }

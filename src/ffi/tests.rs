@@ -62,7 +62,7 @@ fn null_pointers_are_einval_through_every_checked_helper() {
 }
 
 /// The committed header carries every row of the two tables, negative values in
-/// parentheses (tests/header.rs checks the header is what the sources make).
+/// parentheses (tests/packaging.rs checks the header is what the sources make).
 #[test]
 fn the_header_holds_every_table_row() {
     let header = include_str!("../../include/sockhelp.h");

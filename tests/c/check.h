@@ -1,7 +1,7 @@
 /*
- * The check macros every C test program uses (tests/c through testutil.h, and the
- * portable tests/cwin through cwin.h): a failed check names itself, its file and line on
- * stderr and exits 1. Plain C99 and the C library only, so it builds on Windows too.
+ * The check macros every C test program uses (tests/c through testutil.h, the portable
+ * programs of tests/c/portable through cwin.h): a failed check names itself, its file and
+ * line on stderr and exits 1. Plain C99 and the C library only, so it builds on Windows too.
  */
 #ifndef SOCKHELP_CHECK_H
 #define SOCKHELP_CHECK_H
@@ -45,6 +45,16 @@
         if (a_ != b_)                                                                \
             FAIL("`%s` is %lu, expected `%s` = %lu", #a, (unsigned long)a_, #b,      \
                  (unsigned long)b_);                                                 \
+    } while (0)
+
+/* An elapsed time (ms) that must lie in [lo, hi) (now_ms() differences, clock.h). Keep
+ * the upper bound generous: a loaded machine, and Wine, are slow. */
+#define CHECK_ELAPSED(ms, lo, hi)                                                    \
+    do {                                                                             \
+        long long ms_ = (ms);                                                        \
+        if (ms_ < (lo) || ms_ >= (hi))                                               \
+            FAIL("took %lld ms, expected at least %d and below %d ms", ms_, (lo),    \
+                 (hi));                                                              \
     } while (0)
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * Time for the C tests, one definition for tests/c (through testutil.h) and the portable
- * tests/cwin (through cwin.h): monotonic milliseconds and a sleep that survives EINTR.
+ * programs of tests/c/portable (through cwin.h): monotonic milliseconds and a sleep that
+ * survives EINTR.
  * POSIX and Windows.
  */
 #ifndef SOCKHELP_TEST_CLOCK_H

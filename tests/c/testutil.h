@@ -39,15 +39,6 @@
             FAIL("`%s`: %s", #call, strerror(errno));                                \
     } while (0)
 
-/* An elapsed time (ms) that must lie in [lo, hi). */
-#define CHECK_ELAPSED(ms, lo, hi)                                                    \
-    do {                                                                             \
-        long long ms_ = (ms);                                                        \
-        if (ms_ < (lo) || ms_ >= (hi))                                               \
-            FAIL("took %lld ms, expected at least %d and below %d ms", ms_, (lo),    \
-                 (hi));                                                              \
-    } while (0)
-
 static inline void testutil_on_alarm(int sig)
 {
     static const char msg[] = "FAILED: watchdog fired: the test hung\n";

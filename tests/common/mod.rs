@@ -1,13 +1,20 @@
-//! Shared helpers for the tests that drive sockhelp from C.
+//! The helpers every test file shares (`mod common;`):
 //!
-//! `cargo test` does not produce `libsockhelp.a`, so [`staticlib`] builds it once per
-//! test process (`cargo build --release --lib` into `target/ctest`). [`build_c`] compiles
-//! and links C programs against it into `target/ctest/bin/`, and [`run`] runs them with a
-//! time limit, so a hung C program fails its test instead of hanging `cargo test`.
+//! - [`sock`]: loopback TCP pairs, test patterns, elapsed-time checks, portable (Linux and
+//!   Windows); [`cabi`]: the C ABI declared for Rust (the very functions C links against).
+//! - [`require_tool`]: the one probe for a tool a test needs (a missing tool fails the
+//!   test, saying what to install; it never passes silently).
+//! - Driving sockhelp from C, below: `cargo test` does not produce `libsockhelp.a`, so
+//!   [`staticlib`] builds it once per test process (`cargo build --release --lib` into `target/ctest`). [`build_c`] compiles
+//!   and links C programs against it into `target/ctest/bin/`, and [`run`] runs them with a
+//!   time limit, so a hung C program fails its test instead of hanging `cargo test`.
 //!
 //! Kept free of anything newer than Rust 1.63 (no let-else, no `OnceLock`).
 
 #![allow(dead_code)] // every test binary uses a different subset
+
+pub mod cabi;
+pub mod sock;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -16,6 +23,27 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Mutex, Once};
 use std::thread;
 use std::time::{Duration, Instant};
+
+/// Panics, saying what to install, unless `argv` runs and exits 0: the probe for a tool a
+/// test needs (`&["cmake", "--version"]`, `&["python3", "-c", "import cffi"]`). `package`
+/// is the Debian package that provides it (`scripts/test.sh` installs them).
+pub fn require_tool(argv: &[&str], package: &str) {
+    let found = Command::new(argv[0])
+        .args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{}` failed: this test needs it. Install it (apt-get install {}), or run \
+         scripts/test.sh, which installs it when run as root",
+        argv.join(" "),
+        package
+    );
+}
 
 /// Flags every C test program and example is compiled with.
 pub const C_FLAGS: &[&str] = &[

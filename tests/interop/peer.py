@@ -15,7 +15,7 @@ LENGTHS = [0, 1, 5, 64, 300, 4096, 70000, 3, 0, 65535]
 
 
 def payloads(fmt):
-    """The frames both sides agree on (mirrored in tests/python_interop.rs)."""
+    """The frames both sides agree on (mirrored in tests/interop.rs)."""
     out = []
     for i, n in enumerate(LENGTHS):
         if fmt.startswith("fixed"):

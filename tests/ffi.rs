@@ -1,17 +1,17 @@
-//! The C ABI called from Rust (`portable_util::cabi`: the very functions C links against),
+//! The C ABI called from Rust (`common::cabi`: the very functions C links against),
 //! over loopback TCP, on every platform: Linux here, Windows under Wine via
 //! `scripts/windows-test.sh` (where `sockhelp_socket` is a `SOCKET`, pointer-sized and
 //! unsigned, and `sockhelp_init` is `WSAStartup`).
 
-mod portable_util;
+mod common;
 
 use std::ffi::{c_void, CStr, CString};
 use std::ptr;
 use std::thread;
 use std::time::Instant;
 
-use portable_util::cabi::*;
-use portable_util::*;
+use common::cabi::*;
+use common::sock::*;
 
 const INVALID: sockhelp_socket = !0 as sockhelp_socket;
 

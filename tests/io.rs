@@ -1,18 +1,42 @@
-//! The byte-moving and connection calls over loopback TCP, on every platform (Linux here,
-//! Windows under Wine via `scripts/windows-test.sh`). Each test is named after the HOWTO
-//! trap it guards; where Windows differs, the test says how and checks the Windows way.
+//! The byte-moving and connection calls (`sockhelp::io`, `sockhelp::net`): over loopback
+//! TCP on every platform (Linux here, Windows under Wine via `scripts/windows-test.sh`),
+//! then the POSIX-only traps, each marked `#[cfg(unix)]`: socketpairs, `SIGPIPE`, `-1` as a
+//! socket, listening on every interface, Unix-domain sockets, and the blocking calls under
+//! an EINTR storm. Each test is named after the HOWTO trap it guards (the same name as its
+//! C twin in `c.rs` where there is one); where Windows differs, the test says how and
+//! checks the Windows way.
 
-mod portable_util;
+mod common;
 
 use std::io::{Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_util::*;
+use common::sock::*;
 use sockhelp::error::Error;
 use sockhelp::io::{recv_all, send_all};
 use sockhelp::net::{self, Shutdown};
 use sockhelp::RawSocket;
+
+#[cfg(unix)]
+use std::net::TcpStream;
+#[cfg(unix)]
+use std::os::unix::io::AsRawFd;
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+#[cfg(unix)]
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+#[cfg(unix)]
+use std::sync::{mpsc, Arc, Once};
+
+#[cfg(unix)]
+use sockhelp::deadline::Deadline;
+#[cfg(unix)]
+use sockhelp::frames::{Reader, Writer};
+#[cfg(unix)]
+use sockhelp::framing::Framing;
+#[cfg(unix)]
+use sockhelp::select;
 
 /// 4 MiB each way through a peer that moves the first bytes one at a time, then random
 /// chunks with pauses: `send_all` / `recv_all` loop over partial transfers, and every byte
@@ -504,4 +528,277 @@ fn accept_on_a_shared_listener_never_outlives_its_deadline() {
         drop(peer);
     }
     close(l);
+}
+
+// ---------------------------------------------------------------------------
+// POSIX only: socketpairs, SIGPIPE, -1 as a socket, every interface, Unix-domain sockets
+
+/// Writing to a peer that closed: `Reset` (EPIPE), and the process gets no SIGPIPE.
+#[cfg(unix)]
+#[test]
+fn writing_to_a_closed_peer_raises_no_sigpipe() {
+    let (a, b) = UnixStream::pair().unwrap();
+    drop(b);
+    let (n, r) = send_all(a.as_raw_fd(), b"hello", ms(1000));
+    assert_eq!(n, 0);
+    assert!(matches!(r, Err(Error::Reset(_))), "{:?}", r);
+}
+
+/// Bad timeouts, `-1` sockets, empty hosts: `Invalid`, never a call on -1.
+#[cfg(unix)]
+#[test]
+fn misuse_gives_error_codes_not_crashes() {
+    assert_eq!(Deadline::from_timeout_ms(-7), Err(Error::Invalid));
+    let mut buf = [0u8; 4];
+    assert_eq!(recv_all(-1, &mut buf, ms(0)).1, Err(Error::Invalid));
+    assert_eq!(send_all(-1, b"x", ms(0)).1, Err(Error::Invalid));
+    assert_eq!(net::set_nodelay(-1, true), Err(Error::Invalid));
+    assert_eq!(net::connect("", 80, ms(100)), Err(Error::Invalid));
+    assert_eq!(net::accept(-1, ms(0)), Err(Error::Invalid));
+    assert_eq!(net::peer_addr(-1), Err(Error::Invalid));
+    assert_eq!(net::connect_finish(-1), Err(Error::Invalid));
+    assert_eq!(net::listen_unix("", 1), Err(Error::Invalid));
+}
+
+/// `listen(None)` is every interface, IPv6 and IPv4 together: an IPv4 client gets in.
+#[cfg(unix)]
+#[test]
+fn listen_on_any_interface_accepts_ipv4_loopback() {
+    let l = net::listen(None, 0, 0).unwrap();
+    let port = net::local_port(l).unwrap();
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let (s, addr) = net::accept_with_addr(l, ms(2000)).unwrap();
+    // The dual-stack listener sees the IPv4 client as an IPv4-mapped IPv6 address.
+    assert!(
+        addr.ends_with(&format!(":{}", c.local_addr().unwrap().port())),
+        "{}",
+        addr
+    );
+    c.write_all(b"x").unwrap();
+    let mut buf = [0u8; 1];
+    assert_eq!(recv_all(s, &mut buf, ms(1000)), (1, Ok(())));
+    close(s);
+    close(l);
+}
+
+/// The HOWTO's IPC lesson in the core: a Unix-domain listener, a client, the addresses
+/// (the path; "" for the unnamed client side), bytes both ways; an existing file is kept.
+#[cfg(unix)]
+#[test]
+fn unix_sockets_work_with_every_call_and_keep_foreign_files() {
+    let dir = std::env::temp_dir().join(format!("sockhelp-core-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s");
+    let path_str = path.to_str().unwrap();
+    let _ = std::fs::remove_file(&path);
+    let l = net::listen_unix(path_str, 4).unwrap();
+    assert_eq!(net::local_addr(l).unwrap(), path_str);
+    assert!(matches!(net::listen_unix(path_str, 4), Err(Error::Os(_))));
+    let c = net::connect_unix(path_str, ms(1000)).unwrap();
+    let (s, addr) = net::accept_with_addr(l, ms(1000)).unwrap();
+    assert_eq!(addr, "");
+    assert_eq!(net::peer_addr(c).unwrap(), path_str);
+    assert_eq!(send_all(c, b"ping", ms(1000)), (4, Ok(())));
+    let mut buf = [0u8; 4];
+    assert_eq!(recv_all(s, &mut buf, ms(1000)), (4, Ok(())));
+    assert_eq!(&buf, b"ping");
+    for fd in [c, s, l] {
+        close(fd);
+    }
+    assert!(path.exists(), "the socket file stays after close");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// POSIX only: the blocking calls under an EINTR storm. A signal whose handler is installed
+// without SA_RESTART hits the working threads (pthread_kill, only those) every 100 µs, so
+// nearly every blocking system call is interrupted. Everything must still arrive intact,
+// counts must be exact, and deadlines must still hold.
+
+#[cfg(unix)]
+static SIGNALS: AtomicUsize = AtomicUsize::new(0);
+
+/// Work for one thread of a storm.
+#[cfg(unix)]
+type Job<T> = Box<dyn FnOnce() -> T + Send>;
+/// How long a timed call took, and what it returned.
+#[cfg(unix)]
+type Timed = (Duration, (usize, Result<(), Error>));
+
+#[cfg(unix)]
+extern "C" fn on_signal(_: libc::c_int) {
+    SIGNALS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// SIGUSR2 with a handler and no SA_RESTART: interrupted calls fail with EINTR.
+#[cfg(unix)]
+fn install_handler() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: a zeroed sigaction with a plain handler and an empty mask is valid.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+            sa.sa_flags = 0;
+            libc::sigemptyset(&mut sa.sa_mask);
+            assert_eq!(libc::sigaction(libc::SIGUSR2, &sa, std::ptr::null_mut()), 0);
+        }
+    });
+}
+
+/// Runs `work` on `threads` threads while a storm of signals hits all of them
+/// every 100 µs; returns the results and how many signals were sent.
+#[cfg(unix)]
+fn under_storm<T: Send + 'static>(work: Vec<Box<dyn FnOnce() -> T + Send>>) -> (Vec<T>, usize) {
+    install_handler();
+    let done = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    let mut handles = Vec::new();
+    for w in work {
+        let tx = tx.clone();
+        handles.push(thread::spawn(move || {
+            // SAFETY: pthread_self has no preconditions.
+            tx.send(unsafe { libc::pthread_self() }).unwrap();
+            w()
+        }));
+    }
+    let targets: Vec<libc::pthread_t> = (0..handles.len()).map(|_| rx.recv().unwrap()).collect();
+    let storm_done = done.clone();
+    let storm = thread::spawn(move || {
+        let mut sent = 0usize;
+        // Bounded: at most 20 s of signals even if the work hangs.
+        let limit = Instant::now() + Duration::from_secs(20);
+        while !storm_done.load(Ordering::Relaxed) && Instant::now() < limit {
+            for t in &targets {
+                // SAFETY: the target threads are alive until `done` is set below.
+                unsafe { libc::pthread_kill(*t, libc::SIGUSR2) };
+                sent += 1;
+            }
+            thread::sleep(Duration::from_micros(100));
+        }
+        sent
+    });
+    let mut results = Vec::new();
+    for h in handles {
+        results.push(h.join().unwrap());
+    }
+    done.store(true, Ordering::Relaxed);
+    let sent = storm.join().unwrap();
+    (results, sent)
+}
+
+#[cfg(unix)]
+#[test]
+fn sendall_and_recvall_of_64_mib_survive_an_eintr_storm() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let data = Arc::new(pattern(64 << 20));
+    let expect = data.clone();
+    let send: Job<(usize, Result<(), Error>)> =
+        Box::new(move || send_all(a.as_raw_fd(), &data, Deadline::Forever));
+    let recv: Job<(usize, Result<(), Error>)> = Box::new(move || {
+        let mut buf = vec![0u8; 64 << 20];
+        let r = recv_all(
+            b.as_raw_fd(),
+            &mut buf,
+            Deadline::from_timeout_ms(60_000).unwrap(),
+        );
+        assert!(buf == *expect, "received bytes differ");
+        r
+    });
+    let (results, sent) = under_storm(vec![send, recv]);
+    assert_eq!(results[0], (64 << 20, Ok(())));
+    assert_eq!(results[1], (64 << 20, Ok(())));
+    println!(
+        "{} signals sent, {} handled",
+        sent,
+        SIGNALS.load(Ordering::Relaxed)
+    );
+    assert!(sent > 10);
+}
+
+#[cfg(unix)]
+#[test]
+fn framed_io_of_64_mib_survives_an_eintr_storm() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let f = Framing::length_prefixed(4, false, 1 << 20).unwrap();
+    let frames = (64usize << 20) / 4096;
+    let wf = f.clone();
+    let send: Job<usize> = Box::new(move || {
+        let mut w = Writer::new(wf);
+        let mut payload = vec![0u8; 4096];
+        for i in 0..frames {
+            payload[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            w.queue(&payload).unwrap();
+            if w.pending() > (1 << 20) {
+                w.flush(a.as_raw_fd(), Deadline::Forever).unwrap();
+            }
+        }
+        w.flush(a.as_raw_fd(), Deadline::Forever).unwrap();
+        frames
+    });
+    let recv: Job<usize> = Box::new(move || {
+        let mut r = Reader::new(f);
+        let mut out = vec![0u8; 4096];
+        for i in 0..frames {
+            let (n, res) = r.recv_frame(
+                b.as_raw_fd(),
+                &mut out,
+                Deadline::from_timeout_ms(60_000).unwrap(),
+            );
+            assert_eq!((n, res), (4096, Ok(())), "frame {}", i);
+            assert_eq!(
+                out[..8],
+                (i as u64).to_le_bytes(),
+                "frame {} out of order",
+                i
+            );
+        }
+        frames
+    });
+    let (results, _) = under_storm(vec![send, recv]);
+    assert_eq!(results, vec![frames, frames]);
+}
+
+#[cfg(unix)]
+#[test]
+fn deadlines_hold_during_an_eintr_storm() {
+    let (a, _b) = UnixStream::pair().unwrap();
+    let (c, _d) = UnixStream::pair().unwrap();
+    let recv: Job<Timed> = Box::new(move || {
+        let start = Instant::now();
+        let mut buf = [0u8; 16];
+        let r = recv_all(
+            a.as_raw_fd(),
+            &mut buf,
+            Deadline::from_timeout_ms(300).unwrap(),
+        );
+        (start.elapsed(), r)
+    });
+    let sel: Job<Timed> = Box::new(move || {
+        let start = Instant::now();
+        let mut readers = [c.as_raw_fd()];
+        let r = select::select(
+            &mut readers,
+            &mut [],
+            &mut [],
+            Deadline::from_timeout_ms(300).unwrap(),
+        )
+        .map(|s| s.total());
+        (start.elapsed(), (r.unwrap_or(99), r.map(|_| ())))
+    });
+    let (results, _) = under_storm(vec![recv, sel]);
+    let (took, r) = results[0];
+    assert_eq!(r, (0, Err(Error::TimedOut)));
+    assert!(
+        took >= Duration::from_millis(290) && took < Duration::from_secs(3),
+        "{:?}",
+        took
+    );
+    let (took, r) = results[1];
+    assert_eq!(r, (0, Ok(())));
+    assert!(
+        took >= Duration::from_millis(290) && took < Duration::from_secs(3),
+        "{:?}",
+        took
+    );
 }

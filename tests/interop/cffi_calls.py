@@ -1,7 +1,7 @@
 """sockhelp through Python's cffi: ffi.cdef() of the committed declarations, ffi.dlopen()
-of the shared library, then real calls. Run by tests/cffi.rs:
+of the shared library, then real calls. Run by tests/interop.rs:
 
-    python3 tests/cffi/calls.py CDEF_FILE SHARED_LIBRARY EXPECTED_VERSION
+    python3 tests/interop/cffi_calls.py CDEF_FILE SHARED_LIBRARY EXPECTED_VERSION
 
 Prints "cffi: ok ..." and exits 0, or raises (exit 1) naming what differed. Every socket
 call has a deadline, so nothing here can hang.

@@ -1,7 +1,7 @@
 /*
- * The portable C tests' shim (the .c files of tests/cwin): the same programs build with gcc on Linux
- * (driven by tests/portable_c.rs) and with x86_64-w64-mingw32-gcc for Windows (built and
- * run under Wine by scripts/windows-test.sh). No fork, no socketpair, no raw POSIX
+ * The portable C tests' shim (the .c files of tests/c/portable): the same programs build
+ * with gcc on Linux (driven by tests/c.rs) and with x86_64-w64-mingw32-gcc for Windows
+ * (built and run under Wine by scripts/windows-test.sh). No fork, no socketpair, no raw POSIX
  * sockets: peers are threads (CreateThread / pthread_create) on loopback TCP made with
  * sockhelp itself; the only raw socket call is SO_LINGER {1, 0} for a reset.
  *
@@ -36,20 +36,11 @@
 #define CW_WINDOWS 0
 #endif
 
-#include "../c/check.h"
-
-/* An elapsed time (ms) within [lo, hi): generous upper bounds, Wine is slow. */
-#define CHECK_ELAPSED(ms, lo, hi)                                                    \
-    do {                                                                             \
-        long long ms_ = (ms);                                                        \
-        if (ms_ < (lo) || ms_ >= (hi))                                               \
-            FAIL("took %lld ms, expected at least %d and below %d ms", ms_, (lo),    \
-                 (hi));                                                              \
-    } while (0)
+#include "../check.h"
 
 /* ---- time: now_ms, sleep_ms (shared with tests/c) ---- */
 
-#include "../c/clock.h"
+#include "../clock.h"
 
 /* ---- threads ---- */
 

@@ -1,19 +1,31 @@
-//! Interop against an implementation nobody here wrote the framing of: a
-//! Python 3 peer using only `struct` and `socket` (tests/interop/peer.py)
-//! sends frames of every format; sockhelp's reader must decode exactly the
-//! agreed payloads, and the frames sockhelp sends back must satisfy Python.
+//! Interop with code nobody here wrote, all of it Python (tests/interop/):
+//!
+//! - the wire: a Python 3 peer using only `struct` and `socket` (peer.py) sends frames of
+//!   every format; sockhelp's reader must decode exactly the agreed payloads, and the
+//!   frames sockhelp sends back must satisfy Python;
+//! - the binding: Python's cffi, the way Python projects bind C libraries (Linux only,
+//!   marked so): `ffi.cdef()` of the committed declarations (include/sockhelp_cffi.h,
+//!   made from the header by scripts/gen-cffi.py), `ffi.dlopen()` of the release shared
+//!   library, and real calls (cffi_calls.py): sockhelp_version, sockhelp_strerror,
+//!   sockhelp_sendall / sockhelp_recvall over a socketpair, a frame through a reader, the
+//!   peer's close. It needs python3 with cffi (scripts/test.sh installs python3-cffi when
+//!   missing); without it the test fails saying what to install.
+//!
+//! POSIX only: the tests run the host's python3 (there is none inside Wine).
 
 #![cfg(unix)]
 
+mod common;
+
 use std::process::{Command, Stdio};
 
+use common::sock::close;
+#[cfg(target_os = "linux")]
+use common::{assert_success, require_tool, root, wait_output};
 use sockhelp::deadline::Deadline;
 use sockhelp::frames::{send_frame, Reader};
 use sockhelp::framing::{Framing, TypeBody};
 use sockhelp::net;
-
-mod portable_util;
-use portable_util::close;
 
 /// Mirrors `LENGTHS` and `payloads()` in peer.py.
 const LENGTHS: [usize; 10] = [0, 1, 5, 64, 300, 4096, 70000, 3, 0, 65535];
@@ -128,4 +140,46 @@ fn every_format_interoperates_with_a_python_peer() {
     ] {
         exchange_with_python(format);
     }
+}
+
+// ---------------------------------------------------------------------------
+// Linux only: the library through Python's cffi
+
+#[cfg(target_os = "linux")]
+#[test]
+fn cffi_declarations_are_fresh() {
+    let child = Command::new("python3")
+        .arg(root().join("scripts/gen-cffi.py"))
+        .arg("--check")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let out = wait_output(child, common::RUN_LIMIT);
+    assert_success(
+        "include/sockhelp_cffi.h is what scripts/gen-cffi.py makes of the header",
+        &out,
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn python_cffi_calls_sendall_and_recvall_through_the_shared_library() {
+    require_tool(&["python3", "-c", "import cffi"], "python3-cffi");
+    // Builds libsockhelp.a and libsockhelp.so (cargo build --release --lib).
+    let lib = common::staticlib().with_file_name("libsockhelp.so");
+    assert!(lib.is_file(), "{} was not built", lib.display());
+    let child = Command::new("python3")
+        .arg(root().join("tests/interop/cffi_calls.py"))
+        .arg(root().join("include/sockhelp_cffi.h"))
+        .arg(&lib)
+        .arg(env!("CARGO_PKG_VERSION"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let out = wait_output(child, common::RUN_LIMIT);
+    assert_success("tests/interop/cffi_calls.py", &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("cffi: ok"), "unexpected output: {}", stdout);
 }

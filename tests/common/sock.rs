@@ -1,8 +1,9 @@
-//! Helpers for the portable tests (`tests/portable_*.rs`): loopback TCP pairs made with
-//! std's `TcpListener` / `TcpStream` and sockhelp's own `net` calls, no `UnixStream`, no
-//! `libc`, and `#[cfg]` only in the few raw-handle helpers at the end (the platform seam
-//! `sockhelp::sys` is private to the crate), so every test runs on Linux and on Windows
-//! (under Wine here, see `scripts/windows-test.sh`). `cabi` declares the C ABI.
+//! Sockets for the portable tests (the ones that run on Linux and Windows alike): loopback
+//! TCP pairs made with std's `TcpListener` / `TcpStream` and sockhelp's own `net` calls, no
+//! `UnixStream`, no `libc`, and `#[cfg]` only in the few raw-handle helpers at the end (the
+//! platform seam `sockhelp::sys` is private to the crate), so a test using only these runs
+//! on Linux and on Windows (under Wine here, see `scripts/windows-test.sh`). The C ABI
+//! itself is declared in `cabi`.
 //!
 //! Kept free of anything newer than Rust 1.63 (the Windows build's compiler).
 
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use sockhelp::deadline::Deadline;
 use sockhelp::{Error, RawSocket};
 
-pub mod cabi;
+use super::cabi;
 
 /// `sockhelp_init` (WSAStartup on Windows; std has usually done it already). Every
 /// test calls it first, as a C program must.

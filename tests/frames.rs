@@ -1,30 +1,543 @@
-//! Framed I/O over real sockets: the reader keeps leftovers, survives prefixes
-//! split across receives, and turns hostile input into codes, not allocations.
+//! Framed I/O over sockets (`sockhelp::frames`: the reader, the writer, send_frame /
+//! send_frames). First over loopback TCP on every platform (Linux here, Windows under Wine
+//! via `scripts/windows-test.sh`): send_frame's gathered write (`sendmsg` on POSIX,
+//! `WSASend` on Windows), recv_frame, the non-blocking reader (fill + next) and the
+//! writer's queue, for every frame format, with the peer splitting the stream at random
+//! places. Then the POSIX-only cases over socketpairs, each marked `#[cfg(unix)]`: the
+//! reader keeps leftovers, survives prefixes split across receives, and turns hostile input
+//! into codes, not allocations; the batch calls; the writer's limit.
 
-#![cfg(unix)]
-
-mod portable_util;
+mod common;
 
 use std::io::{Read, Write};
-use std::os::unix::io::AsRawFd;
-use std::os::unix::net::UnixStream;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use portable_util::set_nonblocking;
+use common::sock::*;
+use sockhelp::error::Error;
+use sockhelp::frames::{send_frame, Reader, Writer};
+use sockhelp::framing::{Framing, LengthEncoding, LengthFieldSpec, TypeBody};
+
+#[cfg(unix)]
 use sockhelp::deadline::Deadline;
-use sockhelp::frames::{send_frame, send_frames, FrameBuffer, Reader, Writer, READ_CHUNK};
-use sockhelp::framing::{Framing, TypeBody};
-use sockhelp::Error;
+#[cfg(unix)]
+use sockhelp::frames::{send_frames, FrameBuffer, READ_CHUNK};
+#[cfg(unix)]
+use std::os::unix::io::AsRawFd;
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
 
-fn ms(t: i32) -> Deadline {
-    Deadline::from_timeout_ms(t).unwrap()
+/// Every format, each with payloads it accepts (the last ones large: they take many
+/// system calls each way).
+fn formats() -> Vec<(&'static str, Framing, Vec<Vec<u8>>)> {
+    let big = pattern(300_000);
+    let words: Vec<Vec<u8>> = vec![
+        b"hello".to_vec(),
+        Vec::new(),
+        b"x".to_vec(),
+        pattern(1000),
+        big.clone(),
+    ];
+    let no_crlf: Vec<u8> = big
+        .iter()
+        .map(|&b| if b == b'\r' { b'R' } else { b })
+        .collect();
+    let typed = Framing::typed(
+        &[
+            (1, TypeBody::Fixed(4)),
+            (2, TypeBody::Fixed(0)),
+            (
+                3,
+                TypeBody::Header(Framing::length_prefixed(4, false, 1 << 20).unwrap()),
+            ),
+            (4, TypeBody::Header(Framing::varint(1 << 20).unwrap())),
+        ],
+        1 << 20,
+    )
+    .unwrap();
+    let mut t_big = vec![3u8];
+    t_big.extend_from_slice(&big);
+    vec![
+        (
+            "fixed(5)",
+            Framing::fixed(5).unwrap(),
+            vec![b"hello".to_vec(), b"world".to_vec(), pattern(5)],
+        ),
+        (
+            "delimited(\\r\\n)",
+            Framing::delimited(b"\r\n", 1 << 20).unwrap(),
+            vec![b"line one".to_vec(), Vec::new(), b"x".to_vec(), no_crlf],
+        ),
+        (
+            "length_prefixed(4, big endian)",
+            Framing::length_prefixed(4, false, 1 << 20).unwrap(),
+            words.clone(),
+        ),
+        (
+            "length_prefixed(2, little endian)",
+            Framing::length_prefixed(2, true, 60_000).unwrap(),
+            vec![b"hello".to_vec(), Vec::new(), pattern(60_000)],
+        ),
+        ("varint", Framing::varint(1 << 20).unwrap(), words.clone()),
+        (
+            "ascii_length(5)",
+            Framing::ascii_length(5, 99_999).unwrap(),
+            vec![b"hello".to_vec(), Vec::new(), pattern(99_999)],
+        ),
+        (
+            "length_field(PostgreSQL: head 1, 4 bytes BE counting themselves)",
+            Framing::length_field(LengthFieldSpec {
+                head: 1,
+                encoding: LengthEncoding::Binary {
+                    width: 4,
+                    little_endian: false,
+                },
+                adjustment: -4,
+                max_len: 1 << 20,
+            })
+            .unwrap(),
+            vec![
+                b"QSELECT 1\0".to_vec(),
+                b"S".to_vec(),
+                [&b"D"[..], &big[..]].concat(),
+                b"Z".to_vec(),
+            ],
+        ),
+        (
+            "length_field(MQTT: head 1, varint)",
+            Framing::length_field(LengthFieldSpec {
+                head: 1,
+                encoding: LengthEncoding::Varint,
+                adjustment: 0,
+                max_len: 1 << 20,
+            })
+            .unwrap(),
+            vec![
+                vec![0xc0],
+                [&[0x30u8][..], &pattern(200)[..]].concat(),
+                [&[0x32u8][..], &big[..]].concat(),
+            ],
+        ),
+        (
+            "length_field(TLS record: head 3, 2 bytes BE)",
+            Framing::length_field(LengthFieldSpec {
+                head: 3,
+                encoding: LengthEncoding::Binary {
+                    width: 2,
+                    little_endian: false,
+                },
+                adjustment: 0,
+                max_len: 3 + 65535,
+            })
+            .unwrap(),
+            vec![
+                vec![0x16, 0x03, 0x01],
+                [&[0x17u8, 0x03, 0x03][..], &pattern(65535)[..]].concat(),
+            ],
+        ),
+        (
+            "typed",
+            typed,
+            vec![
+                vec![1, b'a', b'b', b'c', b'd'],
+                vec![2],
+                vec![3, b'h', b'i'],
+                vec![4],
+                t_big,
+            ],
+        ),
+    ]
 }
 
+/// What send_frame puts on the wire for each payload of `framing`, as the peer reads it.
+fn wire_of(framing: &Framing, payloads: &[Vec<u8>]) -> Vec<u8> {
+    let mut p = pair();
+    let expected: usize = payloads
+        .iter()
+        .map(|pl| framing.encoded_len_of(pl).unwrap())
+        .sum();
+    let mut peer = p.peer.try_clone().unwrap();
+    let reader = thread::spawn(move || slow_read(&mut peer, expected, 50, 5));
+    for pl in payloads {
+        let want = framing.encoded_len_of(pl).unwrap();
+        assert_eq!(send_frame(p.s, framing, pl, ms(-1)), (want, Ok(())));
+    }
+    let wire = reader.join().unwrap();
+    p.peer
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut extra = [0u8; 1];
+    assert!(
+        p.peer.read(&mut extra).is_err(),
+        "send_frame sent more than the frames"
+    );
+    close(p.s);
+    wire
+}
+
+/// The spec's byte-exact examples go over a real socket unchanged.
+#[test]
+fn wire_bytes_are_exact() {
+    let f = Framing::length_prefixed(4, false, 100).unwrap();
+    assert_eq!(
+        wire_of(&f, &[b"hello".to_vec()]),
+        b"\x00\x00\x00\x05hello".to_vec()
+    );
+    let f = Framing::ascii_length(5, 100).unwrap();
+    assert_eq!(wire_of(&f, &[b"hello".to_vec()]), b"00005hello".to_vec());
+    let f = Framing::length_prefixed(2, true, 100).unwrap();
+    assert_eq!(wire_of(&f, &[b"hi".to_vec()]), b"\x02\x00hi".to_vec());
+    let pg = Framing::length_field(LengthFieldSpec {
+        head: 1,
+        encoding: LengthEncoding::Binary {
+            width: 4,
+            little_endian: false,
+        },
+        adjustment: -4,
+        max_len: 1000,
+    })
+    .unwrap();
+    assert_eq!(
+        wire_of(&pg, &[b"QSELECT 1\0".to_vec()]),
+        b"Q\x00\x00\x00\x0dSELECT 1\0".to_vec()
+    );
+}
+
+/// Every format: frames sent with send_frame come back whole and in order through
+/// recv_frame while the peer writes the stream in random pieces (a length prefix split
+/// across receives included).
+#[test]
+fn send_frame_and_recv_frame_round_trip_every_format() {
+    for (name, framing, payloads) in formats() {
+        let wire = wire_of(&framing, &payloads);
+        let p = pair();
+        let mut peer = p.peer.try_clone().unwrap();
+        let w = wire.clone();
+        let writer = thread::spawn(move || slow_write(&mut peer, &w, 100, 6));
+        let mut reader = Reader::new(framing.clone());
+        let mut out = vec![0u8; 1 << 20];
+        for (i, pl) in payloads.iter().enumerate() {
+            let (n, r) = reader.recv_frame(p.s, &mut out, ms(10_000));
+            assert_eq!(r, Ok(()), "{}: frame {}", name, i);
+            assert!(
+                out[..n] == pl[..],
+                "{}: frame {} differs ({} bytes, expected {})",
+                name,
+                i,
+                n,
+                pl.len()
+            );
+        }
+        writer.join().unwrap();
+        // Then the peer closes: Closed, nothing pending.
+        p.peer.shutdown(std::net::Shutdown::Write).unwrap();
+        let (_, r) = reader.recv_frame(p.s, &mut out, ms(5000));
+        assert_eq!(r, Err(Error::Closed), "{}", name);
+        assert_eq!(reader.buffered(), 0, "{}", name);
+        close(p.s);
+    }
+}
+
+/// A frame larger than the caller's buffer: `NoSpace` with the length needed, the
+/// frame stays queued and comes whole with a big enough buffer. A silent peer mid-frame:
+/// `TimedOut`, and the bytes already received are kept.
+#[test]
+fn too_small_buffer_and_timeout_lose_nothing() {
+    let mut p = pair();
+    let f = Framing::length_prefixed(4, false, 1000).unwrap();
+    p.peer
+        .write_all(b"\x00\x00\x00\x0aabcdefghij\x00\x00")
+        .unwrap();
+    let mut reader = Reader::new(f);
+    let mut small = [0u8; 4];
+    assert_eq!(
+        reader.recv_frame(p.s, &mut small, ms(5000)),
+        (10, Err(Error::NoSpace))
+    );
+    let mut out = [0u8; 100];
+    assert_eq!(reader.recv_frame(p.s, &mut out, ms(5000)), (10, Ok(())));
+    assert_eq!(&out[..10], b"abcdefghij");
+    let t0 = Instant::now();
+    let (_, r) = reader.recv_frame(p.s, &mut out, ms(200));
+    assert_eq!(r, Err(Error::TimedOut));
+    assert_elapsed("recv_frame(200)", t0, 190, 2000);
+    assert_eq!(reader.buffered(), 2);
+    p.peer.write_all(b"\x00\x03xyz").unwrap();
+    assert_eq!(reader.recv_frame(p.s, &mut out, ms(5000)), (3, Ok(())));
+    assert_eq!(&out[..3], b"xyz");
+    close(p.s);
+}
+
+/// The non-blocking reader: fill never waits (`WouldBlock` when nothing is there), next
+/// hands out whole frames only, and a peer's close is `Closed` after the last frame.
+#[test]
+fn reader_fill_and_next_on_a_nonblocking_socket() {
+    for (name, framing, payloads) in formats() {
+        let wire = wire_of(&framing, &payloads);
+        let p = pair();
+        set_nonblocking(p.s, true);
+        let mut reader = Reader::new(framing.clone());
+        let t0 = Instant::now();
+        assert_eq!(reader.fill(p.s), Err(Error::WouldBlock), "{}", name);
+        assert!(elapsed_ms(t0) < 1000);
+        let mut peer = p.peer.try_clone().unwrap();
+        let w = wire.clone();
+        let writer = thread::spawn(move || {
+            slow_write(&mut peer, &w, 50, 7);
+            peer.shutdown(std::net::Shutdown::Write).unwrap();
+        });
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        let start = Instant::now();
+        loop {
+            assert!(start.elapsed() < Duration::from_secs(60), "{}: stuck", name);
+            match reader.next_frame() {
+                Ok(frame) => {
+                    got.push(frame.to_vec());
+                    continue;
+                }
+                Err(Error::WouldBlock) => {}
+                Err(Error::Closed) => break,
+                Err(e) => panic!("{}: next_frame: {:?}", name, e),
+            }
+            match reader.fill(p.s) {
+                Ok(_) => {}
+                Err(Error::WouldBlock) => {
+                    let ready = sockhelp::select::select(&mut [p.s], &mut [], &mut [], ms(5000));
+                    assert_eq!(ready.map(|r| r.readers), Ok(1), "{}: no bytes in 5 s", name);
+                }
+                Err(Error::Closed) => {}
+                Err(e) => panic!("{}: fill: {:?}", name, e),
+            }
+        }
+        writer.join().unwrap();
+        assert_eq!(got.len(), payloads.len(), "{}", name);
+        assert!(got == payloads, "{}: frames differ", name);
+        close(p.s);
+    }
+}
+
+/// The writer: frames queued, flushed with timeout 0 against a peer that does not read
+/// (`WouldBlock` with bytes pending: nothing lost), then with -1 while the peer reads;
+/// the peer gets exactly the frames' bytes.
+#[test]
+fn writer_queue_and_flush_keep_what_could_not_be_sent() {
+    for (name, framing, payloads) in formats() {
+        let wire = wire_of(&framing, &payloads);
+        let p = pair();
+        let mut writer = Writer::new(framing.clone());
+        // Enough copies to overflow the socket buffers.
+        let mut copies = 0;
+        while copies * wire.len() < 8 << 20 {
+            for pl in &payloads {
+                writer.queue(pl).unwrap();
+            }
+            copies += 1;
+        }
+        let total = copies * wire.len();
+        assert_eq!(writer.pending(), total, "{}", name);
+        let r = writer.flush(p.s, ms(0));
+        assert_eq!(r, Err(Error::WouldBlock), "{}", name);
+        assert!(writer.pending() > 0 && writer.pending() < total, "{}", name);
+        let mut peer = p.peer.try_clone().unwrap();
+        let reader = thread::spawn(move || slow_read(&mut peer, total, 10, 8));
+        assert_eq!(writer.flush(p.s, ms(-1)), Ok(()), "{}", name);
+        assert_eq!(writer.pending(), 0);
+        let got = reader.join().unwrap();
+        for c in 0..copies {
+            assert!(
+                got[c * wire.len()..(c + 1) * wire.len()] == wire[..],
+                "{}: copy {} differs",
+                name,
+                c
+            );
+        }
+        close(p.s);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What a server needs of the reader and writer: raw bytes as frames on both sides, a
+// fill that never judges, idle connections that hold no buffer (loopback TCP)
+// ---------------------------------------------------------------------------
+
+/// Fills and takes frames until `n` frames came or 5 s passed.
+fn next_frames(r: &mut Reader, s: sockhelp::RawSocket, n: usize) -> Vec<Vec<u8>> {
+    let t0 = Instant::now();
+    let mut got = Vec::new();
+    while got.len() < n {
+        assert!(t0.elapsed() < Duration::from_secs(5), "only {:?}", got);
+        match r.next_frame() {
+            Ok(f) => {
+                got.push(f.to_vec());
+                continue;
+            }
+            Err(Error::WouldBlock) => {}
+            Err(e) => panic!("next_frame: {:?} after {:?}", e, got),
+        }
+        match r.fill(s) {
+            Ok(_) | Err(Error::WouldBlock) => std::thread::sleep(Duration::from_millis(1)),
+            Err(e) => panic!("fill: {:?}", e),
+        }
+    }
+    got
+}
+
+/// A RESP bulk string: the `$len` line, then `len + 2` raw bytes that hold CR LF inside.
+fn resp_body() -> Vec<u8> {
+    let mut body = b"two\r\nlines and more".to_vec();
+    body.extend_from_slice(b"\r\n");
+    body
+}
+
+#[test]
+fn a_raw_frame_after_a_length_line_comes_whole_through_fill_and_next() {
+    let mut p = pair();
+    let body = resp_body();
+    let mut wire = format!("${}\r\n", body.len() - 2).into_bytes();
+    wire.extend_from_slice(&body);
+    wire.extend_from_slice(b"+OK\r\n");
+    p.peer.write_all(&wire).unwrap();
+    let mut r = Reader::new(Framing::delimited(b"\r\n", 1024).unwrap());
+    assert_eq!(next_frames(&mut r, p.s, 1), vec![b"$19".to_vec()]);
+    r.expect_raw(body.len()).unwrap();
+    assert_eq!(next_frames(&mut r, p.s, 2), vec![body, b"+OK".to_vec()]);
+    close(p.s);
+}
+
+#[test]
+fn a_raw_frame_comes_whole_through_recv_frame_and_recv_batch() {
+    let mut p = pair();
+    let body = resp_body();
+    let mut r = Reader::new(Framing::delimited(b"\r\n", 1024).unwrap());
+    for round in 0..2 {
+        let mut wire = format!("${}\r\n", body.len() - 2).into_bytes();
+        wire.extend_from_slice(&body);
+        wire.extend_from_slice(b"+OK\r\n");
+        p.peer.write_all(&wire).unwrap();
+        let mut out = [0u8; 64];
+        let (n, res) = r.recv_frame(p.s, &mut out, ms(5000));
+        assert_eq!((&out[..n], res), (&b"$19"[..], Ok(())));
+        r.expect_raw(body.len()).unwrap();
+        if round == 0 {
+            let (n, res) = r.recv_frame(p.s, &mut out, ms(5000));
+            assert_eq!((&out[..n], res), (&body[..], Ok(())));
+        } else {
+            let mut got = Vec::new();
+            while got.len() < 2 {
+                r.recv_batch(p.s, 8, ms(5000), |f| got.push(f.to_vec()))
+                    .unwrap();
+            }
+            assert_eq!(got, vec![body.clone(), b"+OK".to_vec()]);
+            continue;
+        }
+        let (n, res) = r.recv_frame(p.s, &mut out, ms(5000));
+        assert_eq!((&out[..n], res), (&b"+OK"[..], Ok(())));
+    }
+    close(p.s);
+}
+
+#[test]
+fn a_raw_frame_is_refused_past_the_maximum_and_nothing_changes() {
+    let mut r = Reader::new(Framing::delimited(b"\r\n", 100).unwrap());
+    assert_eq!(r.expect_raw(101), Err(Error::TooBig));
+    r.feed(b"line\r\n").unwrap();
+    assert_eq!(r.next_frame().unwrap(), b"line");
+    r.expect_raw(0).unwrap();
+    assert_eq!(r.next_frame().unwrap(), b"");
+    assert_eq!(r.next_frame(), Err(Error::WouldBlock));
+}
+
+#[test]
+fn fill_never_declares_a_valid_stream_broken() {
+    // A line announces 300 raw bytes with no delimiter in them, more than the line
+    // framing's maximum: fill keeps receiving; the verdict is next's; the raw bytes are
+    // then taken and the framing resumes.
+    let mut p = pair();
+    let raw = vec![b'x'; 300];
+    let mut wire = b"LEN 300\r\n".to_vec();
+    wire.extend_from_slice(&raw);
+    wire.extend_from_slice(b"after\r\n");
+    p.peer.write_all(&wire).unwrap();
+    let mut r = Reader::new(Framing::delimited(b"\r\n", 64).unwrap());
+    assert_eq!(next_frames(&mut r, p.s, 1), vec![b"LEN 300".to_vec()]);
+    let t0 = Instant::now();
+    while r.buffered() < 300 + 7 {
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        match r.fill(p.s) {
+            Ok(_) | Err(Error::WouldBlock) => {}
+            Err(e) => panic!("fill judged the stream: {:?}", e),
+        }
+    }
+    assert_eq!(r.next_frame(), Err(Error::TooBig));
+    let mut out = vec![0u8; 300];
+    assert_eq!(r.recv_all(p.s, &mut out, ms(5000)), (300, Ok(())));
+    assert_eq!(out, raw);
+    assert_eq!(r.next_frame().unwrap(), b"after");
+    close(p.s);
+}
+
+#[test]
+fn an_idle_reader_holds_no_buffer_and_a_busy_one_keeps_it() {
+    let mut p = pair();
+    let mut r = Reader::new(Framing::length_prefixed(4, false, 1 << 20).unwrap());
+    // One request, then the connection goes idle: the buffer goes back.
+    p.peer.write_all(b"\x00\x00\x00\x05hello").unwrap();
+    assert_eq!(next_frames(&mut r, p.s, 1), vec![b"hello".to_vec()]);
+    assert_eq!(r.fill(p.s), Err(Error::WouldBlock));
+    assert_eq!(r.memory_held(), 0);
+    // A burst that used the buffer: it is kept at the idle point that follows.
+    let frame = {
+        let mut f = 60_000u32.to_be_bytes().to_vec();
+        f.extend(std::iter::repeat(7u8).take(60_000));
+        f
+    };
+    p.peer.write_all(&frame).unwrap();
+    assert_eq!(next_frames(&mut r, p.s, 1)[0].len(), 60_000);
+    assert_eq!(r.fill(p.s), Err(Error::WouldBlock));
+    let held = r.memory_held();
+    assert!(held >= 60_000, "held {}", held);
+    // The next small request: the buffer is oversized for it and goes back once idle.
+    p.peer.write_all(b"\x00\x00\x00\x02hi").unwrap();
+    assert_eq!(next_frames(&mut r, p.s, 1), vec![b"hi".to_vec()]);
+    assert_eq!(r.fill(p.s), Err(Error::WouldBlock));
+    assert_eq!(r.memory_held(), 0);
+    // A size to keep is honoured.
+    r.set_sizes(1024, 512);
+    p.peer.write_all(b"\x00\x00\x00\x02hi").unwrap();
+    assert_eq!(next_frames(&mut r, p.s, 1), vec![b"hi".to_vec()]);
+    assert_eq!(r.fill(p.s), Err(Error::WouldBlock));
+    assert_eq!(r.memory_held(), 512);
+    close(p.s);
+}
+
+#[test]
+fn raw_bytes_queue_between_frames_and_an_idle_writer_holds_nothing() {
+    let mut p = pair();
+    let f = Framing::delimited(b"\r\n", 1024).unwrap();
+    let mut w = Writer::new(f);
+    w.queue(b"$9").unwrap();
+    w.queue_raw(b"a\r\nb\r\nc\r\n").unwrap();
+    w.queue(b"+OK").unwrap();
+    w.set_limit(20);
+    assert_eq!(w.queue_raw(&[0; 10]), Err(Error::NoSpace));
+    w.flush(p.s, ms(5000)).unwrap();
+    assert_eq!(w.pending(), 0);
+    assert_eq!(w.memory_held(), 0);
+    let mut got = vec![0u8; 4 + 9 + 5];
+    p.peer.read_exact(&mut got).unwrap();
+    assert_eq!(got, b"$9\r\na\r\nb\r\nc\r\n+OK\r\n");
+    close(p.s);
+}
+
+// ---------------------------------------------------------------------------
+// POSIX only: over socketpairs
+
+#[cfg(unix)]
 fn u32be(max: usize) -> Framing {
     Framing::length_prefixed(4, false, max).unwrap()
 }
 
+#[cfg(unix)]
 fn recv(r: &mut Reader, s: &UnixStream, cap: usize, t: i32) -> Result<Vec<u8>, (Error, usize)> {
     let mut out = vec![0u8; cap];
     let (n, res) = r.recv_frame(s.as_raw_fd(), &mut out, ms(t));
@@ -37,6 +550,7 @@ fn recv(r: &mut Reader, s: &UnixStream, cap: usize, t: i32) -> Result<Vec<u8>, (
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn one_recv_may_hold_the_next_message_so_the_reader_keeps_leftovers() {
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -52,6 +566,7 @@ fn one_recv_may_hold_the_next_message_so_the_reader_keeps_leftovers() {
     assert_eq!(recv(&mut r, &a, 100, 0), Err((Error::WouldBlock, 0)));
 }
 
+#[cfg(unix)]
 #[test]
 fn a_length_prefix_split_across_receives_still_decodes() {
     let (a, b) = UnixStream::pair().unwrap();
@@ -76,6 +591,7 @@ fn a_length_prefix_split_across_receives_still_decodes() {
     writer.join().unwrap();
 }
 
+#[cfg(unix)]
 #[test]
 fn a_frame_larger_than_the_callers_buffer_stays_queued() {
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -85,6 +601,7 @@ fn a_frame_larger_than_the_callers_buffer_stays_queued() {
     assert_eq!(recv(&mut r, &a, 10, 1000).unwrap(), b"helloworld");
 }
 
+#[cfg(unix)]
 #[test]
 fn a_4_gib_length_prefix_is_refused_at_once_without_allocating_it() {
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -96,6 +613,7 @@ fn a_4_gib_length_prefix_is_refused_at_once_without_allocating_it() {
     assert_eq!(recv(&mut r, &a, 100, 1000), Err((Error::TooBig, 0)));
 }
 
+#[cfg(unix)]
 #[test]
 fn a_delimiter_that_never_comes_is_too_big_after_max_bytes() {
     let (a, b) = UnixStream::pair().unwrap();
@@ -116,6 +634,7 @@ fn a_delimiter_that_never_comes_is_too_big_after_max_bytes() {
     writer.join().unwrap();
 }
 
+#[cfg(unix)]
 #[test]
 fn a_peer_closing_mid_frame_returns_closed_and_no_partial_frame() {
     for cut in [2usize, 4, 7] {
@@ -128,6 +647,7 @@ fn a_peer_closing_mid_frame_returns_closed_and_no_partial_frame() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn a_big_frame_goes_straight_to_the_callers_buffer_and_a_timeout_loses_nothing() {
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -153,6 +673,7 @@ fn a_big_frame_goes_straight_to_the_callers_buffer_and_a_timeout_loses_nothing()
     writer.join().unwrap();
 }
 
+#[cfg(unix)]
 #[test]
 fn typed_frames_carry_their_type_byte_first() {
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -181,6 +702,7 @@ fn typed_frames_carry_their_type_byte_first() {
     assert_eq!(r.next_frame(), Err(Error::BadFrame));
 }
 
+#[cfg(unix)]
 #[test]
 fn send_frame_writes_header_and_payload_in_one_go() {
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -201,6 +723,7 @@ fn send_frame_writes_header_and_payload_in_one_go() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn non_blocking_writer_and_reader_move_many_frames() {
     let (a, b) = UnixStream::pair().unwrap();
@@ -245,6 +768,7 @@ fn non_blocking_writer_and_reader_move_many_frames() {
     assert_eq!(r.next_frame(), Err(Error::Closed));
 }
 
+#[cfg(unix)]
 #[test]
 fn feed_is_bounded() {
     let mut r = Reader::new(Framing::fixed(10).unwrap());
@@ -261,6 +785,7 @@ fn feed_is_bounded() {
 /// Many small frames must cost one system call, not one each (the HOWTO's naive loop
 /// makes two per frame): one `fill`, or the one receive of a `recv_frame`, takes in as many
 /// frames as the socket holds, up to READ_CHUNK.
+#[cfg(unix)]
 #[test]
 fn many_small_frames_share_one_recv() {
     let f = u32be(1 << 20);
@@ -299,6 +824,7 @@ fn many_small_frames_share_one_recv() {
 /// Property: whatever bytes arrive, in whatever chunks, a reader never holds more
 /// than its bound (one maximal frame plus READ_CHUNK), never panics, and once it
 /// reports a broken stream it keeps reporting it.
+#[cfg(unix)]
 #[test]
 fn reader_memory_stays_bounded_on_random_input() {
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
@@ -375,6 +901,7 @@ fn reader_memory_stays_bounded_on_random_input() {
 /// readers must hold memory in proportion to the 4 bytes each received (plus the fixed
 /// READ_CHUNK), not to the announced length, on every receiving path (fill, recv_frame
 /// with a zero timeout, feed).
+#[cfg(unix)]
 #[test]
 fn a_header_announcing_64_mib_makes_no_reader_hold_it() {
     const CONNECTIONS: usize = 32;
@@ -418,6 +945,7 @@ fn a_header_announcing_64_mib_makes_no_reader_hold_it() {
 
 /// As a peer dribbles a big frame in, the memory a reader holds follows what arrived
 /// (at most 4 times it, or READ_CHUNK), never the announced length.
+#[cfg(unix)]
 #[test]
 fn reader_memory_grows_with_what_arrives() {
     let f = u32be(64 << 20);
@@ -440,6 +968,7 @@ fn reader_memory_grows_with_what_arrives() {
 /// up to 256 KiB per receive, the size at which a system call's cost no longer shows),
 /// and its memory still follows what arrived (at most 4 times the most bytes received
 /// at once), never more.
+#[cfg(unix)]
 #[test]
 fn fill_offers_more_room_when_the_socket_has_more() {
     let (a, b) = UnixStream::pair().unwrap();
@@ -489,6 +1018,7 @@ fn fill_offers_more_room_when_the_socket_has_more() {
 }
 
 /// CPU time this thread has used so far (Linux: /proc/thread-self/schedstat, in ns).
+#[cfg(unix)]
 fn thread_cpu_ns() -> u64 {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
     s.split_whitespace().next().unwrap().parse().unwrap()
@@ -497,6 +1027,7 @@ fn thread_cpu_ns() -> u64 {
 /// The documented non-blocking pattern (readable, then `recv_frame(.., 0)`) against a peer
 /// that sends a `len`-byte frame in 4 KiB pieces, one piece per call: the receiving
 /// thread's CPU time.
+#[cfg(unix)]
 fn dribbled_frame_cpu_ns(len: usize) -> u64 {
     use std::sync::mpsc;
     let (a, b) = UnixStream::pair().unwrap();
@@ -547,6 +1078,7 @@ fn dribbled_frame_cpu_ns(len: usize) -> u64 {
 /// Receiving a frame costs time linear in its size however it is cut: a 16 MiB frame
 /// dribbled in 4 KiB pieces through `recv_frame(.., 0)` costs about 4 times a 4 MiB one
 /// (quadratic would be 16 times). CPU time of the receiving thread, not wall time.
+#[cfg(unix)]
 #[test]
 fn a_dribbled_big_frame_costs_linear_cpu_through_recv_frame_with_zero_timeout() {
     let small = dribbled_frame_cpu_ns(4 << 20).max(1);
@@ -561,6 +1093,7 @@ fn a_dribbled_big_frame_costs_linear_cpu_through_recv_frame_with_zero_timeout() 
     assert!(ratio < 8.0, "ratio {:.2}", ratio);
 }
 
+#[cfg(unix)]
 fn encode_all(f: &Framing, payloads: &[Vec<u8>]) -> Vec<u8> {
     let mut wire = Vec::new();
     for p in payloads {
@@ -574,6 +1107,7 @@ fn encode_all(f: &Framing, payloads: &[Vec<u8>]) -> Vec<u8> {
 /// Feeds `wire` in the chunks `cuts` gives, taking every frame as soon as it is whole, and
 /// switching from `a` to `b` right after the `switch_after`-th frame was handed out (while
 /// it is still borrowed: the switch consumes it first).
+#[cfg(unix)]
 fn frames_with_switch(
     a: &Framing,
     b: &Framing,
@@ -610,6 +1144,7 @@ fn frames_with_switch(
 /// Property: a stream whose framing changes after some frames (a protocol's startup
 /// phase, then its messages) gives the same frames whatever the cut: `set_framing` keeps
 /// the bytes already buffered and frames them with the new framing.
+#[cfg(unix)]
 #[test]
 fn set_framing_at_every_byte_boundary_gives_the_same_frames() {
     let pairs = [
@@ -645,6 +1180,7 @@ fn set_framing_at_every_byte_boundary_gives_the_same_frames() {
 
 /// Raw bytes out of a reader: a header framed by a delimiter, then a body of a length the
 /// header gave, taken raw (leftovers first, then the socket), then framing resumes.
+#[cfg(unix)]
 #[test]
 fn recv_all_and_take_hand_over_raw_bytes_leftovers_first() {
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -694,6 +1230,7 @@ fn recv_all_and_take_hand_over_raw_bytes_leftovers_first() {
 }
 
 /// `feed_some` takes what fits under the memory bound and says how much.
+#[cfg(unix)]
 #[test]
 fn feed_some_takes_what_fits_and_says_how_much() {
     let mut r = FrameBuffer::new(Framing::fixed(10).unwrap());
@@ -709,6 +1246,7 @@ fn feed_some_takes_what_fits_and_says_how_much() {
 
 /// A writer with a limit pushes back: a frame that would take the pending bytes past it
 /// is refused with NoSpace and nothing of it queued; flushing makes room again.
+#[cfg(unix)]
 #[test]
 fn a_writer_limit_refuses_a_frame_that_would_pass_it_and_queues_nothing() {
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -732,6 +1270,7 @@ fn a_writer_limit_refuses_a_frame_that_would_pass_it_and_queues_nothing() {
 
 /// With nothing pending, `send_or_queue` writes the frame through; when the socket takes
 /// only part of it, exactly the rest is queued, and order is kept behind pending bytes.
+#[cfg(unix)]
 #[test]
 fn send_or_queue_writes_through_and_queues_only_the_unsent_rest() {
     let (a, b) = UnixStream::pair().unwrap();
@@ -783,6 +1322,7 @@ fn send_or_queue_writes_through_and_queues_only_the_unsent_rest() {
 
 /// Many frames in a few gathered writes, with exact counts on success and when the
 /// framing refuses one of them (the ones before it are sent, nothing of it).
+#[cfg(unix)]
 #[test]
 fn send_frames_sends_many_frames_and_counts_them() {
     let (a, b) = UnixStream::pair().unwrap();
@@ -827,6 +1367,7 @@ fn send_frames_sends_many_frames_and_counts_them() {
 
 /// A peer that reads nothing: send_frames stops at the deadline and its counts say exactly
 /// how far it got (whole frames, and bytes that may end inside a frame).
+#[cfg(unix)]
 #[test]
 fn send_frames_counts_are_exact_when_the_deadline_passes() {
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -845,6 +1386,7 @@ fn send_frames_counts_are_exact_when_the_deadline_passes() {
 /// The same exact counts when the frames are small (encoded whole into the stack
 /// buffer): a deadline that passes mid-batch, and small and big frames of a delimited
 /// framing (its general encoder) mixed in one call arrive whole and in order.
+#[cfg(unix)]
 #[test]
 fn send_frames_small_frames_count_exactly_and_every_format_encodes() {
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -878,6 +1420,7 @@ fn send_frames_small_frames_count_exactly_and_every_format_encodes() {
 }
 
 /// Many frames out of the reader at once, each valid until the next call.
+#[cfg(unix)]
 #[test]
 fn next_batch_hands_out_many_frames_at_once() {
     let f = Framing::typed(
@@ -915,6 +1458,7 @@ fn next_batch_hands_out_many_frames_at_once() {
 
 /// send_frames mixes small frames (copied back to back) and big ones (sent from the
 /// caller's memory) in every format: the peer gets the same frames in order.
+#[cfg(unix)]
 #[test]
 fn send_frames_mixes_small_and_big_frames_in_every_format() {
     let typed = Framing::typed(
@@ -969,6 +1513,7 @@ fn send_frames_mixes_small_and_big_frames_in_every_format() {
 /// The blocking batch over a hostile sender: frames of every size dribbled in pieces of 1 to
 /// 7 bytes, then a close mid-frame. `recv_batch` returns every frame in order (at least one
 /// per call, at most `max`), then `Closed` with the partial frame still counted.
+#[cfg(unix)]
 #[test]
 fn recv_batch_takes_dribbled_frames_in_order_then_reports_a_close_mid_frame() {
     let f = u32be(1 << 20);
@@ -1027,6 +1572,7 @@ fn recv_batch_takes_dribbled_frames_in_order_then_reports_a_close_mid_frame() {
 /// the bytes received stay buffered, and the frame they start comes out whole later;
 /// frames already buffered come out without receiving; a broken stream is reported after
 /// the frames before it; `max` 0 and an invalid socket answer at once.
+#[cfg(unix)]
 #[test]
 fn recv_batch_deadline_partial_frames_and_errors() {
     let f = u32be(1000);
