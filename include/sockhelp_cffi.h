@@ -18,68 +18,9 @@ typedef int sockhelp_socket;
 #define SOCKHELP_EINTERNAL -12
 #define SOCKHELP_EREFUSED -13
 #define SOCKHELP_ENOTFOUND -14
-#define SOCKHELP_READABLE 1
-#define SOCKHELP_WRITABLE 2
-#define SOCKHELP_HANGUP 4
-#define SOCKHELP_ERROR 8
 #define SOCKHELP_VERSION_MAJOR 0
 #define SOCKHELP_VERSION_MINOR 1
 #define SOCKHELP_VERSION_PATCH 0
-#define SOCKHELP_LEN_BINARY 0
-#define SOCKHELP_LEN_VARINT 1
-#define SOCKHELP_LEN_DECIMAL 2
-#define SOCKHELP_LEN_HEX 3
-#define SOCKHELP_SHUT_RD 0
-#define SOCKHELP_SHUT_WR 1
-#define SOCKHELP_SHUT_RDWR 2
-#define SOCKHELP_LISTEN_RESOLVE_MS 2000
-#define SOCKHELP_ADDR_MAX 512
-
-typedef struct sockhelp_framing sockhelp_framing;
-
-typedef struct sockhelp_poller sockhelp_poller;
-
-typedef struct sockhelp_reader sockhelp_reader;
-
-typedef struct sockhelp_writer sockhelp_writer;
-
-typedef struct sockhelp_type_entry {
-
-  uint8_t type_byte;
-
-  size_t fixed_len;
-
-  const struct sockhelp_framing *length_format;
-} sockhelp_type_entry;
-
-typedef struct sockhelp_length_field {
-
-  size_t head;
-
-  unsigned int encoding;
-
-  unsigned int width;
-
-  bool little_endian;
-
-  int64_t adjustment;
-
-  size_t max_len;
-} sockhelp_length_field;
-
-typedef struct sockhelp_event {
-
-  uint64_t tag;
-
-  uint32_t events;
-} sockhelp_event;
-
-typedef struct sockhelp_slice {
-
-  const void *ptr;
-
-  size_t len;
-} sockhelp_slice;
 
 int sockhelp_init(void);
 
@@ -93,82 +34,11 @@ int sockhelp_last_os_error(void);
 
 const char *sockhelp_os_strerror(int os_error);
 
-int sockhelp_sendall(sockhelp_socket s,
-                     const void *buf,
-                     size_t len,
-                     int timeout_ms,
-                     size_t *sent);
-
-int sockhelp_recvall(sockhelp_socket s,
-                     void *buf,
-                     size_t len,
-                     int timeout_ms,
-                     size_t *received);
-
-struct sockhelp_framing *sockhelp_framing_fixed(size_t len);
-
-struct sockhelp_framing *sockhelp_framing_delimited(const void *delim,
-                                                    size_t delim_len,
-                                                    size_t max_len);
-
-struct sockhelp_framing *sockhelp_framing_length_prefixed(unsigned int width,
-                                                          bool little_endian,
-                                                          size_t max_len);
-
-struct sockhelp_framing *sockhelp_framing_varint(size_t max_len);
-
-struct sockhelp_framing *sockhelp_framing_ascii_length(unsigned int digits,
-                                                       size_t max_len);
-
-struct sockhelp_framing *sockhelp_framing_typed(const struct sockhelp_type_entry *entries,
-                                                size_t count,
-                                                size_t max_len);
-
-int sockhelp_framing_length_field(const struct sockhelp_length_field *spec,
-                                  struct sockhelp_framing **out);
-
-int sockhelp_framing_new_fixed(size_t len,
-                               struct sockhelp_framing **out);
-
-int sockhelp_framing_new_delimited(const void *delim,
-                                   size_t delim_len,
-                                   size_t max_len,
-                                   struct sockhelp_framing **out);
-
-int sockhelp_framing_new_length_prefixed(unsigned int width,
-                                         bool little_endian,
-                                         size_t max_len,
-                                         struct sockhelp_framing **out);
-
-int sockhelp_framing_new_varint(size_t max_len,
-                                struct sockhelp_framing **out);
-
-int sockhelp_framing_new_ascii_length(unsigned int digits,
-                                      size_t max_len,
-                                      struct sockhelp_framing **out);
-
-int sockhelp_framing_new_typed(const struct sockhelp_type_entry *entries,
-                               size_t count,
-                               size_t max_len,
-                               struct sockhelp_framing **out);
-
-void sockhelp_framing_free(struct sockhelp_framing *f);
-
-size_t sockhelp_framing_max_payload(const struct sockhelp_framing *f);
-
-int sockhelp_frame_encode(const struct sockhelp_framing *f,
-                          const void *payload,
-                          size_t len,
-                          void *out,
-                          size_t cap,
-                          size_t *written);
-
-int sockhelp_send_frame(sockhelp_socket s,
-                        const struct sockhelp_framing *f,
-                        const void *payload,
-                        size_t len,
-                        int timeout_ms,
-                        size_t *sent);
+#define SOCKHELP_SHUT_RD 0
+#define SOCKHELP_SHUT_WR 1
+#define SOCKHELP_SHUT_RDWR 2
+#define SOCKHELP_LISTEN_RESOLVE_MS 2000
+#define SOCKHELP_ADDR_MAX 512
 
 int sockhelp_connect(const char *host,
                      uint16_t port,
@@ -240,6 +110,237 @@ int sockhelp_connect_start(const char *host,
 
 int sockhelp_connect_finish(sockhelp_socket s);
 
+typedef struct sockhelp_slice {
+
+  const void *ptr;
+
+  size_t len;
+} sockhelp_slice;
+
+int sockhelp_sendall(sockhelp_socket s,
+                     const void *buf,
+                     size_t len,
+                     int timeout_ms,
+                     size_t *sent);
+
+int sockhelp_recvall(sockhelp_socket s,
+                     void *buf,
+                     size_t len,
+                     int timeout_ms,
+                     size_t *received);
+
+#define SOCKHELP_LEN_BINARY 0
+#define SOCKHELP_LEN_VARINT 1
+#define SOCKHELP_LEN_DECIMAL 2
+#define SOCKHELP_LEN_HEX 3
+
+typedef struct sockhelp_framing sockhelp_framing;
+
+typedef struct sockhelp_type_entry {
+
+  uint8_t type_byte;
+
+  size_t fixed_len;
+
+  const struct sockhelp_framing *length_format;
+} sockhelp_type_entry;
+
+typedef struct sockhelp_length_field {
+
+  size_t head;
+
+  unsigned int encoding;
+
+  unsigned int width;
+
+  bool little_endian;
+
+  int64_t adjustment;
+
+  size_t max_len;
+} sockhelp_length_field;
+
+struct sockhelp_framing *sockhelp_framing_fixed(size_t len);
+
+struct sockhelp_framing *sockhelp_framing_delimited(const void *delim,
+                                                    size_t delim_len,
+                                                    size_t max_len);
+
+struct sockhelp_framing *sockhelp_framing_length_prefixed(unsigned int width,
+                                                          bool little_endian,
+                                                          size_t max_len);
+
+struct sockhelp_framing *sockhelp_framing_varint(size_t max_len);
+
+struct sockhelp_framing *sockhelp_framing_ascii_length(unsigned int digits,
+                                                       size_t max_len);
+
+struct sockhelp_framing *sockhelp_framing_typed(const struct sockhelp_type_entry *entries,
+                                                size_t count,
+                                                size_t max_len);
+
+int sockhelp_framing_length_field(const struct sockhelp_length_field *spec,
+                                  struct sockhelp_framing **out);
+
+int sockhelp_framing_new_fixed(size_t len,
+                               struct sockhelp_framing **out);
+
+int sockhelp_framing_new_delimited(const void *delim,
+                                   size_t delim_len,
+                                   size_t max_len,
+                                   struct sockhelp_framing **out);
+
+int sockhelp_framing_new_length_prefixed(unsigned int width,
+                                         bool little_endian,
+                                         size_t max_len,
+                                         struct sockhelp_framing **out);
+
+int sockhelp_framing_new_varint(size_t max_len,
+                                struct sockhelp_framing **out);
+
+int sockhelp_framing_new_ascii_length(unsigned int digits,
+                                      size_t max_len,
+                                      struct sockhelp_framing **out);
+
+int sockhelp_framing_new_typed(const struct sockhelp_type_entry *entries,
+                               size_t count,
+                               size_t max_len,
+                               struct sockhelp_framing **out);
+
+void sockhelp_framing_free(struct sockhelp_framing *f);
+
+size_t sockhelp_framing_max_payload(const struct sockhelp_framing *f);
+
+int sockhelp_frame_encode(const struct sockhelp_framing *f,
+                          const void *payload,
+                          size_t len,
+                          void *out,
+                          size_t cap,
+                          size_t *written);
+
+typedef struct sockhelp_reader sockhelp_reader;
+
+struct sockhelp_reader *sockhelp_reader_new(const struct sockhelp_framing *f);
+
+void sockhelp_reader_free(struct sockhelp_reader *r);
+
+int sockhelp_reader_set_framing(struct sockhelp_reader *r,
+                                const struct sockhelp_framing *f);
+
+int sockhelp_recv_frame(struct sockhelp_reader *r,
+                        sockhelp_socket s,
+                        void *buf,
+                        size_t cap,
+                        size_t *len,
+                        int timeout_ms);
+
+int sockhelp_recv_batch(struct sockhelp_reader *r,
+                        sockhelp_socket s,
+                        struct sockhelp_slice *frames,
+                        size_t cap,
+                        size_t *n,
+                        int timeout_ms);
+
+int sockhelp_reader_recvall(struct sockhelp_reader *r,
+                            sockhelp_socket s,
+                            void *buf,
+                            size_t len,
+                            int timeout_ms,
+                            size_t *received);
+
+int sockhelp_reader_fill(struct sockhelp_reader *r,
+                         sockhelp_socket s);
+
+int sockhelp_reader_next(struct sockhelp_reader *r,
+                         const uint8_t **frame,
+                         size_t *len);
+
+int sockhelp_reader_next_batch(struct sockhelp_reader *r,
+                               struct sockhelp_slice *frames,
+                               size_t cap,
+                               size_t *n);
+
+int sockhelp_reader_feed(struct sockhelp_reader *r,
+                         const void *data,
+                         size_t len);
+
+int sockhelp_reader_feed_some(struct sockhelp_reader *r,
+                              const void *data,
+                              size_t len,
+                              size_t *taken);
+
+size_t sockhelp_reader_take(struct sockhelp_reader *r,
+                            void *buf,
+                            size_t cap);
+
+size_t sockhelp_reader_buffered(const struct sockhelp_reader *r);
+
+typedef struct sockhelp_writer sockhelp_writer;
+
+struct sockhelp_writer *sockhelp_writer_new(const struct sockhelp_framing *f);
+
+void sockhelp_writer_free(struct sockhelp_writer *w);
+
+int sockhelp_writer_set_limit(struct sockhelp_writer *w,
+                              size_t max_pending);
+
+int sockhelp_writer_queue(struct sockhelp_writer *w,
+                          const void *payload,
+                          size_t len);
+
+int sockhelp_writer_queue_many(struct sockhelp_writer *w,
+                               const struct sockhelp_slice *payloads,
+                               size_t n,
+                               size_t *queued);
+
+int sockhelp_writer_send(struct sockhelp_writer *w,
+                         sockhelp_socket s,
+                         const void *payload,
+                         size_t len);
+
+int sockhelp_writer_flush(struct sockhelp_writer *w,
+                          sockhelp_socket s,
+                          int timeout_ms);
+
+size_t sockhelp_writer_pending(const struct sockhelp_writer *w);
+
+int sockhelp_send_frame(sockhelp_socket s,
+                        const struct sockhelp_framing *f,
+                        const void *payload,
+                        size_t len,
+                        int timeout_ms,
+                        size_t *sent);
+
+int sockhelp_send_frames(sockhelp_socket s,
+                         const struct sockhelp_framing *f,
+                         const struct sockhelp_slice *payloads,
+                         size_t n,
+                         int timeout_ms,
+                         size_t *frames_sent,
+                         size_t *bytes_sent);
+
+int sockhelp_select(sockhelp_socket *readers,
+                    size_t *n_readers,
+                    sockhelp_socket *writers,
+                    size_t *n_writers,
+                    sockhelp_socket *errors,
+                    size_t *n_errors,
+                    int timeout_ms);
+
+#define SOCKHELP_READABLE 1
+#define SOCKHELP_WRITABLE 2
+#define SOCKHELP_HANGUP 4
+#define SOCKHELP_ERROR 8
+
+typedef struct sockhelp_poller sockhelp_poller;
+
+typedef struct sockhelp_event {
+
+  uint64_t tag;
+
+  uint32_t events;
+} sockhelp_event;
+
 struct sockhelp_poller *sockhelp_poller_new(void);
 
 void sockhelp_poller_free(struct sockhelp_poller *p);
@@ -263,101 +364,3 @@ int sockhelp_poller_wait(struct sockhelp_poller *p,
                          int timeout_ms);
 
 int sockhelp_poller_wake(struct sockhelp_poller *p);
-
-int sockhelp_select(sockhelp_socket *readers,
-                    size_t *n_readers,
-                    sockhelp_socket *writers,
-                    size_t *n_writers,
-                    sockhelp_socket *errors,
-                    size_t *n_errors,
-                    int timeout_ms);
-
-struct sockhelp_reader *sockhelp_reader_new(const struct sockhelp_framing *f);
-
-void sockhelp_reader_free(struct sockhelp_reader *r);
-
-int sockhelp_recv_frame(struct sockhelp_reader *r,
-                        sockhelp_socket s,
-                        void *buf,
-                        size_t cap,
-                        size_t *len,
-                        int timeout_ms);
-
-int sockhelp_reader_feed(struct sockhelp_reader *r,
-                         const void *data,
-                         size_t len);
-
-int sockhelp_reader_fill(struct sockhelp_reader *r,
-                         sockhelp_socket s);
-
-int sockhelp_reader_next(struct sockhelp_reader *r,
-                         const uint8_t **frame,
-                         size_t *len);
-
-size_t sockhelp_reader_buffered(const struct sockhelp_reader *r);
-
-struct sockhelp_writer *sockhelp_writer_new(const struct sockhelp_framing *f);
-
-void sockhelp_writer_free(struct sockhelp_writer *w);
-
-int sockhelp_writer_queue(struct sockhelp_writer *w,
-                          const void *payload,
-                          size_t len);
-
-int sockhelp_writer_queue_many(struct sockhelp_writer *w,
-                               const struct sockhelp_slice *payloads,
-                               size_t n,
-                               size_t *queued);
-
-int sockhelp_writer_send(struct sockhelp_writer *w,
-                         sockhelp_socket s,
-                         const void *payload,
-                         size_t len);
-
-int sockhelp_writer_flush(struct sockhelp_writer *w,
-                          sockhelp_socket s,
-                          int timeout_ms);
-
-size_t sockhelp_writer_pending(const struct sockhelp_writer *w);
-
-int sockhelp_reader_set_framing(struct sockhelp_reader *r,
-                                const struct sockhelp_framing *f);
-
-int sockhelp_reader_recvall(struct sockhelp_reader *r,
-                            sockhelp_socket s,
-                            void *buf,
-                            size_t len,
-                            int timeout_ms,
-                            size_t *received);
-
-size_t sockhelp_reader_take(struct sockhelp_reader *r,
-                            void *buf,
-                            size_t cap);
-
-int sockhelp_reader_feed_some(struct sockhelp_reader *r,
-                              const void *data,
-                              size_t len,
-                              size_t *taken);
-
-int sockhelp_reader_next_batch(struct sockhelp_reader *r,
-                               struct sockhelp_slice *frames,
-                               size_t cap,
-                               size_t *n);
-
-int sockhelp_recv_batch(struct sockhelp_reader *r,
-                        sockhelp_socket s,
-                        struct sockhelp_slice *frames,
-                        size_t cap,
-                        size_t *n,
-                        int timeout_ms);
-
-int sockhelp_writer_set_limit(struct sockhelp_writer *w,
-                              size_t max_pending);
-
-int sockhelp_send_frames(sockhelp_socket s,
-                         const struct sockhelp_framing *f,
-                         const struct sockhelp_slice *payloads,
-                         size_t n,
-                         int timeout_ms,
-                         size_t *frames_sent,
-                         size_t *bytes_sent);

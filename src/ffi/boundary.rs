@@ -6,6 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 use std::sync::Once;
 
+use super::put;
 use crate::error::{Error, Result};
 
 thread_local! {
@@ -39,7 +40,7 @@ fn quiet_panics_inside_calls() {
 
 /// What an exported function returns when its body panicked, chosen by its return type:
 /// `SOCKHELP_EINTERNAL` for a code, NULL for a pointer, 0 for a size, nothing for `()`.
-pub(crate) trait OnPanic {
+pub(super) trait OnPanic {
     fn on_panic() -> Self;
 }
 
@@ -72,7 +73,7 @@ impl<T> OnPanic for *const T {
 }
 
 /// Runs `f` with panics caught: a panic returns `T::on_panic()` instead of unwinding into C.
-pub(crate) fn boundary<T: OnPanic>(f: impl FnOnce() -> T) -> T {
+pub(super) fn boundary<T: OnPanic>(f: impl FnOnce() -> T) -> T {
     quiet_panics_inside_calls();
     // One thread-local look-up per call, in a closure small enough to be inlined (the
     // address of this thread's counter), so the body below is not a closure that the
@@ -95,7 +96,7 @@ pub(crate) fn boundary<T: OnPanic>(f: impl FnOnce() -> T) -> T {
 }
 
 /// The C code of a result, remembering the OS error for `sockhelp_last_os_error`.
-pub(crate) fn code(r: Result<()>) -> c_int {
+pub(super) fn code(r: Result<()>) -> c_int {
     match r {
         Ok(()) => 0,
         Err(e) => {
@@ -107,20 +108,37 @@ pub(crate) fn code(r: Result<()>) -> c_int {
 }
 
 /// Runs a fallible body inside the panic boundary and returns its C code.
-pub(crate) fn call(f: impl FnOnce() -> Result<()>) -> c_int {
+pub(super) fn call(f: impl FnOnce() -> Result<()>) -> c_int {
     boundary(|| code(f()))
 }
 
 /// Runs a body that counts something inside the panic boundary: the count (>= 0) on
 /// success, the negative C code on failure.
-pub(crate) fn call_count(f: impl FnOnce() -> Result<usize>) -> c_int {
+pub(super) fn call_count(f: impl FnOnce() -> Result<usize>) -> c_int {
     boundary(|| match f() {
         Ok(n) => c_int::try_from(n).unwrap_or(c_int::MAX),
         Err(e) => code(Err(e)),
     })
 }
 
-pub(crate) fn last_os_error() -> i32 {
+/// The "zero the count, call, write the count" shape of the calls with a count
+/// out-parameter (`*sent`, `*received`, `*len`...; `count` may be NULL): the count is 0 until
+/// the body has run, then what the body counted, on every return. The body returns
+/// `Err` for a refusal before anything was counted (the count stays 0), or the count with
+/// the call's result (a short count beside its error: a timeout after some bytes).
+pub(super) fn call_with_count(
+    count: *mut usize,
+    f: impl FnOnce() -> Result<(usize, Result<()>)>,
+) -> c_int {
+    put(count, 0);
+    call(|| {
+        let (n, r) = f()?;
+        put(count, n);
+        r
+    })
+}
+
+pub(super) fn last_os_error() -> i32 {
     LAST_OS_ERROR.with(|c| c.get())
 }
 

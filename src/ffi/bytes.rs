@@ -1,10 +1,10 @@
-//! Moving bytes: sendall / recvall.
+//! Moving bytes: sendall / recvall; `sockhelp_slice`, the view of bytes the batch calls
+//! take and give.
 
 use std::os::raw::{c_int, c_void};
 
 use crate::deadline::Deadline;
-use crate::ffi::sockhelp_socket;
-use crate::ffi::{bytes, bytes_mut, call, put};
+use crate::ffi::{bytes, bytes_mut, call_with_count, sockhelp_socket};
 use crate::io;
 
 /// Sends all `len` bytes of `buf`, looping over short sends (the HOWTO's first lesson).
@@ -30,12 +30,13 @@ pub extern "C" fn sockhelp_sendall(
     timeout_ms: c_int,
     sent: *mut usize,
 ) -> c_int {
-    put(sent, 0);
-    call(|| {
+    call_with_count(sent, || {
         let data = bytes(buf, len)?;
-        let (n, r) = io::send_all(s, data, Deadline::from_timeout_ms(timeout_ms)?);
-        put(sent, n);
-        r
+        Ok(io::send_all(
+            s,
+            data,
+            Deadline::from_timeout_ms(timeout_ms)?,
+        ))
     })
 }
 
@@ -61,11 +62,42 @@ pub extern "C" fn sockhelp_recvall(
     timeout_ms: c_int,
     received: *mut usize,
 ) -> c_int {
-    put(received, 0);
-    call(|| {
+    call_with_count(received, || {
         let data = bytes_mut(buf, len)?;
-        let (n, r) = io::recv_all(s, data, Deadline::from_timeout_ms(timeout_ms)?);
-        put(received, n);
-        r
+        Ok(io::recv_all(
+            s,
+            data,
+            Deadline::from_timeout_ms(timeout_ms)?,
+        ))
     })
+}
+
+/// A view of bytes: `len` bytes at `ptr` (NULL allowed when `len` is 0). Used for many
+/// payloads at once (`sockhelp_send_frames`) and many frames at once
+/// (`sockhelp_reader_next_batch`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sockhelp_slice {
+    /// First byte.
+    pub ptr: *const c_void,
+    /// Number of bytes.
+    pub len: usize,
+}
+
+impl AsRef<[u8]> for sockhelp_slice {
+    /// The bytes viewed: for views already checked with `bytes` (a view that fails the
+    /// check reads as empty, never as memory it does not name).
+    fn as_ref(&self) -> &[u8] {
+        bytes(self.ptr, self.len).unwrap_or(&[])
+    }
+}
+
+impl sockhelp_slice {
+    /// The view of `payload` (bytes the library hands out: a frame inside a reader).
+    pub(super) fn of(payload: &[u8]) -> sockhelp_slice {
+        sockhelp_slice {
+            ptr: payload.as_ptr().cast(),
+            len: payload.len(),
+        }
+    }
 }

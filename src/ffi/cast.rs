@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 /// An opaque C type (`sockhelp_framing`, `sockhelp_reader`, `sockhelp_writer`,
 /// `sockhelp_poller`): a Rust value in a box, handed to C as a pointer made by [`to_c`] /
 /// [`new_boxed`], borrowed back with [`try_ref`] / [`try_mut`], freed with [`free_boxed`].
-pub(crate) trait Castable: Sized {
+pub(super) trait Castable: Sized {
     /// The core value the C type wraps.
     type Inner;
     fn wrap(inner: Self::Inner) -> Self;
@@ -45,10 +45,10 @@ macro_rules! castable {
         }
     };
 }
-pub(crate) use castable;
+pub(super) use castable;
 
 /// A shared borrow of the value behind `p`; NULL is `Invalid`.
-pub(crate) fn try_ref<'a, T: Castable + 'a>(p: *const T) -> Result<&'a T::Inner> {
+pub(super) fn try_ref<'a, T: Castable + 'a>(p: *const T) -> Result<&'a T::Inner> {
     if p.is_null() {
         return Err(Error::Invalid);
     }
@@ -59,7 +59,7 @@ pub(crate) fn try_ref<'a, T: Castable + 'a>(p: *const T) -> Result<&'a T::Inner>
 }
 
 /// An exclusive borrow of the value behind `p`; NULL is `Invalid`.
-pub(crate) fn try_mut<'a, T: Castable + 'a>(p: *mut T) -> Result<&'a mut T::Inner> {
+pub(super) fn try_mut<'a, T: Castable + 'a>(p: *mut T) -> Result<&'a mut T::Inner> {
     if p.is_null() {
         return Err(Error::Invalid);
     }
@@ -70,13 +70,13 @@ pub(crate) fn try_mut<'a, T: Castable + 'a>(p: *mut T) -> Result<&'a mut T::Inne
 }
 
 /// Boxes `inner` as its C type and hands the box to C (it comes back to [`free_boxed`]).
-pub(crate) fn to_c<T: Castable>(inner: T::Inner) -> *mut T {
+pub(super) fn to_c<T: Castable>(inner: T::Inner) -> *mut T {
     Box::into_raw(Box::new(T::wrap(inner)))
 }
 
 /// A constructor's result as a C pointer: the new box, or NULL on failure (remembering
 /// the OS error behind it for `sockhelp_last_os_error`).
-pub(crate) fn new_boxed<T: Castable>(r: Result<T::Inner>) -> *mut T {
+pub(super) fn new_boxed<T: Castable>(r: Result<T::Inner>) -> *mut T {
     match r {
         Ok(inner) => to_c(inner),
         Err(e) => {
@@ -88,7 +88,7 @@ pub(crate) fn new_boxed<T: Castable>(r: Result<T::Inner>) -> *mut T {
 
 /// Frees a box made by [`to_c`]; NULL is a no-op. Runs inside the panic boundary, so a
 /// `_free` function is just `free_boxed(p)`.
-pub(crate) fn free_boxed<T: Castable>(p: *mut T) {
+pub(super) fn free_boxed<T: Castable>(p: *mut T) {
     super::boundary(|| {
         if !p.is_null() {
             // SAFETY: a non-NULL `p` came from `to_c` and is freed once (the C contract).
@@ -98,11 +98,11 @@ pub(crate) fn free_boxed<T: Castable>(p: *mut T) {
 }
 
 /// An out-parameter that must not be NULL, checked: write through it with [`Out::set`].
-pub(crate) struct Out<T>(NonNull<T>);
+pub(super) struct Out<T>(NonNull<T>);
 
 impl<T> Out<T> {
     /// Stores `v` (the previous content is not read or dropped: it may be uninitialized).
-    pub(crate) fn set(&self, v: T) {
+    pub(super) fn set(&self, v: T) {
         // SAFETY: `out_param` checked the pointer is not NULL; the C caller passes a valid,
         // aligned, writable pointer to a T.
         unsafe { self.0.as_ptr().write(v) };
@@ -110,44 +110,56 @@ impl<T> Out<T> {
 }
 
 /// The out-parameter `p`, which must not be NULL (`Invalid` when it is).
-pub(crate) fn out_param<T>(p: *mut T) -> Result<Out<T>> {
+pub(super) fn out_param<T>(p: *mut T) -> Result<Out<T>> {
     NonNull::new(p).map(Out).ok_or(Error::Invalid)
 }
 
 /// Writes `v` through `p` when `p` is not NULL (an optional out-parameter).
-pub(crate) fn put<T>(p: *mut T, v: T) {
+pub(super) fn put<T>(p: *mut T, v: T) {
     if let Ok(out) = out_param(p) {
         out.set(v);
     }
 }
 
-/// `(ptr, len)` from C as a byte slice: NULL is allowed only with `len == 0`.
-pub(crate) fn bytes<'a>(p: *const c_void, len: usize) -> Result<&'a [u8]> {
-    if len == 0 {
+/// `(ptr, n)` from C as a slice of `n` values: NULL is allowed only with `n == 0`; `Invalid`
+/// for NULL with `n` > 0 or a length no array can have.
+pub(super) fn array<'a, T>(p: *const T, n: usize) -> Result<&'a [T]> {
+    if n == 0 {
         return Ok(&[]);
     }
-    if p.is_null() || len > isize::MAX as usize {
+    if p.is_null() || n > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
         return Err(Error::Invalid);
     }
-    // SAFETY: the C caller promises `len` readable bytes at `p`, alive for the call.
-    Ok(unsafe { std::slice::from_raw_parts(p as *const u8, len) })
+    // SAFETY: the C caller promises `n` readable values at `p`, alive for the call (checked
+    // non-NULL and not absurdly long above).
+    Ok(unsafe { std::slice::from_raw_parts(p, n) })
+}
+
+/// `(ptr, n)` from C as a writable slice of `n` values, checked as [`array`] checks.
+pub(super) fn array_mut<'a, T>(p: *mut T, n: usize) -> Result<&'a mut [T]> {
+    if n == 0 {
+        return Ok(&mut []);
+    }
+    if p.is_null() || n > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: the C caller promises `n` writable values at `p`, alive and unaliased for the
+    // call (checked non-NULL and not absurdly long above).
+    Ok(unsafe { std::slice::from_raw_parts_mut(p, n) })
+}
+
+/// `(ptr, len)` from C as a byte slice: NULL is allowed only with `len == 0`.
+pub(super) fn bytes<'a>(p: *const c_void, len: usize) -> Result<&'a [u8]> {
+    array(p.cast::<u8>(), len)
 }
 
 /// `(ptr, len)` from C as a writable byte slice: NULL is allowed only with `len == 0`.
-pub(crate) fn bytes_mut<'a>(p: *mut c_void, len: usize) -> Result<&'a mut [u8]> {
-    if len == 0 {
-        return Ok(&mut []);
-    }
-    if p.is_null() || len > isize::MAX as usize {
-        return Err(Error::Invalid);
-    }
-    // SAFETY: the C caller promises `len` writable bytes at `p`, alive and
-    // unaliased for the call.
-    Ok(unsafe { std::slice::from_raw_parts_mut(p as *mut u8, len) })
+pub(super) fn bytes_mut<'a>(p: *mut c_void, len: usize) -> Result<&'a mut [u8]> {
+    array_mut(p.cast::<u8>(), len)
 }
 
 /// A C string as `&str`; NULL gives `None`, invalid UTF-8 is `Invalid`.
-pub(crate) fn c_str<'a>(p: *const c_char) -> Result<Option<&'a str>> {
+pub(super) fn c_str<'a>(p: *const c_char) -> Result<Option<&'a str>> {
     if p.is_null() {
         return Ok(None);
     }

@@ -1,16 +1,14 @@
-//! Framing objects, encoding, and sending one frame.
+//! Framing objects (the constructors, free, the maximum payload) and encoding one frame.
 
 use std::os::raw::{c_int, c_uint, c_void};
 use std::ptr;
 
-use crate::deadline::Deadline;
 use crate::error::Error;
 use crate::ffi::cast::castable;
 use crate::ffi::{
-    boundary, bytes, bytes_mut, call, free_boxed, new_boxed, out_param, put, sockhelp_socket, to_c,
-    try_ref,
+    array, boundary, bytes, bytes_mut, call, call_with_count, free_boxed, new_boxed, out_param,
+    put, to_c, try_ref, Castable,
 };
-use crate::frames;
 use crate::framing::{Framing, LengthEncoding, LengthFieldSpec, TypeBody};
 
 /// A wire format (fixed, delimited, length-prefixed, varint, ASCII length, typed) with its
@@ -22,6 +20,17 @@ pub struct sockhelp_framing {
 }
 
 castable!(sockhelp_framing => Framing);
+
+/// A new reader or writer (`make`) over a copy of framing `f`; NULL when `f` is NULL.
+pub(super) fn new_with_framing<T: Castable>(
+    f: *const sockhelp_framing,
+    make: impl FnOnce(Framing) -> T::Inner,
+) -> *mut T {
+    boundary(|| match try_ref::<sockhelp_framing>(f) {
+        Ok(framing) => to_c(make(framing.clone())),
+        Err(_) => ptr::null_mut(),
+    })
+}
 
 /// One entry of a typed framing's table (see `sockhelp_framing_typed`).
 #[repr(C)]
@@ -147,11 +156,10 @@ fn typed_of(
     count: usize,
     max_len: usize,
 ) -> crate::Result<Framing> {
-    if entries.is_null() || count == 0 || count > 256 {
+    if count == 0 || count > 256 {
         return Err(Error::Invalid);
     }
-    // SAFETY: the caller passes `count` valid entries, alive for the call.
-    let entries = unsafe { std::slice::from_raw_parts(entries, count) };
+    let entries = array(entries, count)?;
     let mut table = Vec::with_capacity(count);
     for e in entries {
         let body = if e.length_format.is_null() {
@@ -393,49 +401,13 @@ pub extern "C" fn sockhelp_frame_encode(
     cap: usize,
     written: *mut usize,
 ) -> c_int {
-    put(written, 0);
-    call(|| {
+    call_with_count(written, || {
         let framing = try_ref(f)?;
         let payload = bytes(payload, len)?;
         let need = framing.encoded_len_of(payload)?;
         if need > cap {
-            put(written, need);
-            return Err(Error::NoSpace);
+            return Ok((need, Err(Error::NoSpace)));
         }
-        let n = framing.encode(payload, bytes_mut(out, cap)?)?;
-        put(written, n);
-        Ok(())
-    })
-}
-
-/// Sends one frame of `payload` on `s`: header, payload and delimiter in one gathered write
-/// (`writev`/`WSASend`; the payload is never copied), looping over short writes.
-///
-/// - `timeout_ms`: -1 forever, 0 what the socket takes now, > 0 a deadline for the call.
-/// - `*sent` (may be NULL) receives the wire bytes sent, header included, on every return.
-///   After a partial send the stream is mid-frame: finish it or close the connection.
-/// - Blocking and non-blocking sockets alike; the mode is never changed; never `SIGPIPE`.
-///
-/// Returns `SOCKHELP_OK`; the refusals of `sockhelp_frame_encode` (`SOCKHELP_EINVAL`,
-/// `SOCKHELP_ETOOBIG`: nothing sent); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`,
-/// `SOCKHELP_ERESET`, `SOCKHELP_EINVAL` (invalid socket, `timeout_ms` < -1),
-/// `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
-#[no_mangle]
-pub extern "C" fn sockhelp_send_frame(
-    s: sockhelp_socket,
-    f: *const sockhelp_framing,
-    payload: *const c_void,
-    len: usize,
-    timeout_ms: c_int,
-    sent: *mut usize,
-) -> c_int {
-    put(sent, 0);
-    call(|| {
-        let framing = try_ref(f)?;
-        let payload = bytes(payload, len)?;
-        let (n, r) =
-            frames::send_frame(s, framing, payload, Deadline::from_timeout_ms(timeout_ms)?);
-        put(sent, n);
-        r
+        Ok((framing.encode(payload, bytes_mut(out, cap)?)?, Ok(())))
     })
 }

@@ -1,14 +1,39 @@
 //! The C shell: every `extern "C"` function lives in this module's files, one file per
-//! area. Each body checks pointers, converts, calls the safe core and maps the result to a
-//! code, inside the panic boundary so no panic reaches C. The helpers every file uses:
+//! object or area. Each body checks pointers, converts, calls the safe core and maps the
+//! result to a code, inside the panic boundary so no panic reaches C. The helpers every file
+//! uses:
 //!
 //! - `boundary.rs`: [`boundary`] (panic guard; the value a panic returns is chosen by the
-//!   return type through [`OnPanic`]), [`call`] (a `Result<()>` body as a code), [`call_count`]
-//!   (a `Result<usize>` body as a count or a code), [`code`], the last OS error.
+//!   return type through `OnPanic`), [`call`] (a `Result<()>` body as a code), [`call_count`]
+//!   (a `Result<usize>` body as a count or a code), [`call_with_count`] (a body that reports a
+//!   count through an out-parameter: zeroed first, written on every return), [`code`], the
+//!   last OS error.
 //! - `cast.rs`: [`Castable`] (the opaque types handed to C as boxed pointers) with
 //!   [`try_ref`], [`try_mut`], [`to_c`], [`new_boxed`], [`free_boxed`]; [`out_param`] (an
-//!   out-pointer that must not be NULL), [`put`] (one that may be), [`bytes`], [`bytes_mut`],
-//!   [`c_str`].
+//!   out-pointer that must not be NULL), [`put`] (one that may be), [`array`] / [`array_mut`]
+//!   (a C array and its length), [`bytes`], [`bytes_mut`], [`c_str`].
+//!
+//! **The header's groups.** `include/sockhelp.h` is grouped by file, in the order of this
+//! list, each group under a heading comment that is its entry's text (build.rs reads the
+//! list; it refuses a header item from a file that is not in it). Within a group: its
+//! constants, its types, then its functions, in source order.
+//!
+//! - `basics`: Basics and errors: init / cleanup, versions, result codes and their text, the
+//!   last OS error.
+//! - `net`: Sockets: connect, listen, accept, socket options, shutdown and close, addresses,
+//!   Unix-domain sockets, non-blocking connect.
+//! - `bytes`: Bytes: send all, receive exactly, and `sockhelp_slice`, the view of bytes the
+//!   batch calls take.
+//! - `framing`: Framing: wire formats (fixed, delimited, length-prefixed, varint, ASCII
+//!   length, typed, general length field) and encoding one frame into a buffer.
+//! - `reader`: Readers: whole frames out of a stream, leftovers kept (blocking, non-blocking
+//!   and sans-IO calls).
+//! - `writer`: Writers: frames queued and flushed, for non-blocking sockets.
+//! - `send`: Sending frames without a writer: one (`sockhelp_send_frame`) or many
+//!   (`sockhelp_send_frames`), waiting up to the timeout.
+//! - `select`: Select: readiness over three arrays of sockets.
+//! - `poller`: Poller: a set of sockets watched together, its interest / event bits, waking a
+//!   wait.
 
 #![allow(non_camel_case_types)]
 // These functions are called from C, which has no `unsafe`: each one checks its
@@ -18,10 +43,10 @@
 mod boundary;
 mod cast;
 
-pub(crate) use boundary::{boundary, call, call_count, code, last_os_error};
-pub(crate) use cast::{
-    bytes, bytes_mut, c_str, free_boxed, new_boxed, out_param, put, to_c, try_mut, try_ref,
-    Castable,
+use boundary::{boundary, call, call_count, call_with_count, code, last_os_error};
+use cast::{
+    array, array_mut, bytes, bytes_mut, c_str, free_boxed, new_boxed, out_param, put, to_c,
+    try_mut, try_ref, Castable,
 };
 
 mod basics;
@@ -29,8 +54,10 @@ mod bytes;
 mod framing;
 mod net;
 mod poller;
+mod reader;
 mod select;
-mod stream;
+mod send;
+mod writer;
 
 /// The C socket handle: `sys::RawSocket`, a file descriptor on POSIX and a `SOCKET` on
 /// Windows. The header spells it out (cbindgen.toml's `after_includes`), so that the only

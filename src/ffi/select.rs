@@ -4,7 +4,7 @@ use std::os::raw::c_int;
 
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
-use crate::ffi::{call_count, put, sockhelp_socket};
+use crate::ffi::{array_mut, call_count, put, sockhelp_socket};
 use crate::select::{self, MAX_SELECT_ENTRIES};
 
 /// A C `(array, *count)` pair: the count (a NULL pointer means 0) and the array's address
@@ -50,15 +50,10 @@ impl SocketArray {
         a0 < b1 && b0 < a1
     }
 
-    /// The array as a slice. Only called once the three arrays are known not to overlap.
-    fn slice<'a>(&self) -> &'a mut [sockhelp_socket] {
-        if self.len == 0 {
-            return &mut [];
-        }
-        // SAFETY: the C caller promises `len` readable and writable sockets at `ptr`, alive
-        // for the call; `new` checked `ptr` is not NULL and `len` is bounded, and the caller
-        // of `slice` checked that no other slice made here overlaps this one.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    /// The array as a slice. Only called once the three arrays are known not to overlap
+    /// (`array_mut` relies on the C caller for the rest: `len` sockets alive at `ptr`).
+    fn slice<'a>(&self) -> Result<&'a mut [sockhelp_socket]> {
+        array_mut(self.ptr, self.len)
     }
 
     fn store(&self, n: usize) {
@@ -84,7 +79,8 @@ fn select_body(
             }
         }
     }
-    let ready = select::select(readers.slice(), writers.slice(), errors.slice(), deadline)?;
+    let (r, w, e) = (readers.slice()?, writers.slice()?, errors.slice()?);
+    let ready = select::select(r, w, e, deadline)?;
     readers.store(ready.readers);
     writers.store(ready.writers);
     errors.store(ready.errors);

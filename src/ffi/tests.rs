@@ -18,7 +18,7 @@ fn a_panic_inside_an_exported_function_is_einternal_and_the_process_lives() {
     use super::boundary::FORCE_PANIC;
     use super::bytes::sockhelp_sendall;
     use super::framing::{sockhelp_framing_fixed, sockhelp_framing_free};
-    use super::stream::sockhelp_writer_pending;
+    use super::writer::sockhelp_writer_pending;
 
     let (a, _b) = UnixStream::pair().unwrap();
     let mut sent = 99usize;

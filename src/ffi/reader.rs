@@ -1,0 +1,333 @@
+//! Readers: a framing plus the bytes received but not yet returned as frames, taken as
+//! whole frames by the blocking calls (recv_frame, recv_batch, reader_recvall), the
+//! non-blocking ones (fill, then next / next_batch) and the sans-IO ones (feed, feed_some,
+//! take).
+
+use std::os::raw::{c_int, c_void};
+use std::ptr;
+
+use crate::deadline::Deadline;
+use crate::error::{Error, Result};
+use crate::ffi::bytes::sockhelp_slice;
+use crate::ffi::cast::castable;
+use crate::ffi::framing::{new_with_framing, sockhelp_framing};
+use crate::ffi::{
+    array_mut, boundary, bytes, bytes_mut, call, call_with_count, free_boxed, out_param, put,
+    sockhelp_socket, try_mut, try_ref,
+};
+use crate::frames::Reader;
+use crate::framing::Framing;
+
+/// A framing plus the bytes received but not yet returned as frames: one `recv` may hold
+/// the end of one message and the start of the next, and the reader keeps the leftovers.
+/// Opaque; belongs to one thread at a time; one reader per connection.
+///
+/// Memory: grows with the bytes that actually arrive, never with a length a header
+/// announces: at most the larger of 64 KiB and 4 times the bytes it holds at its fullest, and
+/// never more than the framing's maximum frame plus 64 KiB, whatever the peer sends. A peer
+/// that sends only a header announcing 64 MiB costs the reader 64 KiB.
+pub struct sockhelp_reader {
+    inner: Reader,
+}
+
+castable!(sockhelp_reader => Reader);
+
+/// Makes a reader for framing `f` (copied: `f` may be freed afterwards). The buffer is
+/// allocated on first use. Returns NULL when `f` is NULL.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_new(f: *const sockhelp_framing) -> *mut sockhelp_reader {
+    new_with_framing(f, Reader::new)
+}
+
+/// Frees a reader and whatever it buffered. NULL is fine.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_free(r: *mut sockhelp_reader) {
+    free_boxed(r)
+}
+
+/// Frames from this point on use framing `f` (copied: `f` may be freed afterwards), for
+/// protocols whose framing changes mid-stream (a startup message, then typed messages). The
+/// frame last returned by `sockhelp_reader_next` is consumed first (its pointer becomes
+/// invalid); the bytes still buffered are kept and framed by `f`. A stream the old framing
+/// found broken (`SOCKHELP_ETOOBIG`, `SOCKHELP_EBADFRAME`) is judged afresh by `f`. The
+/// reader's memory bound becomes `f`'s (bytes already held stay). Never waits.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `r` or `f`: nothing changed);
+/// `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_set_framing(
+    r: *mut sockhelp_reader,
+    f: *const sockhelp_framing,
+) -> c_int {
+    call(|| {
+        let framing = Framing::clone(try_ref::<sockhelp_framing>(f)?);
+        try_mut(r)?.set_framing(framing);
+        Ok(())
+    })
+}
+
+/// Receives the next whole frame from `s` into `buf` (`cap` bytes): the blocking path.
+///
+/// - `*len` (may be NULL) receives the payload length on success, and the size needed on
+///   `SOCKHELP_ENOSPACE`, else 0. The payload is what the sender passed: for typed framings
+///   the type byte is `buf[0]`; for a length field with a head, the head bytes come first
+///   (PostgreSQL's message type), then the body; the length field itself is stripped.
+/// - Leftovers: bytes of later frames received with this one stay in the reader for the next
+///   call. A large frame is received straight into `buf` once its header is known.
+/// - `timeout_ms`: -1 forever, 0 only what can be read without waiting, > 0 a deadline for
+///   the whole call. On a timeout the bytes received so far stay in the reader: call again.
+/// - Blocking and non-blocking sockets alike; the mode is never changed.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (the frame is larger than `cap`: it stays
+/// queued, `*len` tells the size needed); `SOCKHELP_ECLOSED` (the peer closed, at a frame
+/// boundary or mid-frame: no partial frame is returned; `sockhelp_reader_buffered` tells
+/// which); `SOCKHELP_ETOOBIG` (a frame over the framing's maximum: close the connection);
+/// `SOCKHELP_EBADFRAME` (a malformed header: close the connection); `SOCKHELP_ETIMEDOUT`,
+/// `SOCKHELP_EWOULDBLOCK`, `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r`, NULL `buf` with
+/// `cap` > 0, invalid socket, `timeout_ms` < -1); `SOCKHELP_ENOMEM`, `SOCKHELP_EOS`,
+/// `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_recv_frame(
+    r: *mut sockhelp_reader,
+    s: sockhelp_socket,
+    buf: *mut c_void,
+    cap: usize,
+    len: *mut usize,
+    timeout_ms: c_int,
+) -> c_int {
+    call_with_count(len, || {
+        let reader = try_mut(r)?;
+        let out = bytes_mut(buf, cap)?;
+        Ok(reader.recv_frame(s, out, Deadline::from_timeout_ms(timeout_ms)?))
+    })
+}
+
+/// The blocking form of `sockhelp_reader_next_batch`, for blocking code that takes frames in
+/// batches: waits up to `timeout_ms` (-1 forever, 0 never: only what arrives without
+/// waiting) until at least one whole frame is buffered, receiving from `s` into the reader
+/// as needed, then sets `frames[0..*n]` to views of up to `cap` whole buffered frames, in
+/// order, exactly as `sockhelp_reader_next_batch` does (payloads inside the reader, valid
+/// until the next call on `r`). The timeout bounds the whole call.
+/// Frames already buffered are handed out without receiving; the reader never holds more
+/// than one maximal frame plus 64 KiB. `*n` is 0 on every error, and bytes received stay
+/// buffered for the next call (nothing is lost). Mixes freely with the other reader calls
+/// on the same stream.
+///
+/// Returns `SOCKHELP_OK` (`*n` >= 1); `SOCKHELP_ETIMEDOUT` (no frame became whole in
+/// time), `SOCKHELP_EWOULDBLOCK` (the same for `timeout_ms` 0); `SOCKHELP_ECLOSED` (the peer
+/// closed before a frame was whole: `sockhelp_reader_buffered` > 0 means mid-frame);
+/// `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream is broken: close it; when found
+/// after some frames, those are returned first and the next call reports it);
+/// `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r` or `n`, NULL `frames` or `cap` 0, invalid
+/// socket, `timeout_ms` < -1); `SOCKHELP_ENOMEM`, `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_recv_batch(
+    r: *mut sockhelp_reader,
+    s: sockhelp_socket,
+    frames: *mut sockhelp_slice,
+    cap: usize,
+    n: *mut usize,
+    timeout_ms: c_int,
+) -> c_int {
+    batch(r, frames, cap, n, |reader, views| {
+        let deadline = Deadline::from_timeout_ms(timeout_ms)?;
+        reader.recv_batch(s, cap, deadline, |payload| views.push(payload))
+    })
+}
+
+/// Receives exactly `len` raw bytes into `buf`, unframed (a body whose length a header line
+/// gave, say): the bytes the reader already buffered first (after the frame last returned by
+/// `sockhelp_reader_next`), then from `s`. Framing resumes after them.
+///
+/// - `timeout_ms`: -1 forever, 0 only what is buffered or can be read without waiting, > 0 a
+///   deadline for the whole call (the rules of `sockhelp_recvall`).
+/// - `*received` (may be NULL) receives the bytes written to `buf` on every return; they are
+///   consumed from the stream whether or not the call succeeds.
+///
+/// Returns `SOCKHELP_OK` (all `len` bytes); `SOCKHELP_ECLOSED` (the peer closed first);
+/// `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (fewer bytes: see `*received`);
+/// `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r`, NULL `buf` with `len` > 0, invalid socket,
+/// `timeout_ms` < -1); `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_recvall(
+    r: *mut sockhelp_reader,
+    s: sockhelp_socket,
+    buf: *mut c_void,
+    len: usize,
+    timeout_ms: c_int,
+    received: *mut usize,
+) -> c_int {
+    call_with_count(received, || {
+        let reader = try_mut(r)?;
+        let out = bytes_mut(buf, len)?;
+        Ok(reader.recv_all(s, out, Deadline::from_timeout_ms(timeout_ms)?))
+    })
+}
+
+/// At most one `recv` from `s` into the reader, never waiting (the non-blocking path: call
+/// it when `s` is readable, then `sockhelp_reader_next` until `SOCKHELP_EWOULDBLOCK`). Reads
+/// nothing, and returns `SOCKHELP_OK`, while a whole frame is already buffered, so memory
+/// stays bounded. Works on blocking sockets too (without waiting).
+///
+/// Returns `SOCKHELP_OK` (bytes added, or a whole frame was already there);
+/// `SOCKHELP_EWOULDBLOCK` (nothing to read now); `SOCKHELP_ECLOSED` (the peer closed;
+/// frames already buffered can still be taken with `sockhelp_reader_next`);
+/// `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream is broken: close it);
+/// `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r`, invalid socket); `SOCKHELP_ENOMEM`,
+/// `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_fill(r: *mut sockhelp_reader, s: sockhelp_socket) -> c_int {
+    call(|| try_mut(r)?.fill(s).map(|_| ()))
+}
+
+/// Takes the next whole buffered frame without copying: `*frame` points at its payload
+/// inside the reader (starting with the type byte for typed framings, with the head bytes for
+/// a length field with a head; the length field itself is stripped) and `*len` is its
+/// length. The pointer stays valid until the next call on `r` (any call). Never waits.
+/// `*frame` is NULL and `*len` 0 on every error.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EWOULDBLOCK` (no whole frame buffered: fill or feed
+/// more); `SOCKHELP_ECLOSED` (none, and the peer closed); `SOCKHELP_ETOOBIG` /
+/// `SOCKHELP_EBADFRAME` (the stream is broken: close it); `SOCKHELP_EINVAL` (NULL `r`,
+/// `frame` or `len`); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_next(
+    r: *mut sockhelp_reader,
+    frame: *mut *const u8,
+    len: *mut usize,
+) -> c_int {
+    put(frame, ptr::null());
+    put(len, 0);
+    call(|| {
+        let (frame, len) = (out_param(frame)?, out_param(len)?);
+        let payload = try_mut(r)?.next_frame()?;
+        frame.set(payload.as_ptr());
+        len.set(payload.len());
+        Ok(())
+    })
+}
+
+/// Takes up to `cap` whole buffered frames at once without copying: `frames[0..*n]` point at
+/// their payloads inside the reader (starting with the type byte or the length field's head
+/// where the framing has one, as `sockhelp_reader_next` gives them), in
+/// order. Every pointer stays valid until the next call on `r` (any call). One call instead
+/// of one `sockhelp_reader_next` per frame. Never waits. `*n` is 0 on every error.
+///
+/// Returns `SOCKHELP_OK` (`*n` >= 1); `SOCKHELP_EWOULDBLOCK` (no whole frame buffered: fill
+/// or feed more); `SOCKHELP_ECLOSED` (none, and the peer closed); `SOCKHELP_ETOOBIG` /
+/// `SOCKHELP_EBADFRAME` (the stream is broken: close it; when found after some frames, those
+/// are returned first and the next call reports it); `SOCKHELP_EINVAL` (NULL `r` or `n`,
+/// NULL `frames` or `cap` 0); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_next_batch(
+    r: *mut sockhelp_reader,
+    frames: *mut sockhelp_slice,
+    cap: usize,
+    n: *mut usize,
+) -> c_int {
+    batch(r, frames, cap, n, |reader, views| {
+        reader.next_batch(cap, |payload| views.push(payload))
+    })
+}
+
+/// Gives the reader `len` bytes the caller received itself (the sans-IO path); take frames
+/// with `sockhelp_reader_next`. Never waits.
+///
+/// Returns `SOCKHELP_OK` (all bytes taken); `SOCKHELP_ENOSPACE` (nothing taken: the reader
+/// would hold more than one maximal frame plus 64 KiB; take frames with
+/// `sockhelp_reader_next` first); `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream was
+/// already found broken); `SOCKHELP_EINVAL` (NULL `r`, NULL `data` with `len` > 0);
+/// `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_feed(
+    r: *mut sockhelp_reader,
+    data: *const c_void,
+    len: usize,
+) -> c_int {
+    call(|| try_mut(r)?.feed(bytes(data, len)?))
+}
+
+/// Gives the reader as many of the `len` bytes at `data` as fit under its memory bound (the
+/// framing's maximum frame plus 64 KiB) and sets `*taken` (may be NULL) to how many, for
+/// event loops that read more than one frame's worth at a time: take frames with
+/// `sockhelp_reader_next`, then offer the rest again. Never waits.
+///
+/// Returns `SOCKHELP_OK` (`*taken` may be less than `len`, 0 when the reader is full);
+/// `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream was already found broken: nothing
+/// taken); `SOCKHELP_EINVAL` (NULL `r`, NULL `data` with `len` > 0); `SOCKHELP_ENOMEM`,
+/// `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_feed_some(
+    r: *mut sockhelp_reader,
+    data: *const c_void,
+    len: usize,
+    taken: *mut usize,
+) -> c_int {
+    call_with_count(taken, || {
+        let n = try_mut(r)?.feed_some(bytes(data, len)?)?;
+        Ok((n, Ok(())))
+    })
+}
+
+/// Takes up to `cap` buffered raw bytes into `buf`, unframed, without touching any socket
+/// (the sans-IO counterpart of `sockhelp_reader_recvall`, for example the body bytes a
+/// delimited header left behind). The frame last returned by `sockhelp_reader_next` is
+/// consumed first. Framing resumes after the bytes taken.
+///
+/// Returns the bytes copied: `min(cap, sockhelp_reader_buffered(r))`; 0 for a NULL `r`, or
+/// a NULL `buf` with `cap` > 0 (nothing taken).
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_take(
+    r: *mut sockhelp_reader,
+    buf: *mut c_void,
+    cap: usize,
+) -> usize {
+    boundary(|| match (try_mut(r), bytes_mut(buf, cap)) {
+        (Ok(reader), Ok(out)) => reader.take(out),
+        _ => 0,
+    })
+}
+
+/// Bytes the reader holds that were not yet returned as frames (0 for NULL). After
+/// `SOCKHELP_ECLOSED`, non-zero means the peer closed mid-frame.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_buffered(r: *const sockhelp_reader) -> usize {
+    boundary(|| try_ref(r).map_or(0, |r| r.buffered()))
+}
+
+/// The shape of the batch calls: `*n` (required) is 0 until `take` has handed the reader's
+/// frames to the views `frames[0..cap]` (`cap` > 0), then how many it handed.
+fn batch(
+    r: *mut sockhelp_reader,
+    frames: *mut sockhelp_slice,
+    cap: usize,
+    n: *mut usize,
+    take: impl FnOnce(&mut Reader, &mut Views) -> Result<usize>,
+) -> c_int {
+    call_with_count(n, || {
+        out_param(n)?;
+        if cap == 0 {
+            return Err(Error::Invalid);
+        }
+        let mut views = Views {
+            out: array_mut(frames, cap)?,
+            count: 0,
+        };
+        take(try_mut(r)?, &mut views)?;
+        Ok((views.count, Ok(())))
+    })
+}
+
+/// The caller's array of views, filled from the front (the batch calls never hand out more
+/// than `out.len()` frames).
+struct Views<'a> {
+    out: &'a mut [sockhelp_slice],
+    count: usize,
+}
+
+impl Views<'_> {
+    fn push(&mut self, payload: &[u8]) {
+        self.out[self.count] = sockhelp_slice::of(payload);
+        self.count += 1;
+    }
+}
