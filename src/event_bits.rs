@@ -1,5 +1,7 @@
-//! The poller's interest / event bits: one table, from which the core's constants
-//! ([`READABLE`]...) and the header's `SOCKHELP_READABLE`... block both come. Like
+//! The crate's one readiness vocabulary: a `u32` of these bits says what a wait is for and
+//! what it found, in `select`, the poller and both `sys` backends. The poller's bits come
+//! from one table, from which the core's constants ([`READABLE`]...) and the header's
+//! `SOCKHELP_READABLE`... block both come; [`EXCEPTIONAL`] is `select`'s own. Like
 //! `error.rs`, this file uses nothing but `std`: `build.rs` compiles it too.
 
 use crate::error::CConst;
@@ -40,3 +42,27 @@ macro_rules! define_event_bits {
 }
 
 event_bit_table!(define_event_bits);
+
+/// `select`'s exceptional condition: out-of-band data is waiting, or an error is pending
+/// (`SO_ERROR`). A bit of the same set, kept off the header and out of [`ALL_EVENTS`]: the
+/// poller neither takes nor reports it.
+pub(crate) const EXCEPTIONAL: u32 = 16;
+const _: () = assert!(EXCEPTIONAL & ALL_EVENTS == 0);
+
+/// The direction of one wait (`sys::wait`, the I/O loops): a name for the [`READABLE`] or
+/// the [`WRITABLE`] bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    Readable,
+    Writable,
+}
+
+impl Interest {
+    /// This direction's bit of the set.
+    pub(crate) fn bits(self) -> u32 {
+        match self {
+            Interest::Readable => READABLE,
+            Interest::Writable => WRITABLE,
+        }
+    }
+}

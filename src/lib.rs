@@ -4,7 +4,7 @@
 //!
 //! - [`error`]: the error enum (= the `SOCKHELP_E*` codes) and `strerror`.
 //! - [`deadline`]: `timeout_ms` turned into a whole-call deadline.
-//! - `sys`: the only place that knows the OS (unix.rs, windows.rs).
+//! - `sys`: the only place that knows the OS (a folder per house: unix/, windows/).
 //! - [`stream`]: the byte-stream seam every byte and frame call runs over (a socket is one).
 //! - [`io`]: `send_all` / `recv_all`.
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.

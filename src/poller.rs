@@ -4,7 +4,7 @@
 //! the `polling` crate elsewhere (kqueue on the BSDs and macOS, IOCP/AFD on Windows),
 //! level-triggered in both, so, like [`select`](crate::select::select), a socket is reported
 //! for as long as it is ready. The interest / event bits come from one table
-//! (`event_bits.rs`) shared with the header.
+//! (`event_bits.rs`) shared with the header, and are what the backend takes and reports.
 
 use std::collections::HashMap;
 use std::io;
@@ -82,9 +82,8 @@ impl Poller {
         if !sys::is_valid(s) || interest & !ALL_EVENTS != 0 {
             return Err(Error::Invalid);
         }
-        let (r, w) = (interest & READABLE != 0, interest & WRITABLE != 0);
         let known = self.registered.contains_key(&s);
-        match self.backend.add(s, r, w) {
+        match self.backend.add(s, interest) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 if known {
@@ -93,7 +92,7 @@ impl Poller {
                 // Not added as far as the caller knows: a leftover of a socket closed
                 // before it was removed (polling's own table on kqueue / IOCP). Clear it.
                 let _ = self.backend.delete(s);
-                self.backend.add(s, r, w)?;
+                self.backend.add(s, interest)?;
             }
             Err(e) => return Err(e.into()),
         }
@@ -111,8 +110,7 @@ impl Poller {
             return Err(Error::Invalid);
         }
         let reg = self.registered.get_mut(&s).ok_or(Error::Invalid)?;
-        self.backend
-            .modify(s, interest & READABLE != 0, interest & WRITABLE != 0)?;
+        self.backend.modify(s, interest)?;
         *reg = Registration { tag, interest };
         Ok(())
     }
@@ -217,21 +215,8 @@ impl Drop for Poller {
     }
 }
 
-/// The backend's report as our bits: readable / writable only where asked for, hang-up
-/// and error always.
+/// What of the backend's report the caller sees: readable / writable only where asked
+/// for, hang-up and error always.
 fn reported_bits(rep: &sys::PollReport, interest: u32) -> u32 {
-    let mut bits = 0;
-    if rep.readable && interest & READABLE != 0 {
-        bits |= READABLE;
-    }
-    if rep.writable && interest & WRITABLE != 0 {
-        bits |= WRITABLE;
-    }
-    if rep.hangup {
-        bits |= HANGUP;
-    }
-    if rep.error {
-        bits |= ERROR;
-    }
-    bits
+    rep.events & (interest | HANGUP | ERROR)
 }

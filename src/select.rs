@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
-use crate::sys::{self, PollFd, RawSocket, Readiness};
+use crate::event_bits::{EXCEPTIONAL, READABLE, WRITABLE};
+use crate::sys::{self, PollFd, RawSocket};
 
 /// `select` refuses more entries than this in its three arrays together (`Invalid`).
 pub const MAX_SELECT_ENTRIES: usize = 1_000_000;
@@ -31,10 +32,6 @@ impl Selected {
         self.readers + self.writers + self.errors
     }
 }
-
-const WANT_READ: u8 = 1;
-const WANT_WRITE: u8 = 2;
-const WANT_EXCEPT: u8 = 4;
 
 /// Python's `select.select` over three arrays of sockets, without `FD_SETSIZE`.
 ///
@@ -84,12 +81,12 @@ pub fn select(
         return Ok(Selected::default());
     }
 
-    // One entry per distinct socket, with what each array wants of it.
-    let mut wanted: Vec<(RawSocket, u8)> = Vec::new();
+    // One entry per distinct socket, with the readiness bits the arrays want of it.
+    let mut wanted: Vec<(RawSocket, u32)> = Vec::new();
     wanted.try_reserve_exact(total).map_err(|_| Error::NoMem)?;
-    wanted.extend(readers.iter().map(|&s| (s, WANT_READ)));
-    wanted.extend(writers.iter().map(|&s| (s, WANT_WRITE)));
-    wanted.extend(errors.iter().map(|&s| (s, WANT_EXCEPT)));
+    wanted.extend(readers.iter().map(|&s| (s, READABLE)));
+    wanted.extend(writers.iter().map(|&s| (s, WRITABLE)));
+    wanted.extend(errors.iter().map(|&s| (s, EXCEPTIONAL)));
     wanted.sort_unstable_by_key(|&(s, _)| s);
     wanted.dedup_by(|later, kept| {
         if later.0 == kept.0 {
@@ -102,17 +99,11 @@ pub fn select(
     let mut fds: Vec<PollFd> = Vec::new();
     fds.try_reserve_exact(wanted.len())
         .map_err(|_| Error::NoMem)?;
-    fds.extend(wanted.iter().map(|&(s, w)| {
-        PollFd::new(
-            s,
-            w & WANT_READ != 0,
-            w & WANT_WRITE != 0,
-            w & WANT_EXCEPT != 0,
-        )
-    }));
+    fds.extend(wanted.iter().map(|&(s, w)| PollFd::new(s, w)));
     let index = |s: RawSocket| wanted.binary_search_by_key(&s, |&(k, _)| k).ok();
 
-    let mut states = vec![Readiness::default(); wanted.len()];
+    // What the last poll reported of each socket (the readiness bits).
+    let mut states = vec![0u32; wanted.len()];
     loop {
         if fds.is_empty() {
             // Everything left hung up where only the exceptional condition was asked for.
@@ -127,25 +118,21 @@ pub fn select(
                     if let Some(i) = index(fd.socket()) {
                         let r = fd.readiness();
                         states[i] = r;
-                        any |= relevant(wanted[i].1, r);
+                        any |= wanted[i].1 & r != 0;
                     }
                 }
                 if any {
+                    let ready =
+                        |s: RawSocket, bit: u32| index(s).map_or(false, |i| states[i] & bit != 0);
                     return Ok(Selected {
-                        readers: compact(readers, |s| {
-                            index(s).map_or(false, |i| states[i].readable)
-                        }),
-                        writers: compact(writers, |s| {
-                            index(s).map_or(false, |i| states[i].writable)
-                        }),
-                        errors: compact(errors, |s| {
-                            index(s).map_or(false, |i| states[i].exceptional)
-                        }),
+                        readers: compact(readers, |s| ready(s, READABLE)),
+                        writers: compact(writers, |s| ready(s, WRITABLE)),
+                        errors: compact(errors, |s| ready(s, EXCEPTIONAL)),
                     });
                 }
                 // Only conditions nobody asked for (a hang-up of an errors-only socket):
                 // stop polling those, or poll would report them again at once.
-                fds.retain(|fd| fd.readiness() == Readiness::default());
+                fds.retain(|fd| fd.readiness() == 0);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(Error::from_io(&e)),
@@ -154,12 +141,6 @@ pub fn select(
             return Ok(Selected::default());
         }
     }
-}
-
-fn relevant(want: u8, r: Readiness) -> bool {
-    (want & WANT_READ != 0 && r.readable)
-        || (want & WANT_WRITE != 0 && r.writable)
-        || (want & WANT_EXCEPT != 0 && r.exceptional)
 }
 
 /// Moves the entries for which `ready` holds to the front, in order; returns how many.

@@ -625,6 +625,23 @@ fn a_peer_close_makes_a_socket_readable() {
 
 #[cfg(unix)]
 #[test]
+fn out_of_band_data_is_the_exceptional_condition() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (srv, _) = l.accept().unwrap();
+    let fd = srv.as_raw_fd();
+    let (mut r, mut w, mut e) = (vec![], vec![], vec![fd]);
+    assert_eq!(sel(&mut r, &mut w, &mut e, 0).total(), 0);
+    // SAFETY: one byte from a live buffer, on an open connected socket.
+    let n = unsafe { libc::send(c.as_raw_fd(), b"!".as_ptr().cast(), 1, libc::MSG_OOB) };
+    assert_eq!(n, 1);
+    let (mut r, mut w, mut e) = (vec![], vec![fd], vec![fd]);
+    let got = sel(&mut r, &mut w, &mut e, 2000);
+    assert_eq!((got.writers, got.errors), (1, 1));
+    assert_eq!(e, vec![fd]);
+}
+
+#[test]
 fn a_hang_up_is_not_an_exceptional_condition_and_does_not_spin() {
     let (a, b) = UnixStream::pair().unwrap();
     drop(b);

@@ -16,7 +16,9 @@ use std::io;
 use std::os::raw::c_int;
 use std::sync::Arc;
 
+use super::unix::check;
 use super::{PollReport, RawSocket};
+use crate::event_bits::{ERROR, HANGUP, READABLE, WRITABLE};
 
 /// Event data of the wake-up descriptor (no socket registration has generation `u32::MAX`).
 const WAKE_DATA: u64 = u64::MAX;
@@ -81,15 +83,38 @@ pub struct PollerBackend {
     reports: Vec<PollReport>,
 }
 
-fn interest_bits(readable: bool, writable: bool) -> u32 {
+/// The epoll bits for `interest` (the readiness set's `READABLE` / `WRITABLE`).
+fn interest_bits(interest: u32) -> u32 {
     let mut bits = 0;
-    if readable {
+    if interest & READABLE != 0 {
         bits |= libc::EPOLLIN as u32;
     }
-    if writable {
+    if interest & WRITABLE != 0 {
         bits |= libc::EPOLLOUT as u32;
     }
     bits // EPOLLERR and EPOLLHUP are always reported; level-triggered (no EPOLLET)
+}
+
+/// What epoll reported, as the readiness set: readable = `EPOLLIN|EPOLLRDHUP|EPOLLHUP|
+/// EPOLLERR`, writable = `EPOLLOUT|EPOLLHUP|EPOLLERR`, hang-up = `EPOLLHUP`, error =
+/// `EPOLLERR`.
+fn readiness_of(e: u32) -> u32 {
+    let hup = e & libc::EPOLLHUP as u32 != 0;
+    let err = e & libc::EPOLLERR as u32 != 0;
+    let mut bits = 0;
+    if e & (libc::EPOLLIN | libc::EPOLLRDHUP) as u32 != 0 || hup || err {
+        bits |= READABLE;
+    }
+    if e & libc::EPOLLOUT as u32 != 0 || hup || err {
+        bits |= WRITABLE;
+    }
+    if hup {
+        bits |= HANGUP;
+    }
+    if err {
+        bits |= ERROR;
+    }
+    bits
 }
 
 fn data_of(s: RawSocket, generation: u32) -> u64 {
@@ -98,11 +123,7 @@ fn data_of(s: RawSocket, generation: u32) -> u64 {
 
 fn epoll_instance() -> io::Result<c_int> {
     // SAFETY: epoll_create1 takes only flags.
-    let epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-    if epfd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(epfd)
+    check(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })
 }
 
 fn ctl(epfd: c_int, op: c_int, fd: c_int, bits: u32, data: u64) -> io::Result<()> {
@@ -112,9 +133,7 @@ fn ctl(epfd: c_int, op: c_int, fd: c_int, bits: u32, data: u64) -> io::Result<()
     };
     // SAFETY: `ev` is a valid epoll_event for the call; `fd` is only a number to the
     // kernel, which answers EBADF for a descriptor that is not open.
-    if unsafe { libc::epoll_ctl(epfd, op, fd, &mut ev) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    check(unsafe { libc::epoll_ctl(epfd, op, fd, &mut ev) })?;
     Ok(())
 }
 
@@ -124,9 +143,7 @@ fn identity(s: RawSocket) -> io::Result<(u64, u64)> {
     // SAFETY: an all-zero `stat` is a valid value of the plain C struct.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `st` is a valid out-buffer; `s` is only a number to the kernel.
-    if unsafe { libc::fstat(s, &mut st) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    check(unsafe { libc::fstat(s, &mut st) })?;
     Ok((st.st_dev as u64, st.st_ino as u64))
 }
 
@@ -145,10 +162,7 @@ impl PollerBackend {
     /// A new epoll instance (close-on-exec) with its wake-up eventfd.
     pub fn new() -> io::Result<PollerBackend> {
         // SAFETY: eventfd takes an initial value and flags.
-        let efd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if efd < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let efd = check(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
         let wake = Arc::new(WakeFd(efd));
         let epfd = epoll_instance()?;
         let backend = PollerBackend {
@@ -168,11 +182,12 @@ impl PollerBackend {
         PollWaker(Arc::clone(&self.wake))
     }
 
-    /// Starts watching `s` (EEXIST when it is already watched).
-    pub fn add(&mut self, s: RawSocket, readable: bool, writable: bool) -> io::Result<()> {
+    /// Starts watching `s` for `interest` (readiness bits; only `READABLE` / `WRITABLE`
+    /// change anything) (EEXIST when it is already watched).
+    pub fn add(&mut self, s: RawSocket, interest: u32) -> io::Result<()> {
         let identity = identity(s)?;
         let generation = self.next_generation;
-        let bits = interest_bits(readable, writable);
+        let bits = interest_bits(interest);
         ctl(
             self.epfd,
             libc::EPOLL_CTL_ADD,
@@ -194,8 +209,8 @@ impl PollerBackend {
     }
 
     /// Changes what `s` is watched for (ENOENT when it is not watched).
-    pub fn modify(&mut self, s: RawSocket, readable: bool, writable: bool) -> io::Result<()> {
-        let bits = interest_bits(readable, writable);
+    pub fn modify(&mut self, s: RawSocket, interest: u32) -> io::Result<()> {
+        let bits = interest_bits(interest);
         let entry = match self.live.get_mut(&s) {
             Some(e) => e,
             None => return Err(io::Error::from_raw_os_error(libc::ENOENT)),
@@ -270,17 +285,14 @@ impl PollerBackend {
             self.reports = Vec::with_capacity(cap);
         }
         // SAFETY: `events` holds `cap` writable epoll_events for the call.
-        let n = unsafe {
+        let n = check(unsafe {
             libc::epoll_wait(
                 self.epfd,
                 self.events.as_mut_ptr(),
                 cap as c_int,
                 timeout_ms,
             )
-        };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        })?;
         self.reports.clear();
         let mut woken = false;
         let mut leftover = false;
@@ -298,15 +310,9 @@ impl PollerBackend {
                     continue;
                 }
             }
-            let e = ev.events;
-            let hup = e & libc::EPOLLHUP as u32 != 0;
-            let err = e & libc::EPOLLERR as u32 != 0;
             self.reports.push(PollReport {
                 socket,
-                readable: e & (libc::EPOLLIN | libc::EPOLLRDHUP) as u32 != 0 || hup || err,
-                writable: e & libc::EPOLLOUT as u32 != 0 || hup || err,
-                hangup: hup,
-                error: err,
+                events: readiness_of(ev.events),
             });
         }
         if woken {

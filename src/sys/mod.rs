@@ -1,7 +1,11 @@
-//! The platform seam: one face, two houses (`unix.rs`, `windows.rs`).
+//! The platform seam: one face, two houses (`unix/`, `windows/`, a folder each with one
+//! file per job), and the poller's two backends (`epoll.rs` on Linux, `polling_backend.rs`
+//! elsewhere).
 //!
 //! Everything else in the crate calls these names and never asks which OS it
-//! runs on. Both houses export the same functions with the same signatures.
+//! runs on. Both houses export the same functions with the same signatures. Readiness,
+//! asked for or reported, is the bit set of `event_bits.rs` (a `u32`); each house
+//! translates it to and from its system's bits.
 
 #[cfg(unix)]
 mod unix;
@@ -23,12 +27,8 @@ pub type RawSocket = std::os::raw::c_int;
 #[cfg(windows)]
 pub type RawSocket = usize;
 
-/// What a wait is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interest {
-    Readable,
-    Writable,
-}
+/// What a wait is for (a name for one bit of the readiness set).
+pub use crate::event_bits::Interest;
 
 pub use imp::{
     accept, connect_backlog_full, is_family_unsupported, is_listening, os_strerror, unix_name,
@@ -36,7 +36,7 @@ pub use imp::{
 pub use imp::{
     as_raw, before_send, cleanup, close, connect_in_progress, get_nonblocking, init, into_raw,
     is_valid, prepare_listener, prepare_stream, recv, send, send_vectored, set_keepalive_params,
-    set_nonblocking, wait, with_socket,
+    set_nonblocking, with_socket,
 };
 pub(crate) use imp::{INVALID_SOCKET, LISTEN_BACKLOG_MAX};
 pub(crate) use imp::{NOT_CONNECTED, NOT_LISTENING};
@@ -49,36 +49,25 @@ pub enum UnixName<'a> {
     /// A path (no NUL).
     Path(&'a [u8]),
     /// A Linux abstract name: the bytes after the leading NUL (NULs may follow).
+    #[cfg_attr(windows, allow(dead_code))] // Windows has no abstract names
     Abstract(&'a [u8]),
 }
 
-/// What `poll_sockets` learned about one socket, in `select`'s three senses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Readiness {
-    /// A read (or an accept) will not block: data, a peer's close, a hang-up or an error.
-    pub readable: bool,
-    /// A write will not block, or a connect has finished (success or failure), or an error.
-    pub writable: bool,
-    /// Out-of-band data is waiting, or an error is pending (`SO_ERROR`).
-    pub exceptional: bool,
-}
-
-pub use imp::{is_bad_socket_error, poll_sockets, PollFd};
+mod pollfd;
+pub use imp::{is_bad_socket_error, poll_sockets};
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 use imp::{poller_add, poller_delete, poller_modify};
+pub use pollfd::{wait, PollFd};
 
 /// What the poller's backend saw for one socket.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PollReport {
     pub socket: RawSocket,
-    /// Readable, or hung up, or in error (the poller keeps it only when asked for).
-    pub readable: bool,
-    /// Writable, or hung up, or in error (the poller keeps it only when asked for).
-    pub writable: bool,
-    /// Both directions are closed or the connection was reset (`EPOLLHUP`).
-    pub hangup: bool,
-    /// An error is pending (`EPOLLERR`).
-    pub error: bool,
+    /// The readiness bits that hold: `READABLE` (readable, or hung up, or in error),
+    /// `WRITABLE` (writable, or hung up, or in error), `HANGUP` (both directions closed or
+    /// the connection reset), `ERROR` (an error is pending). The poller keeps `READABLE` /
+    /// `WRITABLE` only where asked for.
+    pub events: u32,
 }
 
 // The poller's backend: epoll directly on Linux, the `polling` crate elsewhere.

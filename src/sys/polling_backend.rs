@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{poller_add, poller_delete, poller_modify, PollReport, RawSocket};
+use crate::event_bits::{ERROR, HANGUP, READABLE, WRITABLE};
 
 /// A `polling::Poller` and the buffers its waits fill.
 pub struct PollerBackend {
@@ -18,11 +19,31 @@ pub struct PollerBackend {
     reports: Vec<PollReport>,
 }
 
-/// The registration for `s`: its key is the socket itself (a `c_int` >= 0 on POSIX, a
-/// `usize` on Windows, so the cast is lossless); hang-ups are always asked for.
+/// The registration for `s`, watched for `interest` (the readiness set's `READABLE` /
+/// `WRITABLE`): its key is the socket itself (a `c_int` >= 0 on POSIX, a `usize` on
+/// Windows, so the cast is lossless); hang-ups are always asked for.
 #[allow(clippy::unnecessary_cast)]
-fn event(s: RawSocket, readable: bool, writable: bool) -> polling::Event {
+fn event(s: RawSocket, interest: u32) -> polling::Event {
+    let (readable, writable) = (interest & READABLE != 0, interest & WRITABLE != 0);
     polling::Event::new(s as usize, readable, writable).with_interrupt()
+}
+
+/// What `polling` reported, as the readiness set.
+fn readiness_of(ev: &polling::Event) -> u32 {
+    let mut bits = 0;
+    if ev.readable {
+        bits |= READABLE;
+    }
+    if ev.writable {
+        bits |= WRITABLE;
+    }
+    if ev.is_interrupt() {
+        bits |= HANGUP;
+    }
+    if ev.is_err() == Some(true) {
+        bits |= ERROR;
+    }
+    bits
 }
 
 impl PollerBackend {
@@ -43,12 +64,12 @@ impl PollerBackend {
         }
     }
 
-    pub fn add(&mut self, s: RawSocket, readable: bool, writable: bool) -> io::Result<()> {
-        poller_add(&self.poller, s, event(s, readable, writable))
+    pub fn add(&mut self, s: RawSocket, interest: u32) -> io::Result<()> {
+        poller_add(&self.poller, s, event(s, interest))
     }
 
-    pub fn modify(&mut self, s: RawSocket, readable: bool, writable: bool) -> io::Result<()> {
-        poller_modify(&self.poller, s, event(s, readable, writable))
+    pub fn modify(&mut self, s: RawSocket, interest: u32) -> io::Result<()> {
+        poller_modify(&self.poller, s, event(s, interest))
     }
 
     pub fn delete(&mut self, s: RawSocket) -> io::Result<()> {
@@ -73,10 +94,7 @@ impl PollerBackend {
         for ev in self.events.iter() {
             self.reports.push(PollReport {
                 socket: ev.key as RawSocket,
-                readable: ev.readable,
-                writable: ev.writable,
-                hangup: ev.is_interrupt(),
-                error: ev.is_err() == Some(true),
+                events: readiness_of(&ev),
             });
         }
         Ok((&self.reports, self.woken.swap(false, Ordering::AcqRel)))
