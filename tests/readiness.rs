@@ -641,6 +641,7 @@ fn out_of_band_data_is_the_exceptional_condition() {
     assert_eq!(e, vec![fd]);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_hang_up_is_not_an_exceptional_condition_and_does_not_spin() {
     let (a, b) = UnixStream::pair().unwrap();

@@ -23,8 +23,8 @@ mod options;
 mod poll;
 mod strerror;
 
-pub(crate) use accept::{NOT_CONNECTED, NOT_LISTENING};
 pub use accept::{accept, is_listening};
+pub(crate) use accept::{NOT_CONNECTED, NOT_LISTENING};
 pub use addr::unix_name;
 pub use errors::{
     connect_backlog_full, connect_in_progress, is_bad_socket_error, is_family_unsupported,
