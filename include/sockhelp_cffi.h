@@ -273,6 +273,15 @@ size_t sockhelp_reader_take(struct sockhelp_reader *r,
                             void *buf,
                             size_t cap);
 
+int sockhelp_reader_expect_raw(struct sockhelp_reader *r,
+                               size_t n);
+
+int sockhelp_reader_set_idle(struct sockhelp_reader *r,
+                             size_t initial,
+                             size_t idle);
+
+size_t sockhelp_reader_memory(const struct sockhelp_reader *r);
+
 size_t sockhelp_reader_buffered(const struct sockhelp_reader *r);
 
 typedef struct sockhelp_writer sockhelp_writer;
@@ -287,6 +296,12 @@ int sockhelp_writer_set_limit(struct sockhelp_writer *w,
 int sockhelp_writer_queue(struct sockhelp_writer *w,
                           const void *payload,
                           size_t len);
+
+int sockhelp_writer_queue_raw(struct sockhelp_writer *w,
+                              const void *bytes,
+                              size_t len);
+
+size_t sockhelp_writer_memory(const struct sockhelp_writer *w);
 
 int sockhelp_writer_queue_many(struct sockhelp_writer *w,
                                const struct sockhelp_slice *payloads,

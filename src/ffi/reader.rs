@@ -166,13 +166,19 @@ pub extern "C" fn sockhelp_reader_recvall(
 
 /// At most one `recv` from `s` into the reader, never waiting (the non-blocking path: call
 /// it when `s` is readable, then `sockhelp_reader_next` until `SOCKHELP_EWOULDBLOCK`). Reads
-/// nothing, and returns `SOCKHELP_OK`, while a whole frame is already buffered, so memory
-/// stays bounded. Works on blocking sockets too (without waiting).
+/// nothing, and returns `SOCKHELP_OK`, while a whole frame is already buffered or the reader
+/// holds its memory bound, so memory stays bounded. Fill moves bytes and never judges them:
+/// a stream the framing refuses is reported by `sockhelp_reader_next` (so the raw bytes of a
+/// body after a header line can be received and taken even when the line framing would
+/// refuse them). Works on blocking sockets too (without waiting).
 ///
-/// Returns `SOCKHELP_OK` (bytes added, or a whole frame was already there);
+/// `SOCKHELP_EWOULDBLOCK` with nothing buffered is an idle point: a reader whose buffer is
+/// more than 4 times bigger than the most it held since the last idle point gives the memory
+/// back (see `sockhelp_reader_set_idle`), so an idle connection holds no buffer.
+///
+/// Returns `SOCKHELP_OK` (bytes added, or nothing to do until frames are taken);
 /// `SOCKHELP_EWOULDBLOCK` (nothing to read now); `SOCKHELP_ECLOSED` (the peer closed;
 /// frames already buffered can still be taken with `sockhelp_reader_next`);
-/// `SOCKHELP_ETOOBIG` / `SOCKHELP_EBADFRAME` (the stream is broken: close it);
 /// `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `r`, invalid socket); `SOCKHELP_ENOMEM`,
 /// `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
 #[no_mangle]
@@ -286,6 +292,55 @@ pub extern "C" fn sockhelp_reader_take(
         (Ok(reader), Ok(out)) => reader.take(out),
         _ => 0,
     })
+}
+
+/// The next `n` bytes of the stream (after the frame last returned) are one raw frame: the
+/// next `sockhelp_reader_next`, `sockhelp_reader_next_batch`, `sockhelp_recv_frame` or
+/// `sockhelp_recv_batch` delivers them as one payload, whatever the framing would make of
+/// them, and the framing resumes after them (a RESP bulk string's `len + 2` bytes after its
+/// `$len` line, an HTTP body after its header block). Bytes taken with
+/// `sockhelp_reader_take` / `sockhelp_reader_recvall` meanwhile count towards it. A stream
+/// the framing had found broken is judged afresh. Never waits.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_ETOOBIG` (`n` is over the framing's maximum payload:
+/// nothing changes, the reader's memory bound stays the framing's); `SOCKHELP_EINVAL` (NULL
+/// `r`); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_expect_raw(r: *mut sockhelp_reader, n: usize) -> c_int {
+    call(|| try_mut(r)?.expect_raw(n))
+}
+
+/// Sets the reader's buffer sizes, for servers that know their traffic: `initial` bytes are
+/// allocated when the reader first receives (and again after it gave memory back; default 4
+/// KiB, grown as receives fill it), and `idle` bytes are kept when it gives memory back at an
+/// idle point (default 0: an idle reader holds no buffer). An idle point is a
+/// `sockhelp_reader_fill` (or a receive with `timeout_ms` 0) that finds nothing to read while
+/// nothing is buffered; the buffer goes back there only when it is more than 4 times bigger
+/// than the most it held since the last idle point, so a connection that keeps receiving
+/// bursts keeps its buffer. Never waits; takes effect at the next allocation.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `r`, `initial` 0); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_set_idle(
+    r: *mut sockhelp_reader,
+    initial: usize,
+    idle: usize,
+) -> c_int {
+    call(|| {
+        let reader = try_mut(r)?;
+        if initial == 0 {
+            return Err(Error::Invalid);
+        }
+        reader.set_sizes(initial, idle);
+        Ok(())
+    })
+}
+
+/// The memory the reader's buffer holds now, in bytes (0 for NULL, and for an idle reader
+/// that gave its buffer back).
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_memory(r: *const sockhelp_reader) -> usize {
+    boundary(|| try_ref(r).map_or(0, |r| r.memory_held()))
 }
 
 /// Bytes the reader holds that were not yet returned as frames (0 for NULL). After

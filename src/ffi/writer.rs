@@ -73,6 +73,30 @@ pub extern "C" fn sockhelp_writer_queue(
     call(|| try_mut(w)?.queue(bytes(payload, len)?))
 }
 
+/// Queues the `len` bytes at `bytes` as they are, with no header or delimiter, behind the
+/// frames already queued (one copy: `bytes` is yours again on return): an HTTP body, a
+/// value that holds the framing's delimiter, bytes the caller framed itself. Sends nothing:
+/// call `sockhelp_writer_flush`. Never waits.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (the bytes would take the pending bytes past
+/// `sockhelp_writer_set_limit`'s limit: nothing queued); `SOCKHELP_EINVAL` (NULL `w`, NULL
+/// `bytes` with `len` > 0); `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_writer_queue_raw(
+    w: *mut sockhelp_writer,
+    bytes: *const c_void,
+    len: usize,
+) -> c_int {
+    call(|| try_mut(w)?.queue_raw(crate::ffi::bytes(bytes, len)?))
+}
+
+/// The memory the writer's queue holds now, in bytes (0 for NULL; a queue emptied by
+/// `sockhelp_writer_flush` gives memory it does not need back, as an idle reader does).
+#[no_mangle]
+pub extern "C" fn sockhelp_writer_memory(w: *const sockhelp_writer) -> usize {
+    boundary(|| try_ref(w).map_or(0, Writer::memory_held))
+}
+
 /// Queues one frame per payload of `payloads[0..n]`, in order, as `sockhelp_writer_queue`
 /// does for each: the way to hand a writer many small frames with one call instead of one
 /// call each. Sends nothing; never waits.
