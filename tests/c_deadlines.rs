@@ -70,3 +70,10 @@ fn recv_batch_keeps_its_deadline_against_a_flooding_peer() {
 fn send_frames_keeps_its_deadline_against_a_fast_reader() {
     run_case("send_frames");
 }
+
+/// recvall of 256 MiB into ordinary memory (fresh pages) from a peer flooding with a head
+/// start, timeout 30 ms: no userfaultfd needed.
+#[test]
+fn recvall_into_ordinary_memory_keeps_its_deadline_against_a_flooding_peer() {
+    run_case("recvall_plain");
+}

@@ -16,6 +16,10 @@
  *   so this program's recv (a definition in the executable comes before the C library's,
  *   so the static library's receives reach it) costs PAGE_DELAY_US per 4 KiB it moved:
  *   the same cost model, per byte a system call moves.
+ *   recvall_plain: ordinary memory (fresh pages, no userfaultfd): 256 MiB from a peer
+ *   flooding with a head start (a full receive buffer); the receiver, faulting pages in, is
+ *   the slower side. Before the fix it returned SOCKHELP_OK after 0.45-0.9 s in each of 9
+ *   runs; the limit is the deadline + MARGIN_MS.
  *
  * Each asserts: SOCKHELP_ETIMEDOUT, no earlier than the deadline and before deadline + one
  * 256 KiB slice at the measured slow rate + MARGIN_MS (a loaded 2-core machine); no
@@ -26,7 +30,7 @@
  * Before the fix each of these returned SOCKHELP_OK after 0.8 s or more (one recv or
  * sendmsg was handed the whole length, and nothing looked at the deadline in between).
  *
- * Usage: deadline_flood recvall|reader_recvall|recv_frame|recv_batch|send_frames
+ * Usage: deadline_flood recvall|reader_recvall|recv_frame|recv_batch|send_frames|recvall_plain
  */
 #define _GNU_SOURCE
 #include "testutil.h"
@@ -49,6 +53,8 @@
 #define PAGE_DELAY_US 200
 #define MARGIN_MS 400
 #define SKIP_EXIT 77
+/* recvall_plain: what ordinary memory needs to take the old code far past its deadline. */
+#define PLAIN_LEN (256 * MIB)
 
 static long long now_us(void)
 {
@@ -425,9 +431,10 @@ static void call_end(struct timed *t)
 
 /* Prints what the call did, then checks the result and the time: at least the deadline,
  * less than the deadline + one 256 KiB slice at the measured slow rate + MARGIN_MS. */
-static void report(const char *which, const struct timed *t, int rc, size_t moved)
+static void report(const char *which, const struct timed *t, int rc, size_t moved, size_t total,
+                   int slow)
 {
-    double page_us = rate_page_us();
+    double page_us = slow ? rate_page_us() : 0.0;
     double slice_us = (double)(SLICE / 4096 + 1) * page_us;
     double limit_us = TIMEOUT_MS * 1000.0 + slice_us + MARGIN_MS * 1000.0;
     printf("deadline_flood %s: %s after %.1f ms (timeout %d ms, overrun %.1f ms); %zu bytes "
@@ -443,7 +450,7 @@ static void report(const char *which, const struct timed *t, int rc, size_t move
         FAIL("%s took %.1f ms, past the limit of %.0f ms", which, t->took / 1000.0,
              limit_us / 1000.0);
     CHECK(g_calls.most_asked <= SLICE);
-    CHECK(moved > 0 && moved < BIG);
+    CHECK(moved > 0 && moved < total);
 }
 
 static struct sockhelp_framing *framing(void)
@@ -480,7 +487,7 @@ static void case_recvall(int via_reader)
     else
         rc = sockhelp_recvall(s, m.base, BIG, TIMEOUT_MS, &got);
     call_end(&t);
-    report(which, &t, rc, got);
+    report(which, &t, rc, got, BIG, 1);
 
     /* Exact: what the receives moved, all in the buffer, and the stream goes on there. */
     CHECK_EQ_SZ(got, g_calls.bytes);
@@ -532,7 +539,7 @@ static void case_frame(int batch)
     call_end(&t);
     g_recv_delay_us = 0;
     held = sockhelp_reader_buffered(r);
-    report(which, &t, rc, held);
+    report(which, &t, rc, held, BIG + HEADER, 1);
 
     /* Exact: every byte received is kept by the reader, and completes the frame. */
     CHECK_EQ_SZ(n, 0);
@@ -564,6 +571,96 @@ static void case_frame(int batch)
     sockhelp_framing_free(f);
 }
 
+/* Sends a 1 MiB chunk of the pattern over and over until told to stop, then shuts down
+ * its sending side. */
+struct endless {
+    int fd;
+    const unsigned char *chunk;
+    volatile int stop;
+    size_t sent;
+    pthread_t th;
+};
+
+static void *endless_run(void *arg)
+{
+    struct endless *e = (struct endless *)arg;
+    while (!e->stop) {
+        size_t off = e->sent % MIB;
+        ssize_t n = send(e->fd, e->chunk + off, MIB - off, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            FAIL("flooding peer: send: %s after %zu bytes", strerror(errno), e->sent);
+        e->sent += (size_t)n;
+    }
+    SYS(shutdown(e->fd, SHUT_WR));
+    return NULL;
+}
+
+/* recvall of PLAIN_LEN bytes into ordinary memory (fresh pages, as a big malloc gives)
+ * from a peer flooding endlessly with a head start (the receive buffer full): the
+ * receiver, faulting pages in, is the slower side, so a recvall that never looks at its
+ * deadline while bytes keep coming takes the whole length. */
+static void case_recvall_plain(void)
+{
+    struct endless e;
+    struct timed t;
+    sockhelp_socket s;
+    unsigned char *buf, *chunk = (unsigned char *)malloc(MIB);
+    size_t got = 0, rest, i;
+    int peer, rc, room = (int)(4 * BIG);
+
+    CHECK(chunk != NULL);
+    fill_pattern(chunk, MIB, 0);
+    buf = (unsigned char *)mmap(NULL, PLAIN_LEN, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(buf != MAP_FAILED);
+    make_pair(&s, &peer);
+    (void)setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &room, sizeof room);
+    (void)setsockopt(peer, SOL_SOCKET, SO_SNDBUFFORCE, &room, sizeof room);
+    memset(&e, 0, sizeof e);
+    e.fd = peer;
+    e.chunk = chunk;
+    CHECK(pthread_create(&e.th, NULL, endless_run, &e) == 0);
+    sleep_ms(100); /* the head start */
+
+    call_begin(&t, s);
+    rc = sockhelp_recvall(s, buf, PLAIN_LEN, TIMEOUT_MS, &got);
+    call_end(&t);
+    report("recvall_plain", &t, rc, got, PLAIN_LEN, 0);
+
+    /* Exact: what the receives moved, in order, and the stream goes on there. */
+    CHECK_EQ_SZ(got, g_calls.bytes);
+    for (i = 0; i < got; i += MIB) {
+        size_t n = got - i < MIB ? got - i : MIB;
+        CHECK(memcmp(buf + i, chunk, n) == 0);
+    }
+    e.stop = 1;
+    rest = 0;
+    for (;;) {
+        static unsigned char tail[65536];
+        ssize_t n;
+        CHECK(wait_readable(s, 30000));
+        n = recv(s, tail, sizeof tail, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        SYS(n);
+        if (n == 0)
+            break;
+        for (i = 0; i < (size_t)n; i++)
+            if (tail[i] != chunk[(got + rest + i) % MIB])
+                FAIL("byte %zu after the call is wrong", got + rest + i);
+        rest += (size_t)n;
+    }
+    CHECK(pthread_join(e.th, NULL) == 0);
+    CHECK_EQ_SZ(got + rest, e.sent);
+
+    CHECK_RC(sockhelp_close(s), SOCKHELP_OK);
+    close(peer);
+    munmap(buf, PLAIN_LEN);
+    free(chunk);
+}
+
 /* send_frames of FRAMES x 1 MiB payloads in slow memory to a peer that drains fast. */
 static void case_send_frames(void)
 {
@@ -589,7 +686,7 @@ static void case_send_frames(void)
     call_begin(&t, s);
     rc = sockhelp_send_frames(s, f, p, FRAMES, TIMEOUT_MS, &fsent, &bsent);
     call_end(&t);
-    report("send_frames", &t, rc, bsent);
+    report("send_frames", &t, rc, bsent, FRAMES * (MIB + HEADER), 1);
 
     /* Exact: what the sends moved is what the peer saw, whole frames counted alike. */
     CHECK_EQ_SZ(bsent, g_calls.bytes);
@@ -620,7 +717,10 @@ int main(int argc, char **argv)
         case_frame(1);
     else if (strcmp(which, "send_frames") == 0)
         case_send_frames();
+    else if (strcmp(which, "recvall_plain") == 0)
+        case_recvall_plain();
     else
-        FAIL("usage: deadline_flood recvall|reader_recvall|recv_frame|recv_batch|send_frames");
+        FAIL("usage: deadline_flood recvall|reader_recvall|recv_frame|recv_batch|send_frames|"
+             "recvall_plain");
     return 0;
 }
