@@ -27,7 +27,7 @@
  * system calls moved (counted by this program's recv / sendmsg) and to what the peer saw
  * (the rest of the stream drained afterwards, the pattern continuing exactly there; the
  * frame completed from what the reader kept). It prints the elapsed time and the overrun.
- * Before the fix each of these returned SOCKHELP_OK after 0.8 s or more (one recv or
+ * Before the fix (deb7344) each returned SOCKHELP_OK after 1.0-1.9 s (one recv or
  * sendmsg was handed the whole length, and nothing looked at the deadline in between).
  *
  * Usage: deadline_flood recvall|reader_recvall|recv_frame|recv_batch|send_frames|recvall_plain
