@@ -5,7 +5,9 @@
  * - Functions return SOCKHELP_OK (0) or a negative SOCKHELP_E... code; counts travel in
  *   out-parameters, written on every return.
  * - A call that may wait takes int timeout_ms: -1 waits forever, 0 never waits (one
- *   attempt), > 0 is a deadline for the whole call, not per system call.
+ *   attempt), > 0 is a deadline for the whole call, not per system call: a deadline is
+ *   checked between system calls, each handed at most 256 KiB, so one call can return at
+ *   most one system call of at most 256 KiB past it, even while the peer keeps up.
  * - Helpers take the socket as it is (blocking or non-blocking) and never change its mode.
  * - Never a SIGPIPE; EINTR is retried; nothing prints; no panic crosses into C.
  * - Every receiving frame format has a maximum length: hostile input yields an error code,
