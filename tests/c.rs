@@ -12,6 +12,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::process::{Child, Command};
 use std::time::Duration;
 
@@ -452,7 +453,6 @@ fn inside_out_server_stops_cleanly_on_sigint_and_names_each_client() {
 /// announced frames (it grew by 209 MB before).
 #[test]
 fn headers_alone_do_not_make_the_server_hold_the_announced_frames() {
-    use std::io::Write;
     let server = build_c("select_server", &["c_examples/select_server.c"], &[]);
     let (child, stdout, port) = start_server(&server, &["--poller"]);
     let before = rss_kib(child.id());
@@ -688,4 +688,78 @@ fn listen_on_a_name_is_bounded_by_the_resolver_limit() {
 #[test]
 fn close_graceful_keeps_its_deadline_against_a_flooding_peer() {
     run_c_test("close_graceful_flood");
+}
+
+// ---------------------------------------------------------------------------
+// Deadlines while the peer keeps up: a finite timeout_ms bounds the whole call (16 MiB with
+// timeout_ms 30 through memory that is slow to touch: userfaultfd, Linux, root or
+// CAP_SYS_PTRACE; a case that cannot run here says so on stderr and is skipped alone)
+
+/// The exit status of a case that cannot run here (no userfaultfd); it prints why.
+#[cfg(target_os = "linux")]
+const SKIP_EXIT: i32 = 77;
+
+#[cfg(target_os = "linux")]
+fn run_case(case: &str) {
+    let exe = build_c("deadline_flood", &["tests/c/deadline_flood.c"], &[]);
+    let out = run(&exe, &[case]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if out.status.code() == Some(SKIP_EXIT) {
+        // Straight to the process's stderr, so that a skip is seen even when the test
+        // harness captures the output of passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
+            "deadline_flood {}: {}",
+            case,
+            stdout.trim()
+        );
+        return;
+    }
+    assert_success(&format!("deadline_flood {}", case), &out);
+    print!("{}", stdout);
+}
+
+/// recvall of 16 MiB into slow memory from a flooding peer, timeout 30 ms.
+#[cfg(target_os = "linux")]
+#[test]
+fn recvall_keeps_its_deadline_against_a_flooding_peer() {
+    run_case("recvall");
+}
+
+/// reader_recvall of 16 MiB into slow memory from a flooding peer, timeout 30 ms.
+#[cfg(target_os = "linux")]
+#[test]
+fn reader_recvall_keeps_its_deadline_against_a_flooding_peer() {
+    run_case("reader_recvall");
+}
+
+/// recv_frame of a 16 MiB frame (its direct path, into slow memory), timeout 30 ms; the
+/// reader keeps every byte received and completes the frame afterwards.
+#[cfg(target_os = "linux")]
+#[test]
+fn recv_frame_direct_keeps_its_deadline_against_a_flooding_peer() {
+    run_case("recv_frame");
+}
+
+/// recv_batch waiting for a 16 MiB frame, each receive slow per byte moved, timeout 30 ms.
+#[cfg(target_os = "linux")]
+#[test]
+fn recv_batch_keeps_its_deadline_against_a_flooding_peer() {
+    run_case("recv_batch");
+}
+
+/// send_frames of 16 x 1 MiB payloads in slow memory to a peer that drains fast,
+/// timeout 30 ms; the bytes and whole frames the call reports are what the peer saw.
+#[cfg(target_os = "linux")]
+#[test]
+fn send_frames_keeps_its_deadline_against_a_fast_reader() {
+    run_case("send_frames");
+}
+
+/// recvall of 256 MiB into ordinary memory (fresh pages) from a peer flooding with a head
+/// start, timeout 30 ms: no userfaultfd needed.
+#[cfg(target_os = "linux")]
+#[test]
+fn recvall_into_ordinary_memory_keeps_its_deadline_against_a_flooding_peer() {
+    run_case("recvall_plain");
 }
