@@ -14,7 +14,8 @@
 # (relative to PREFIX; defaults follow the OS: lib, include, share/man, share/doc/sockhelp,
 # LIBDIR/pkgconfig, with FreeBSD's libdata/pkgconfig and OpenBSD's man); DESTDIR (staging
 # root for packagers); STRIP (strip; empty: install as built); CARGO (cargo); PYTHON
-# (python3, for the docs); TARGET_DIR ($CARGO_TARGET_DIR, else target). The work is in
+# (python3, for the docs); TARGET_DIR ($CARGO_TARGET_DIR, else target); TLS (auto: the
+# cargo feature `tls` when $(RUSTC) is 1.71 or newer; on; off); RUSTC (rustc). The work is in
 # scripts/install.sh.
 
 PREFIX     ?= /usr/local
@@ -23,6 +24,13 @@ CARGO      ?= cargo
 PYTHON     ?= python3
 STRIP      ?= strip
 TARGET_DIR ?= $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),target)
+RUSTC      ?= rustc
+TLS        ?= auto
+
+# TLS (rustls 0.23) needs Rust 1.71+: on where the compiler allows, unless TLS=off.
+RUSTC_MINOR := $(shell $(RUSTC) --version 2>/dev/null | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p')
+TLS_ON      := $(if $(filter on,$(TLS)),1,$(if $(filter auto,$(TLS)),$(shell [ "0$(RUSTC_MINOR)" -ge 71 ] && echo 1)))
+FEATURES    := $(if $(TLS_ON),--features tls)
 
 # The SONAME's version, as build.rs sets it: 0.MINOR before 1.0, MAJOR after.
 VERSION   := $(shell sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
@@ -46,7 +54,9 @@ all: build docs
 
 # cargo decides whether anything needs rebuilding.
 build:
-	$(CARGO) build --release --lib --target-dir "$(TARGET_DIR)"
+	@if [ -n "$(TLS_ON)" ]; then echo "sockhelp: TLS on (rustc 1.$(RUSTC_MINOR))"; \
+	else echo "sockhelp: TLS off (TLS=$(TLS), rustc 1.$(RUSTC_MINOR); needs 1.71+): TLS calls return SOCKHELP_EUNSUPPORTED"; fi
+	$(CARGO) build --release --lib $(FEATURES) --target-dir "$(TARGET_DIR)"
 	@if [ "$$(uname -s)" = Linux ]; then \
 	  ln -sfn libsockhelp.so "$(TARGET_DIR)/release/libsockhelp.so.$(ABI)"; fi
 

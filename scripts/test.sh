@@ -80,3 +80,6 @@ if [ "${#servers[@]}" -gt 0 ]; then
 fi
 
 cargo test "$@"
+# The TLS feature (rustls; Rust 1.71+): the library's own TLS tests and unit tests with it
+# built in (the C tests link the TLS build themselves: tests/common's staticlib_tls).
+cargo test --features tls --lib --test tls_core "$@"

@@ -34,6 +34,11 @@
 //! - `select`: Select: readiness over three arrays of sockets.
 //! - `poller`: Poller: a set of sockets watched together, its interest / event bits, waking a
 //!   wait.
+//! - `stream_io`: Streams: a connected byte stream (a plain socket or a TLS session) and the
+//!   stream form of every byte and frame call.
+//! - `tls`: TLS: whether this build has it, configurations (roots, certificates, ALPN), TLS
+//!   streams made by connecting, upgrading or accepting, the non-blocking handshake, what was
+//!   negotiated, why a handshake failed, graceful close.
 
 #![allow(non_camel_case_types)]
 // These functions are called from C, which has no `unsafe`: each one checks its
@@ -57,6 +62,8 @@ mod poller;
 mod reader;
 mod select;
 mod send;
+mod stream_io;
+mod tls;
 mod writer;
 
 /// The C socket handle: `sys::RawSocket`, a file descriptor on POSIX and a `SOCKET` on

@@ -280,7 +280,12 @@ fn check_addr_buf(buf: *mut c_char, cap: usize) -> Result<()> {
 
 /// Copies `text` and a NUL into `buf` (`cap` bytes, already checked by `check_addr_buf`);
 /// `*needed` (if not NULL) gets the size with the NUL on every return that got that far.
-fn write_addr(text: &str, buf: *mut c_char, cap: usize, needed: *mut usize) -> Result<()> {
+pub(crate) fn write_addr(
+    text: &str,
+    buf: *mut c_char,
+    cap: usize,
+    needed: *mut usize,
+) -> Result<()> {
     let size = text.len() + 1;
     put(needed, size);
     if cap < size {

@@ -159,7 +159,55 @@ static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
 /// per test process; builds are serialized so tests sharing a program don't race.
 /// Panics with the compiler's output on failure.
 pub fn build_c(name: &str, sources: &[&str], extra_args: &[&str]) -> PathBuf {
-    let lib = staticlib();
+    build_c_against(&staticlib(), name, sources, extra_args)
+}
+
+static BUILD_TLS_LIB: Once = Once::new();
+static TLS_LIB_PATH: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Builds `libsockhelp.a` with the `tls` feature (release, into `target/ctest-tls`) once per
+/// test process and returns its path: the library C programs link to test TLS. The
+/// feature needs Rust 1.71 or newer (the toolchain running the tests).
+pub fn staticlib_tls() -> PathBuf {
+    BUILD_TLS_LIB.call_once(|| {
+        let dir = root().join("target").join("ctest-tls");
+        let out = Command::new(env!("CARGO"))
+            .current_dir(root())
+            .args([
+                "build",
+                "--release",
+                "--lib",
+                "--features",
+                "tls",
+                "--target-dir",
+            ])
+            .arg(&dir)
+            .output()
+            .expect("cargo can be started");
+        assert!(
+            out.status.success(),
+            "cargo build --release --lib --features tls failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lib = dir.join("release").join(staticlib_name());
+        assert!(lib.is_file(), "{} was not built", lib.display());
+        *TLS_LIB_PATH.lock().unwrap_or_else(|e| e.into_inner()) = Some(lib);
+    });
+    TLS_LIB_PATH
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .expect("the TLS static library was built (an earlier test's build failed?)")
+}
+
+/// [`build_c`] linked against the TLS build of the library ([`staticlib_tls`]). `name` must
+/// differ from every program linked against the plain one.
+pub fn build_c_tls(name: &str, sources: &[&str], extra_args: &[&str]) -> PathBuf {
+    build_c_against(&staticlib_tls(), name, sources, extra_args)
+}
+
+/// [`build_c`] against the static library `lib`.
+fn build_c_against(lib: &Path, name: &str, sources: &[&str], extra_args: &[&str]) -> PathBuf {
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     let map = built.get_or_insert_with(HashMap::new);
     if let Some(p) = map.get(name) {
@@ -177,7 +225,7 @@ pub fn build_c(name: &str, sources: &[&str], extra_args: &[&str]) -> PathBuf {
         .args(sources)
         .arg("-o")
         .arg(&exe)
-        .arg(&lib)
+        .arg(lib)
         .args(NATIVE_LIBS);
     let out = cmd.output().expect("the C compiler can be started");
     assert!(
