@@ -19,6 +19,9 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v man >/dev/null 2>&1 || need+=(man-db)
 command -v groff >/dev/null 2>&1 || need+=(groff-base)
 command -v readelf >/dev/null 2>&1 || need+=(binutils)
+# The TLS tests (tests/tls.rs): certificates made with the openssl command line tool, and
+# `openssl s_server` as one of the real TLS servers (no test or example links libssl).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "installing: ${need[*]}"
