@@ -4,8 +4,10 @@
 # nothing newer than 1.63 sneaks into the code or the lockfile.
 #
 # Debian's cargo cannot reach the registry: the dependencies are vendored
-# first with the normal cargo. The optional `header` feature (cbindgen, which
-# needs a newer compiler) is dropped from the copy that 1.63 builds.
+# first with the normal cargo. The optional features that need a newer
+# compiler, `header` (cbindgen) and `tls` (rustls 0.23: Rust 1.71), are dropped
+# from the copy that 1.63 builds, with their crates (so their manifests and lock
+# entries never reach 1.63's cargo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +28,8 @@ trap 'rm -rf "$work"' EXIT
 git ls-files -z | xargs -0 -I{} cp --parents {} "$work/"
 cd "$work"
 sed -i '/^header = \["cbindgen"\]/d; /^cbindgen = /d' Cargo.toml
+sed -i '/^tls = \[/d; /^rustls[a-z-]* = /d' Cargo.toml
+grep -q '^rustls\|dep:rustls' Cargo.toml && { echo "msrv-check: tls lines left in Cargo.toml" >&2; exit 1; }
 cargo vendor --quiet --versioned-dirs "$work/vendor" > /dev/null
 # Crates of the dropped feature may use editions 1.63's cargo cannot parse.
 for d in vendor/*/; do

@@ -39,8 +39,9 @@ macro_rules! error_table {
             BadFrame = -8, SOCKHELP_EBADFRAME, "malformed frame";
             /// Memory could not be allocated.
             NoMem = -9, SOCKHELP_ENOMEM, "out of memory";
-            /// The operation is not supported on this platform.
-            Unsupported = -10, SOCKHELP_EUNSUPPORTED, "unsupported on this platform";
+            /// The operation is not supported on this platform, or not in this build (every TLS call
+            /// of a library built without TLS: see `sockhelp_has_tls`).
+            Unsupported = -10, SOCKHELP_EUNSUPPORTED, "unsupported on this platform or build";
             /// Another operating system error: `sockhelp_last_os_error()` tells which.
             Os(i32) = -11, SOCKHELP_EOS, "operating system error (see sockhelp_last_os_error)";
             /// A bug inside sockhelp (an internal panic was caught); the process is unharmed.
@@ -49,6 +50,23 @@ macro_rules! error_table {
             Refused(i32) = -13, SOCKHELP_EREFUSED, "connection refused";
             /// The host name did not resolve to any address.
             NotFound = -14, SOCKHELP_ENOTFOUND, "host name not found";
+            /// TLS failed: the handshake could not agree (versions, cipher suites, ALPN), a record
+            /// was malformed or did not authenticate, or the peer sent an alert.
+            /// `sockhelp_stream_error_detail` gives rustls' reason. The session is dead: close it.
+            Tls = -15, SOCKHELP_ETLS, "TLS handshake or record-layer failure";
+            /// A certificate was refused: the peer's by this side (wrong name, unknown issuer,
+            /// expired, not yet valid, revoked, self-signed), or this side's by the peer (a
+            /// certificate alert, a required client certificate missing).
+            /// `sockhelp_stream_error_detail` gives the reason.
+            Cert = -16, SOCKHELP_ECERT, "certificate refused";
+            /// The peer closed the connection without a TLS close_notify: the data may have been
+            /// cut short (a truncation attack, or a peer that crashed). Distinct from
+            /// `SOCKHELP_ECLOSED`, the orderly close.
+            Truncated = -17, SOCKHELP_ETRUNCATED, "peer closed without TLS close_notify (truncated)";
+            /// Bytes are already buffered where the protocol forbids them: a reader holding bytes
+            /// past a STARTTLS / SSLRequest answer (they could be injected by an attacker,
+            /// CVE-2021-23222), so the upgrade is refused.
+            Proto = -18, SOCKHELP_EPROTO, "bytes buffered where the protocol forbids them";
         }
     };
 }
@@ -187,6 +205,10 @@ mod tests {
             Error::Internal,
             Error::Refused(0),
             Error::NotFound,
+            Error::Tls,
+            Error::Cert,
+            Error::Truncated,
+            Error::Proto,
         ];
         let mut seen = std::collections::HashSet::new();
         for e in all {

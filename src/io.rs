@@ -55,6 +55,9 @@ pub(crate) fn retry<S: ByteStream, T>(
                 io::ErrorKind::WouldBlock if deadline == Deadline::Now => {
                     return Err(Error::WouldBlock)
                 }
+                // A stream that consumed bytes without completing (a TLS record trickling
+                // in) answers WouldBlock after every readiness: the deadline still holds.
+                io::ErrorKind::WouldBlock if deadline.passed() => return Err(Error::TimedOut),
                 io::ErrorKind::WouldBlock => wait_ready(&mut *s, interest, deadline)?,
                 _ => return Err(Error::from_io(&e)),
             },

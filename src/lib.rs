@@ -6,6 +6,9 @@
 //! - [`deadline`]: `timeout_ms` turned into a whole-call deadline.
 //! - `sys`: the only place that knows the OS (unix.rs, windows.rs).
 //! - [`stream`]: the byte-stream seam every byte and frame call runs over (a socket is one).
+//! - [`any_stream`]: [`any_stream::Stream`], a plain socket or (feature `tls`) a TLS session
+//!   over one: the handle of the `sockhelp_stream_*` calls.
+//! - `tls` (feature `tls`): rustls configurations and the session as a byte stream.
 //! - [`io`]: `send_all` / `recv_all`.
 //! - [`net`]: connect, listen, accept, socket options, shutdown, close.
 //! - [`framing`]: sans-IO codecs, one file per wire format.
@@ -17,6 +20,7 @@
 //! - `ffi`: the `extern "C"` shell that the header is generated from (C callers only;
 //!   private: its functions are exported from the staticlib / cdylib by `#[no_mangle]`).
 
+pub mod any_stream;
 pub mod deadline;
 pub mod error;
 mod event_bits;
@@ -28,6 +32,8 @@ pub mod poller;
 pub mod select;
 pub mod stream;
 mod sys;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 mod ffi;
 
