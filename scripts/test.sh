@@ -82,4 +82,15 @@ if [ "${#servers[@]}" -gt 0 ]; then
     fi
 fi
 
-cargo test "$@"
+# TLS (the cargo feature tls: rustls 0.23 needs Rust 1.71): on whenever this compiler has it,
+# so tests/tls_core.rs and tests/tls_hostile.rs run too (tests/tls.rs builds its own TLS
+# library either way). Said out loud when the compiler is too old.
+features=()
+rustc_minor=$(rustc --version | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p')
+if [ -n "$rustc_minor" ] && [ "$rustc_minor" -ge 71 ]; then
+    features=(--features tls)
+else
+    echo "test.sh: $(rustc --version) is older than 1.71: testing without the tls feature" \
+        "(tests/tls.rs will fail: it needs the feature)" >&2
+fi
+cargo test "${features[@]}" "$@"

@@ -23,15 +23,14 @@ mod common;
 mod servers;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, Once};
-use std::thread;
 use std::time::Duration;
 
 use common::{compiler, ctest_dir, describe, root, wait_output, C_FLAGS, NATIVE_LIBS};
 use servers::certs::{self, Certs};
+use servers::hostile::{self, hold, read_some};
 use servers::{SServerMode, Server};
 
 // ---------------------------------------------------------------------------------------
@@ -254,44 +253,6 @@ fn assert_step(out: &str, name: &str, code: &str) -> Step {
     let st = step(out, name);
     assert_eq!(st.code, code, "step {}: {}\n{}", name, st.line, out);
     st
-}
-
-// ---------------------------------------------------------------------------------------
-// Hostile peers: plain TCP threads on loopback.
-
-/// A listener on a free loopback port whose one connection is handed to `peer`.
-fn hostile<F>(peer: F) -> (u16, thread::JoinHandle<()>)
-where
-    F: FnOnce(TcpStream) + Send + 'static,
-{
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    let port = l.local_addr().unwrap().port();
-    let h = thread::spawn(move || {
-        if let Ok((c, _)) = l.accept() {
-            c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-            peer(c);
-        }
-    });
-    (port, h)
-}
-
-/// Reads what the client sent first (its ClientHello), at most 64 KiB, a few reads.
-fn read_some(c: &mut TcpStream) -> Vec<u8> {
-    let mut buf = vec![0u8; 65536];
-    let n = c.read(&mut buf).unwrap_or(0);
-    buf.truncate(n);
-    buf
-}
-
-/// Holds the connection open until the client closes it (or 20 s pass).
-fn hold(mut c: TcpStream) {
-    let mut buf = [0u8; 4096];
-    for _ in 0..10_000 {
-        match c.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -657,7 +618,7 @@ fn silent_server_after_handshake_times_out() {
 /// (resolve, connect, handshake) holds.
 #[test]
 fn silent_server_during_handshake_times_out() {
-    let (port, h) = hostile(|mut c| {
+    let (port, h) = hostile::peer(|mut c| {
         let _ = read_some(&mut c);
         hold(c);
     });
@@ -772,10 +733,10 @@ fn killed_s_server_is_etruncated() {
 /// the middle's, CVE-2021-23222): pg_query sslmode=require refuses to upgrade (EPROTO).
 #[test]
 fn bytes_after_sslrequest_answer_are_eproto() {
-    let (port, h) = hostile(|mut c| {
+    let (port, h) = hostile::peer(|mut c| {
         let mut req = [0u8; 8];
         c.read_exact(&mut req).unwrap();
-        assert_eq!(req, [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f], "an SSLRequest");
+        assert_eq!(req, hostile::SSL_REQUEST, "an SSLRequest");
         c.write_all(b"SE\x00\x00\x00\x20SFATAL\x00Minjected by a man in the middle\x00\x00")
             .unwrap();
         hold(c);
@@ -804,7 +765,7 @@ fn bytes_after_sslrequest_answer_are_eproto() {
 /// A STARTTLS-style answer line with bytes after it: the upgrade is refused (EPROTO).
 #[test]
 fn bytes_after_starttls_answer_are_eproto() {
-    let (port, h) = hostile(|mut c| {
+    let (port, h) = hostile::peer(|mut c| {
         let mut req = [0u8; 10];
         c.read_exact(&mut req).unwrap();
         assert_eq!(&req, b"STARTTLS\r\n");
@@ -832,7 +793,7 @@ fn bytes_after_starttls_answer_are_eproto() {
 /// An HTTP error page where the ServerHello should be: ETLS, at once.
 #[test]
 fn garbage_instead_of_server_hello_is_etls() {
-    let (port, h) = hostile(|mut c| {
+    let (port, h) = hostile::peer(|mut c| {
         let _ = read_some(&mut c);
         c.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
             .unwrap();
@@ -849,12 +810,10 @@ fn garbage_instead_of_server_hello_is_etls() {
 /// ETLS as soon as the header is read, without waiting for (or buffering) the body.
 #[test]
 fn oversized_record_is_etls() {
-    let (port, h) = hostile(|mut c| {
+    let (port, h) = hostile::peer(|mut c| {
         let _ = read_some(&mut c);
-        let len: u16 = (1 << 14) + 2048 + 1;
-        let mut rec = vec![0x16, 0x03, 0x03, (len >> 8) as u8, len as u8];
-        rec.extend_from_slice(&[0x02; 64]); // the start of a "ServerHello", never finished
-        c.write_all(&rec).unwrap();
+        c.write_all(&hostile::record_announcing((1 << 14) + 2048 + 1))
+            .unwrap();
         hold(c);
     });
     let c = certs::make();

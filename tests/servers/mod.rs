@@ -13,6 +13,7 @@
 #![allow(dead_code)] // not every test uses every server
 
 pub mod certs;
+pub mod hostile;
 
 use std::fs;
 use std::io::Write;
