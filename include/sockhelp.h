@@ -99,7 +99,8 @@ extern "C" {
 #define SOCKHELP_ENOMEM (-9)
 
 /**
- * The operation is not supported on this platform.
+ * The operation is not supported on this platform, or not in this build (every TLS call
+ * of a library built without TLS: see `sockhelp_has_tls`).
  */
 #define SOCKHELP_EUNSUPPORTED (-10)
 
@@ -122,6 +123,35 @@ extern "C" {
  * The host name did not resolve to any address.
  */
 #define SOCKHELP_ENOTFOUND (-14)
+
+/**
+ * TLS failed: the handshake could not agree (versions, cipher suites, ALPN), a record
+ * was malformed or did not authenticate, or the peer sent an alert.
+ * `sockhelp_stream_error_detail` gives rustls' reason. The session is dead: close it.
+ */
+#define SOCKHELP_ETLS (-15)
+
+/**
+ * A certificate was refused: the peer's by this side (wrong name, unknown issuer,
+ * expired, not yet valid, revoked, self-signed), or this side's by the peer (a
+ * certificate alert, a required client certificate missing).
+ * `sockhelp_stream_error_detail` gives the reason.
+ */
+#define SOCKHELP_ECERT (-16)
+
+/**
+ * The peer closed the connection without a TLS close_notify: the data may have been
+ * cut short (a truncation attack, or a peer that crashed). Distinct from
+ * `SOCKHELP_ECLOSED`, the orderly close.
+ */
+#define SOCKHELP_ETRUNCATED (-17)
+
+/**
+ * Bytes are already buffered where the protocol forbids them: a reader holding bytes
+ * past a STARTTLS / SSLRequest answer (they could be injected by an attacker,
+ * CVE-2021-23222), so the upgrade is refused.
+ */
+#define SOCKHELP_EPROTO (-18)
 
 /**
  * Poller interest / event bit: a read (or an accept) will not block: data, a pending
@@ -235,6 +265,33 @@ typedef struct sockhelp_poller sockhelp_poller;
  * that sends only a header announcing 64 MiB costs the reader 64 KiB.
  */
 typedef struct sockhelp_reader sockhelp_reader;
+
+/**
+ * A connected byte stream: a plain socket (`sockhelp_stream_plain`) or a TLS session over
+ * one (`sockhelp_tls_connect`, `sockhelp_tls_client`, `sockhelp_tls_server`). It owns its
+ * socket: `sockhelp_stream_close` (graceful) or `sockhelp_stream_free` (at once) closes it.
+ * Opaque; one thread at a time.
+ *
+ * Event loops: register `sockhelp_stream_socket(st)` with the poller. TLS decrypts whole
+ * records, so a readable event may bring more plaintext than one call takes, and plaintext
+ * the session already decrypted does not show as socket readiness: after a readable
+ * event, call `sockhelp_stream_fill` (taking frames with `sockhelp_reader_next` in
+ * between) until it returns `SOCKHELP_EWOULDBLOCK`, or check `sockhelp_stream_buffered`
+ * before waiting again. After a call answered `SOCKHELP_EWOULDBLOCK`, wait for what
+ * `sockhelp_stream_wants` says (a TLS receive may need the socket writable first).
+ */
+typedef struct sockhelp_stream sockhelp_stream;
+
+/**
+ * A TLS configuration: for clients, what to trust (the system's roots unless CAs are
+ * added), the ALPN protocols, a client certificate; for servers, the certificate chain and
+ * key, the ALPN protocols, the CAs of client certificates it requires. TLS 1.2 and 1.3
+ * only. Opaque. Set it up from one thread, then share it between any number of
+ * connections and threads: it is immutable once a stream used it (the setters then return
+ * `SOCKHELP_EINVAL`). Free it with `sockhelp_tls_config_free` (streams keep what they need:
+ * it may be freed while they live).
+ */
+typedef struct sockhelp_tls_config sockhelp_tls_config;
 
 /**
  * A framing plus frames queued but not yet sent, for non-blocking writers: queue frames,
@@ -1474,6 +1531,484 @@ int sockhelp_send_frames(sockhelp_socket s,
                          int timeout_ms,
                          size_t *frames_sent,
                          size_t *bytes_sent);
+
+/**
+ * Makes a stream over connected socket `s`, with no TLS (works in every build): the
+ * stream calls then behave exactly as the socket calls. The stream owns `s` from now on
+ * (do not close `s` yourself). Never waits.
+ *
+ * Returns `SOCKHELP_OK` (`*out` is the new stream); `SOCKHELP_EINVAL` (invalid socket, NULL
+ * `out`: `s` stays yours); `SOCKHELP_EINTERNAL`. `*out` is NULL on every error.
+ */
+int sockhelp_stream_plain(sockhelp_socket s,
+                          struct sockhelp_stream **out);
+
+/**
+ * The socket under the stream, for a poller (still owned by the stream: do not close it,
+ * and do not read or write it directly on a TLS stream). `SOCKHELP_INVALID_SOCKET` for
+ * NULL.
+ */
+sockhelp_socket sockhelp_stream_socket(const struct sockhelp_stream *st);
+
+/**
+ * Frees the stream and closes its socket at once: no close_notify is sent (the peer of a
+ * TLS stream sees a truncation: use `sockhelp_stream_close` for a graceful end), records
+ * still queued are dropped. NULL is fine.
+ */
+void sockhelp_stream_free(struct sockhelp_stream *st);
+
+/**
+ * Plaintext the TLS session has decrypted that no call took yet (0 for a plain stream or
+ * NULL). Such bytes do not make the socket readable: a poller user drains them with
+ * `sockhelp_stream_fill` / the receiving calls before waiting again. Never waits.
+ */
+size_t sockhelp_stream_buffered(struct sockhelp_stream *st);
+
+/**
+ * `sockhelp_sendall` on a stream: all `len` bytes of `buf`, within one deadline (a pending
+ * TLS handshake included).
+ *
+ * - `timeout_ms`: -1 forever, 0 what the stream takes now, > 0 a deadline for the call.
+ * - `*sent` (may be NULL) receives on every return the bytes the stream accepted (on a
+ *   TLS stream the plaintext accepted; see this file's rule on queued records).
+ *
+ * Returns `SOCKHELP_OK` (all sent); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (see
+ * `*sent`; `sockhelp_stream_flush` finishes records left queued); `SOCKHELP_ERESET`;
+ * `SOCKHELP_ETLS`, `SOCKHELP_ECERT` (the handshake or a record failed:
+ * `sockhelp_stream_error_detail` says why; close the stream); `SOCKHELP_EINVAL` (NULL `st`,
+ * NULL `buf` with `len` > 0, `timeout_ms` < -1); `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ * Never raises SIGPIPE.
+ */
+int sockhelp_stream_sendall(struct sockhelp_stream *st,
+                            const void *buf,
+                            size_t len,
+                            int timeout_ms,
+                            size_t *sent);
+
+/**
+ * `sockhelp_recvall` on a stream: exactly `len` bytes into `buf`, within one deadline.
+ *
+ * - `*received` (may be NULL) receives the bytes written to `buf` on every return.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ECLOSED` (the peer closed first: for TLS, with
+ * close_notify); `SOCKHELP_ETRUNCATED` (a TLS peer closed without close_notify: what came
+ * may be cut short); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`, `SOCKHELP_ERESET`;
+ * `SOCKHELP_ETLS`, `SOCKHELP_ECERT` (see `sockhelp_stream_error_detail`);
+ * `SOCKHELP_EINVAL` (NULL `st`, NULL `buf` with `len` > 0, `timeout_ms` < -1);
+ * `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_recvall(struct sockhelp_stream *st,
+                            void *buf,
+                            size_t len,
+                            int timeout_ms,
+                            size_t *received);
+
+/**
+ * `sockhelp_send_frame` on a stream: one frame of framing `f` around `payload`, within one
+ * deadline. `*sent` (may be NULL): the wire bytes accepted, header included, on every
+ * return.
+ *
+ * Returns `SOCKHELP_OK`; the refusals of `sockhelp_frame_encode` (`SOCKHELP_EINVAL`,
+ * `SOCKHELP_ETOOBIG`: nothing sent); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (the
+ * frame may be cut: finish it or close); `SOCKHELP_ERESET`; `SOCKHELP_ETLS`,
+ * `SOCKHELP_ECERT`; `SOCKHELP_EINVAL` (NULL `st` or `f`, NULL `payload` with `len` > 0,
+ * `timeout_ms` < -1); `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_send_frame(struct sockhelp_stream *st,
+                               const struct sockhelp_framing *f,
+                               const void *payload,
+                               size_t len,
+                               int timeout_ms,
+                               size_t *sent);
+
+/**
+ * `sockhelp_send_frames` on a stream: one frame per payload, in as few writes (TLS: as
+ * few records) as the stream allows, within one deadline. `*frames_sent`, `*bytes_sent`
+ * (each may be NULL): the frames accepted whole and the wire bytes accepted, on every
+ * return.
+ *
+ * Returns `SOCKHELP_OK`; the refusals of `sockhelp_frame_encode` for a payload (the frames
+ * before it are sent, nothing of it); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`,
+ * `SOCKHELP_ERESET`; `SOCKHELP_ETLS`, `SOCKHELP_ECERT`; `SOCKHELP_EINVAL` (NULL `st` or `f`,
+ * NULL `payloads` with `n` > 0, a payload with NULL `ptr` and `len` > 0: nothing sent;
+ * `timeout_ms` < -1); `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_send_frames(struct sockhelp_stream *st,
+                                const struct sockhelp_framing *f,
+                                const struct sockhelp_slice *payloads,
+                                size_t n,
+                                int timeout_ms,
+                                size_t *frames_sent,
+                                size_t *bytes_sent);
+
+/**
+ * `sockhelp_recv_frame` on a stream: the next whole frame into `buf` (`cap` bytes), within
+ * one deadline; `*len` (may be NULL) the payload length, or the size needed on
+ * `SOCKHELP_ENOSPACE`, else 0. Bytes received stay in the reader on every error.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE`; `SOCKHELP_ECLOSED`; `SOCKHELP_ETRUNCATED` (a
+ * TLS peer closed without close_notify); `SOCKHELP_ETOOBIG`, `SOCKHELP_EBADFRAME` (close
+ * the stream); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`, `SOCKHELP_ERESET`;
+ * `SOCKHELP_ETLS`, `SOCKHELP_ECERT`; `SOCKHELP_EINVAL` (NULL `r` or `st`, NULL `buf` with
+ * `cap` > 0, `timeout_ms` < -1); `SOCKHELP_ENOMEM`, `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_recv_frame(struct sockhelp_reader *r,
+                               struct sockhelp_stream *st,
+                               void *buf,
+                               size_t cap,
+                               size_t *len,
+                               int timeout_ms);
+
+/**
+ * `sockhelp_recv_batch` on a stream: waits up to `timeout_ms` until at least one whole
+ * frame is buffered, then sets `frames[0..*n]` to views of up to `cap` whole frames inside
+ * the reader (valid until the next call on `r`). `*n` is 0 on every error.
+ *
+ * Returns `SOCKHELP_OK` (`*n` >= 1); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`;
+ * `SOCKHELP_ECLOSED`, `SOCKHELP_ETRUNCATED`; `SOCKHELP_ETOOBIG`, `SOCKHELP_EBADFRAME`;
+ * `SOCKHELP_ERESET`; `SOCKHELP_ETLS`, `SOCKHELP_ECERT`; `SOCKHELP_EINVAL` (NULL `r`, `st`
+ * or `n`, NULL `frames` or `cap` 0, `timeout_ms` < -1); `SOCKHELP_ENOMEM`, `SOCKHELP_EOS`,
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_recv_batch(struct sockhelp_reader *r,
+                               struct sockhelp_stream *st,
+                               struct sockhelp_slice *frames,
+                               size_t cap,
+                               size_t *n,
+                               int timeout_ms);
+
+/**
+ * `sockhelp_reader_fill` on a stream, never waiting: takes every byte the session has
+ * decrypted (which the socket's readiness cannot show) and what the socket has now, as far
+ * as the reader's memory bound allows (it stops once a whole frame is buffered). The
+ * poller pattern: on a readable event, fill, take frames with `sockhelp_reader_next` until
+ * `SOCKHELP_EWOULDBLOCK`, and fill again until fill returns `SOCKHELP_EWOULDBLOCK`.
+ *
+ * Returns `SOCKHELP_OK` (bytes added, or a whole frame was already buffered);
+ * `SOCKHELP_EWOULDBLOCK` (nothing to read now: see `sockhelp_stream_wants`);
+ * `SOCKHELP_ECLOSED`, `SOCKHELP_ETRUNCATED` (frames buffered can still be taken);
+ * `SOCKHELP_ETOOBIG`, `SOCKHELP_EBADFRAME`; `SOCKHELP_ERESET`; `SOCKHELP_ETLS`,
+ * `SOCKHELP_ECERT`; `SOCKHELP_EINVAL` (NULL `r` or `st`); `SOCKHELP_ENOMEM`, `SOCKHELP_EOS`,
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_fill(struct sockhelp_reader *r,
+                         struct sockhelp_stream *st);
+
+/**
+ * `sockhelp_reader_recvall` on a stream: exactly `len` raw bytes, the reader's buffered
+ * ones first, then from the stream, within one deadline; `*received` (may be NULL) on
+ * every return.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ECLOSED`, `SOCKHELP_ETRUNCATED`; `SOCKHELP_ETIMEDOUT`,
+ * `SOCKHELP_EWOULDBLOCK`; `SOCKHELP_ERESET`; `SOCKHELP_ETLS`, `SOCKHELP_ECERT`;
+ * `SOCKHELP_EINVAL` (NULL `r` or `st`, NULL `buf` with `len` > 0, `timeout_ms` < -1);
+ * `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_reader_recvall(struct sockhelp_reader *r,
+                                   struct sockhelp_stream *st,
+                                   void *buf,
+                                   size_t len,
+                                   int timeout_ms,
+                                   size_t *received);
+
+/**
+ * `sockhelp_writer_flush` on a stream: sends the writer's queue (`w` may be NULL: none),
+ * then the records the TLS session still holds, within one deadline (0: what the socket
+ * takes now).
+ *
+ * Returns `SOCKHELP_OK` (everything is on the socket); `SOCKHELP_EWOULDBLOCK`,
+ * `SOCKHELP_ETIMEDOUT` (bytes left: call again when `sockhelp_stream_wants` says);
+ * `SOCKHELP_ERESET`; `SOCKHELP_ETLS`, `SOCKHELP_ECERT`; `SOCKHELP_EINVAL` (NULL `st`,
+ * `timeout_ms` < -1); `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_flush(struct sockhelp_writer *w,
+                          struct sockhelp_stream *st,
+                          int timeout_ms);
+
+/**
+ * `sockhelp_writer_send` on a stream: one frame sent now when nothing is queued and the
+ * stream takes it, the rest queued in the writer; never waits (flush the rest with
+ * `sockhelp_stream_flush`).
+ *
+ * Returns `SOCKHELP_OK` (sent, or its unsent part queued); the refusals of
+ * `sockhelp_frame_encode` and `SOCKHELP_ENOSPACE` (nothing sent or queued);
+ * `SOCKHELP_ERESET`, `SOCKHELP_EOS`, `SOCKHELP_ETLS`, `SOCKHELP_ECERT` (close the stream);
+ * `SOCKHELP_EINVAL` (NULL `w` or `st`, NULL `payload` with `len` > 0); `SOCKHELP_ENOMEM`,
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_writer_send(struct sockhelp_writer *w,
+                                struct sockhelp_stream *st,
+                                const void *payload,
+                                size_t len);
+
+/**
+ * 1 when this library was built with TLS (the cargo feature `tls`), 0 when every TLS call
+ * returns `SOCKHELP_EUNSUPPORTED`. Never fails.
+ */
+int sockhelp_has_tls(void);
+
+/**
+ * Makes a client configuration: the server's certificate chain and its name always
+ * verified (against the system's roots: the Linux CA files, the macOS keychain, the
+ * Windows store, until `sockhelp_tls_config_add_ca_file` / `_pem` names others), TLS 1.2
+ * and 1.3, no ALPN, no client certificate. The system's roots are loaded when a stream
+ * first uses the config. Never waits.
+ *
+ * Returns `SOCKHELP_OK` (`*out` is the new config); `SOCKHELP_EINVAL` (NULL `out`);
+ * `SOCKHELP_EUNSUPPORTED` (built without TLS); `SOCKHELP_EINTERNAL`. `*out` is NULL on
+ * every error.
+ */
+int sockhelp_tls_config_client(struct sockhelp_tls_config **out);
+
+/**
+ * Makes a server configuration presenting the certificate chain of PEM file
+ * `cert_chain_pem_file` (the leaf first, then intermediates) with the private key of PEM
+ * file `key_pem_file` (PKCS#8, PKCS#1 RSA or SEC1 EC). The key is checked against the
+ * certificate now. No client certificate asked for (see
+ * `sockhelp_tls_config_require_client_cert`). Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOTFOUND` (a file does not exist); `SOCKHELP_EOS` (a
+ * file cannot be read: `sockhelp_last_os_error`); `SOCKHELP_EINVAL` (NULL argument, no
+ * certificate or no key in the PEM, a key that does not match or is not supported);
+ * `SOCKHELP_EUNSUPPORTED` (built without TLS); `SOCKHELP_EINTERNAL`. `*out` is NULL on every
+ * error.
+ */
+int sockhelp_tls_config_server(const char *cert_chain_pem_file,
+                               const char *key_pem_file,
+                               struct sockhelp_tls_config **out);
+
+/**
+ * `sockhelp_tls_config_server` from PEM text in memory: `cert_len` bytes at
+ * `cert_chain_pem`, `key_len` bytes at `key_pem` (copied: free them when you like).
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL argument, no certificate or key, a key
+ * that does not match); `SOCKHELP_EUNSUPPORTED`; `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_tls_config_server_pem(const char *cert_chain_pem,
+                                   size_t cert_len,
+                                   const char *key_pem,
+                                   size_t key_len,
+                                   struct sockhelp_tls_config **out);
+
+/**
+ * Trusts the CA certificates of PEM file `pem_file`: a client then verifies servers
+ * against the CAs added this way only (the system's roots are no longer used); on a
+ * server config they are CAs of client certificates (see
+ * `sockhelp_tls_config_require_client_cert`). May be called more than once. Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOTFOUND` (no such file); `SOCKHELP_EOS` (unreadable);
+ * `SOCKHELP_EINVAL` (NULL argument, no certificate or a malformed one in the file: nothing
+ * added; the config was already used by a stream); `SOCKHELP_EUNSUPPORTED`;
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_tls_config_add_ca_file(struct sockhelp_tls_config *c,
+                                    const char *pem_file);
+
+/**
+ * `sockhelp_tls_config_add_ca_file` from `len` bytes of PEM text at `pem` (copied).
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `c`, NULL `pem` with `len` > 0, no
+ * certificate or a malformed one: nothing added; the config was already used);
+ * `SOCKHELP_EUNSUPPORTED`; `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_tls_config_add_ca_pem(struct sockhelp_tls_config *c,
+                                   const char *pem,
+                                   size_t len);
+
+/**
+ * A client config presents the certificate chain of PEM file `cert_chain_pem_file` with
+ * the key of PEM file `key_pem_file` when a server asks for a client certificate. The key
+ * is checked against the certificate now. Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOTFOUND`, `SOCKHELP_EOS` (a file); `SOCKHELP_EINVAL`
+ * (NULL argument, a server config, no certificate or key, a key that does not match, the
+ * config already used); `SOCKHELP_EUNSUPPORTED`; `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_tls_config_client_cert(struct sockhelp_tls_config *c,
+                                    const char *cert_chain_pem_file,
+                                    const char *key_pem_file);
+
+/**
+ * A server config requires every client to present a certificate issued by a CA of PEM
+ * file `ca_pem_file` (a client without one, or with another, fails its handshake with
+ * `SOCKHELP_ECERT`). Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOTFOUND`, `SOCKHELP_EOS` (the file); `SOCKHELP_EINVAL`
+ * (NULL argument, a client config, no certificate in the file, the config already used);
+ * `SOCKHELP_EUNSUPPORTED`; `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_tls_config_require_client_cert(struct sockhelp_tls_config *c,
+                                            const char *ca_pem_file);
+
+/**
+ * The ALPN protocols (`n` NUL-terminated strings, such as "h2", "http/1.1") a client
+ * offers or a server accepts, in preference order; `n` 0 clears them. A server with ALPN
+ * protocols refuses a client that offers only others (`SOCKHELP_ETLS`). The strings are
+ * copied. Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `c`, NULL `protocols` with `n` > 0, a NULL,
+ * empty or longer than 255 bytes protocol, the config already used);
+ * `SOCKHELP_EUNSUPPORTED`; `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_tls_config_alpn(struct sockhelp_tls_config *c,
+                             const char *const *protocols,
+                             size_t n);
+
+/**
+ * DANGEROUS, for tests only: a client config stops verifying the server's certificate
+ * (chain, name, dates). The session is still encrypted, but anyone on the path can
+ * impersonate the server. Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `c`, a server config, the config already
+ * used); `SOCKHELP_EUNSUPPORTED`; `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_tls_config_dangerous_no_verify(struct sockhelp_tls_config *c);
+
+/**
+ * Frees a configuration (streams made from it keep what they need). NULL is fine.
+ */
+void sockhelp_tls_config_free(struct sockhelp_tls_config *c);
+
+/**
+ * Resolves `host`, connects to `host:port` (every address in turn, as `sockhelp_connect`)
+ * and runs the TLS handshake, verifying the server's certificate chain and that it is
+ * valid for `host` (a name, sent as SNI, or an address literal, matched against the
+ * certificate's IP addresses), all within one deadline.
+ *
+ * - `timeout_ms`: -1 forever, > 0 for the whole call (resolution, connect, handshake);
+ *   0 is `SOCKHELP_EINVAL` here (use `sockhelp_connect_start` and `sockhelp_tls_client`
+ *   with 0 for a non-blocking start).
+ * - On success `*out` is a new stream that owns its socket; NULL on every error (the
+ *   socket is closed). `sockhelp_stream_error_detail(NULL, ...)` then gives rustls' reason.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ECERT` (the certificate was refused: name, chain,
+ * dates; or the client certificate the server asked for); `SOCKHELP_ETLS` (no common
+ * version, cipher suite or ALPN protocol, an alert, not TLS at all); what
+ * `sockhelp_connect` returns (`SOCKHELP_EREFUSED`, `SOCKHELP_ENOTFOUND`,
+ * `SOCKHELP_ETIMEDOUT`, `SOCKHELP_ERESET`, `SOCKHELP_EOS`); `SOCKHELP_EINVAL` (NULL `c`,
+ * `host` or `out`, a server config, a host that is no valid server name, `port` 0,
+ * `timeout_ms` 0 or < -1); `SOCKHELP_EUNSUPPORTED` (built without TLS);
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_tls_connect(const struct sockhelp_tls_config *c,
+                         const char *host,
+                         uint16_t port,
+                         int timeout_ms,
+                         struct sockhelp_stream **out);
+
+/**
+ * Starts TLS as the client on connected socket `s` (an upgrade: after STARTTLS, after
+ * PostgreSQL's SSLRequest answer 'S'), verifying the certificate for `server_name` (sent
+ * as SNI).
+ *
+ * - `r`: NULL, or the reader that read the server's answer: if it holds any byte past
+ *   that answer, the upgrade is refused with `SOCKHELP_EPROTO` (bytes sent before the
+ *   handshake could be an attacker's, CVE-2021-23222). Free or reset it afterwards: frames
+ *   then come through the stream.
+ * - `timeout_ms`: -1 forever, > 0 for the whole handshake, 0: the handshake is only
+ *   started: `SOCKHELP_EWOULDBLOCK` with `*out` set (the stream owns `s` from then on);
+ *   wait for `sockhelp_stream_wants`, then `sockhelp_stream_handshake`.
+ * - On `SOCKHELP_OK` (and `SOCKHELP_EWOULDBLOCK`) the stream owns `s`. On every other
+ *   error `*out` is NULL and `s` is still yours (close it); `sockhelp_stream_error_detail
+ *   (NULL, ...)` gives rustls' reason.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EWOULDBLOCK` (timeout 0, in progress); `SOCKHELP_EPROTO`;
+ * `SOCKHELP_ECERT`; `SOCKHELP_ETLS`; `SOCKHELP_ETIMEDOUT`; `SOCKHELP_ERESET`;
+ * `SOCKHELP_EINVAL` (NULL `c`, `server_name` or `out`, a server config, an invalid name,
+ * invalid socket, `timeout_ms` < -1); `SOCKHELP_EOS`; `SOCKHELP_EUNSUPPORTED`;
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_tls_client(const struct sockhelp_tls_config *c,
+                        sockhelp_socket s,
+                        const char *server_name,
+                        const struct sockhelp_reader *r,
+                        int timeout_ms,
+                        struct sockhelp_stream **out);
+
+/**
+ * Starts TLS as the server on accepted socket `s` and runs the handshake: `timeout_ms`,
+ * ownership and `*out` as for `sockhelp_tls_client` (0: started only, for event loops:
+ * `SOCKHELP_EWOULDBLOCK` with `*out` set).
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EWOULDBLOCK`; `SOCKHELP_ECERT` (a client certificate was
+ * required and missing or refused); `SOCKHELP_ETLS` (no common version or cipher suite, no
+ * common ALPN protocol, not TLS); `SOCKHELP_ETIMEDOUT`; `SOCKHELP_ERESET`; `SOCKHELP_EINVAL`
+ * (NULL `c` or `out`, a client config, invalid socket, `timeout_ms` < -1); `SOCKHELP_EOS`;
+ * `SOCKHELP_EUNSUPPORTED`; `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_tls_server(const struct sockhelp_tls_config *c,
+                        sockhelp_socket s,
+                        int timeout_ms,
+                        struct sockhelp_stream **out);
+
+/**
+ * Runs the stream's TLS handshake on (nothing to do for a plain stream or a finished
+ * handshake), within `timeout_ms` (0: as far as the socket allows now, for event loops:
+ * on `SOCKHELP_EWOULDBLOCK` wait for `sockhelp_stream_wants` and call again). The byte and
+ * frame calls also finish a pending handshake themselves.
+ *
+ * Returns `SOCKHELP_OK` (complete); `SOCKHELP_EWOULDBLOCK`; `SOCKHELP_ETIMEDOUT`;
+ * `SOCKHELP_ECERT`, `SOCKHELP_ETLS` (see `sockhelp_stream_error_detail`; close the stream);
+ * `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `st`, `timeout_ms` < -1); `SOCKHELP_EOS`,
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_handshake(struct sockhelp_stream *st,
+                              int timeout_ms);
+
+/**
+ * What to wait for before calling again after a stream call answered
+ * `SOCKHELP_EWOULDBLOCK`: `SOCKHELP_READABLE` and/or `SOCKHELP_WRITABLE` (the poller's
+ * bits). A TLS session decides when it has records to write (WRITABLE, even for a
+ * receive) or a handshake waits for the peer (READABLE); otherwise the direction of the
+ * call that blocked. 0 for NULL or when nothing blocked. Never waits.
+ */
+unsigned int sockhelp_stream_wants(const struct sockhelp_stream *st);
+
+/**
+ * Writes what the TLS session agreed, NUL-terminated, into `buf` (`cap` bytes): the
+ * version, the cipher suite and the ALPN protocol when one was agreed, separated by
+ * spaces ("TLSv1.3 TLS13_AES_128_GCM_SHA256 h2"); "" while the handshake is not complete;
+ * "plain" for a plain stream. `*needed` (may be NULL): the size with the NUL. Never
+ * waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: `buf` untouched, see
+ * `*needed`); `SOCKHELP_EINVAL` (NULL `st`, NULL `buf` with `cap` > 0);
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_info(const struct sockhelp_stream *st,
+                         char *buf,
+                         size_t cap,
+                         size_t *needed);
+
+/**
+ * Writes rustls' reason for the failure that ended the stream's TLS session (a
+ * `SOCKHELP_ETLS`, `SOCKHELP_ECERT` or `SOCKHELP_ETRUNCATED`), NUL-terminated, into `buf`:
+ * for instance "invalid peer certificate: certificate not valid for name ...". With `st`
+ * NULL: the reason why the last `sockhelp_tls_connect`, `sockhelp_tls_client` or
+ * `sockhelp_tls_server` on this thread made no stream. "" when there is none. `*needed`
+ * (may be NULL): the size with the NUL. Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: see `*needed`);
+ * `SOCKHELP_EINVAL` (NULL `buf` with `cap` > 0); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_error_detail(const struct sockhelp_stream *st,
+                                 char *buf,
+                                 size_t cap,
+                                 size_t *needed);
+
+/**
+ * Ends the stream gracefully and frees it, within one deadline: for TLS, sends
+ * close_notify, shuts down the write side, then reads (and discards) until the peer's
+ * close_notify or its close; for a plain stream, `sockhelp_close_graceful`'s goodbye. The
+ * socket is closed and `st` freed on every return (NULL is `SOCKHELP_EINVAL`).
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (the peer did not
+ * answer in time: closed anyway); `SOCKHELP_ERESET`; `SOCKHELP_ETLS` (a bad record while
+ * draining); `SOCKHELP_EINVAL` (NULL `st`, `timeout_ms` < -1: then nothing is freed);
+ * `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_stream_close(struct sockhelp_stream *st,
+                          int timeout_ms);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -18,6 +18,10 @@ typedef int sockhelp_socket;
 #define SOCKHELP_EINTERNAL -12
 #define SOCKHELP_EREFUSED -13
 #define SOCKHELP_ENOTFOUND -14
+#define SOCKHELP_ETLS -15
+#define SOCKHELP_ECERT -16
+#define SOCKHELP_ETRUNCATED -17
+#define SOCKHELP_EPROTO -18
 #define SOCKHELP_READABLE 1
 #define SOCKHELP_WRITABLE 2
 #define SOCKHELP_HANGUP 4
@@ -39,6 +43,10 @@ typedef struct sockhelp_framing sockhelp_framing;
 typedef struct sockhelp_poller sockhelp_poller;
 
 typedef struct sockhelp_reader sockhelp_reader;
+
+typedef struct sockhelp_stream sockhelp_stream;
+
+typedef struct sockhelp_tls_config sockhelp_tls_config;
 
 typedef struct sockhelp_writer sockhelp_writer;
 
@@ -360,3 +368,144 @@ int sockhelp_send_frames(sockhelp_socket s,
                          int timeout_ms,
                          size_t *frames_sent,
                          size_t *bytes_sent);
+
+int sockhelp_stream_plain(sockhelp_socket s,
+                          struct sockhelp_stream **out);
+
+sockhelp_socket sockhelp_stream_socket(const struct sockhelp_stream *st);
+
+void sockhelp_stream_free(struct sockhelp_stream *st);
+
+size_t sockhelp_stream_buffered(struct sockhelp_stream *st);
+
+int sockhelp_stream_sendall(struct sockhelp_stream *st,
+                            const void *buf,
+                            size_t len,
+                            int timeout_ms,
+                            size_t *sent);
+
+int sockhelp_stream_recvall(struct sockhelp_stream *st,
+                            void *buf,
+                            size_t len,
+                            int timeout_ms,
+                            size_t *received);
+
+int sockhelp_stream_send_frame(struct sockhelp_stream *st,
+                               const struct sockhelp_framing *f,
+                               const void *payload,
+                               size_t len,
+                               int timeout_ms,
+                               size_t *sent);
+
+int sockhelp_stream_send_frames(struct sockhelp_stream *st,
+                                const struct sockhelp_framing *f,
+                                const struct sockhelp_slice *payloads,
+                                size_t n,
+                                int timeout_ms,
+                                size_t *frames_sent,
+                                size_t *bytes_sent);
+
+int sockhelp_stream_recv_frame(struct sockhelp_reader *r,
+                               struct sockhelp_stream *st,
+                               void *buf,
+                               size_t cap,
+                               size_t *len,
+                               int timeout_ms);
+
+int sockhelp_stream_recv_batch(struct sockhelp_reader *r,
+                               struct sockhelp_stream *st,
+                               struct sockhelp_slice *frames,
+                               size_t cap,
+                               size_t *n,
+                               int timeout_ms);
+
+int sockhelp_stream_fill(struct sockhelp_reader *r,
+                         struct sockhelp_stream *st);
+
+int sockhelp_stream_reader_recvall(struct sockhelp_reader *r,
+                                   struct sockhelp_stream *st,
+                                   void *buf,
+                                   size_t len,
+                                   int timeout_ms,
+                                   size_t *received);
+
+int sockhelp_stream_flush(struct sockhelp_writer *w,
+                          struct sockhelp_stream *st,
+                          int timeout_ms);
+
+int sockhelp_stream_writer_send(struct sockhelp_writer *w,
+                                struct sockhelp_stream *st,
+                                const void *payload,
+                                size_t len);
+
+int sockhelp_has_tls(void);
+
+int sockhelp_tls_config_client(struct sockhelp_tls_config **out);
+
+int sockhelp_tls_config_server(const char *cert_chain_pem_file,
+                               const char *key_pem_file,
+                               struct sockhelp_tls_config **out);
+
+int sockhelp_tls_config_server_pem(const char *cert_chain_pem,
+                                   size_t cert_len,
+                                   const char *key_pem,
+                                   size_t key_len,
+                                   struct sockhelp_tls_config **out);
+
+int sockhelp_tls_config_add_ca_file(struct sockhelp_tls_config *c,
+                                    const char *pem_file);
+
+int sockhelp_tls_config_add_ca_pem(struct sockhelp_tls_config *c,
+                                   const char *pem,
+                                   size_t len);
+
+int sockhelp_tls_config_client_cert(struct sockhelp_tls_config *c,
+                                    const char *cert_chain_pem_file,
+                                    const char *key_pem_file);
+
+int sockhelp_tls_config_require_client_cert(struct sockhelp_tls_config *c,
+                                            const char *ca_pem_file);
+
+int sockhelp_tls_config_alpn(struct sockhelp_tls_config *c,
+                             const char *const *protocols,
+                             size_t n);
+
+int sockhelp_tls_config_dangerous_no_verify(struct sockhelp_tls_config *c);
+
+void sockhelp_tls_config_free(struct sockhelp_tls_config *c);
+
+int sockhelp_tls_connect(const struct sockhelp_tls_config *c,
+                         const char *host,
+                         uint16_t port,
+                         int timeout_ms,
+                         struct sockhelp_stream **out);
+
+int sockhelp_tls_client(const struct sockhelp_tls_config *c,
+                        sockhelp_socket s,
+                        const char *server_name,
+                        const struct sockhelp_reader *r,
+                        int timeout_ms,
+                        struct sockhelp_stream **out);
+
+int sockhelp_tls_server(const struct sockhelp_tls_config *c,
+                        sockhelp_socket s,
+                        int timeout_ms,
+                        struct sockhelp_stream **out);
+
+int sockhelp_stream_handshake(struct sockhelp_stream *st,
+                              int timeout_ms);
+
+unsigned int sockhelp_stream_wants(const struct sockhelp_stream *st);
+
+int sockhelp_stream_info(const struct sockhelp_stream *st,
+                         char *buf,
+                         size_t cap,
+                         size_t *needed);
+
+int sockhelp_stream_error_detail(const struct sockhelp_stream *st,
+                                 char *buf,
+                                 size_t cap,
+                                 size_t *needed);
+
+int sockhelp_stream_close(struct sockhelp_stream *st,
+                          int timeout_ms);

@@ -31,6 +31,8 @@ mod net;
 mod poller;
 mod select;
 mod stream;
+mod stream_io;
+mod tls;
 
 /// The C socket handle: `sys::RawSocket`, a file descriptor on POSIX and a `SOCKET` on
 /// Windows. The header spells it out (cbindgen.toml's `after_includes`), so that the only

@@ -241,7 +241,12 @@ pub const SOCKHELP_ADDR_MAX: usize = 128;
 
 /// Copies `text` and a NUL into `buf` (`cap` bytes); `*needed` (if not NULL) gets the size
 /// with the NUL on every return that got that far.
-fn write_addr(text: &str, buf: *mut c_char, cap: usize, needed: *mut usize) -> Result<()> {
+pub(crate) fn write_addr(
+    text: &str,
+    buf: *mut c_char,
+    cap: usize,
+    needed: *mut usize,
+) -> Result<()> {
     if buf.is_null() && cap > 0 {
         return Err(Error::Invalid);
     }
