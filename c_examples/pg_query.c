@@ -200,7 +200,7 @@ int main(int argc, char **argv) {
         if (rc != SOCKHELP_OK) {
             char why[512] = "";
             size_t needed = 0;
-            if (st && sockhelp_stream_error_detail(st, why, sizeof why, &needed) != SOCKHELP_OK) why[0] = 0;
+            if (sockhelp_stream_error_detail(NULL, why, sizeof why, &needed) != SOCKHELP_OK) why[0] = 0;
             fprintf(stderr, "pg_query: TLS upgrade: %s%s%s\n", sockhelp_strerror(rc), why[0] ? ": " : "", why);
             return 1;
         }

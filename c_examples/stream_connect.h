@@ -14,11 +14,12 @@
 
 #include "sockhelp.h"
 
-/* Prints "PROG: WHAT: error[: rustls' reason]" to stderr; returns 1. */
+/* Prints "PROG: WHAT: error[: rustls' reason]" to stderr; returns 1. With st NULL the
+ * reason is the one the last failed tls_connect / tls_client on this thread left. */
 static int stream_fail(const char *prog, const char *what, int rc, const sockhelp_stream *st) {
     char why[512] = "";
     size_t needed = 0;
-    if (st && sockhelp_stream_error_detail(st, why, sizeof why, &needed) != SOCKHELP_OK) why[0] = '\0';
+    if (sockhelp_stream_error_detail(st, why, sizeof why, &needed) != SOCKHELP_OK) why[0] = '\0';
     fprintf(stderr, "%s: %s: %s%s%s\n", prog, what, sockhelp_strerror(rc), why[0] ? ": " : "", why);
     return 1;
 }

@@ -35,6 +35,7 @@ struct conn {
     sockhelp_reader *r;
     sockhelp_writer *w;
     int handshaking;
+    int unflushed; /* the last flush left bytes (in the writer or in the session's records) */
 };
 
 static struct conn conns[MAX_CONNS];
@@ -56,7 +57,7 @@ static void conn_close(struct conn *c, int graceful) {
  * are queued, for room to send them. */
 static int watch(struct conn *c, uint64_t tag) {
     uint32_t interest = c->handshaking ? sockhelp_stream_wants(c->st) : SOCKHELP_READABLE;
-    if (!c->handshaking && (sockhelp_writer_pending(c->w) > 0 || (sockhelp_stream_wants(c->st) & SOCKHELP_WRITABLE)))
+    if (!c->handshaking && c->unflushed)
         interest |= SOCKHELP_WRITABLE;
     if (interest == 0) interest = SOCKHELP_READABLE;
     return sockhelp_poller_modify(p, sockhelp_stream_socket(c->st), interest, tag);
@@ -76,7 +77,8 @@ static int serve(struct conn *c) {
     }
     if (next != SOCKHELP_EWOULDBLOCK && next != SOCKHELP_ECLOSED) return 1; /* a bad frame */
     rc = sockhelp_stream_flush(c->w, c->st, 0);
-    if (rc != SOCKHELP_OK && rc != SOCKHELP_EWOULDBLOCK) return 1;
+    c->unflushed = rc == SOCKHELP_EWOULDBLOCK || rc == SOCKHELP_ETIMEDOUT;
+    if (rc != SOCKHELP_OK && !c->unflushed) return 1;
     return over;
 }
 

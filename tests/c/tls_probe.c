@@ -61,8 +61,9 @@ static void report(const char *step, int rc, const sockhelp_stream *st) {
     printf("%s: %s elapsed_ms=%lld", step, name(rc), now_ms() - started);
     char detail[512];
     size_t needed = 0;
-    if (rc != SOCKHELP_OK && st &&
-        sockhelp_stream_error_detail(st, detail, sizeof detail, &needed) == SOCKHELP_OK)
+    /* st NULL: the reason the last connect/client/server call on this thread made none. */
+    if (rc != SOCKHELP_OK && sockhelp_stream_error_detail(st, detail, sizeof detail, &needed) == SOCKHELP_OK &&
+        detail[0])
         printf(" detail=%s", detail);
     printf("\n");
     fflush(stdout);
@@ -117,7 +118,7 @@ int main(int argc, char **argv) {
         }
     }
     if (sockhelp_init() != SOCKHELP_OK) return 1;
-    printf("has_tls: %d\n", sockhelp_has_tls());
+    if (strcmp(mode, "serve") != 0) printf("has_tls: %d\n", sockhelp_has_tls()); /* serve: port first */
     started = now_ms();
 
     sockhelp_tls_config *cfg = NULL;
@@ -127,7 +128,7 @@ int main(int argc, char **argv) {
     if (rc == SOCKHELP_OK && cafile) rc = sockhelp_tls_config_add_ca_file(cfg, cafile);
     if (rc == SOCKHELP_OK && cert && key) rc = sockhelp_tls_config_client_cert(cfg, cert, key);
     if (rc == SOCKHELP_OK && no_verify) rc = sockhelp_tls_config_dangerous_no_verify(cfg);
-    report("config", rc, NULL);
+    if (!serving || rc != SOCKHELP_OK) report("config", rc, NULL); /* serve: the port first */
     if (rc != SOCKHELP_OK) return 1;
 
     sockhelp_stream *st = NULL;
