@@ -11,7 +11,11 @@
  * This program sends and receives the type byte followed by the body; sockhelp writes the
  * varint (1, 2 or 3 bytes here, depending on the size) and strips it on receive.
  *
- *   mqtt_pubsub HOST PORT
+ *   mqtt_pubsub HOST PORT [--tls] [--cafile FILE]
+ *
+ * With --tls the same packets travel in a TLS session (MQTT's port 8883), the broker's
+ * certificate verified against FILE (else the system's roots) and the host name: only the
+ * connect differs (stream_connect.h).
  *
  * CONNECT, SUBSCRIBE to a topic (QoS 1), PUBLISH three messages to it with QoS 1 (10, 200
  * and 20000 bytes of payload: remaining lengths needing 1, 2 and 3 varint bytes), then
@@ -23,6 +27,7 @@
 #include <string.h>
 
 #include "sockhelp.h"
+#include "stream_connect.h"
 
 #define TIMEOUT_MS 10000
 #define MAX_PACKET (1u << 20)
@@ -56,15 +61,23 @@ static uint8_t payload_byte(size_t size, size_t i) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s HOST PORT\n", argv[0]);
+    int tls = 0;
+    const char *cafile = NULL;
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--tls") == 0) tls = 1;
+        else if (strcmp(argv[i], "--cafile") == 0 && i + 1 < argc) cafile = argv[++i];
+        else argc = 0; /* usage */
+    }
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s HOST PORT [--tls] [--cafile FILE]\n", argv[0]);
         return 2;
     }
-    sockhelp_socket s;
+    sockhelp_stream *s; /* the connection: plain or TLS */
     int rc = sockhelp_init();
     if (rc != SOCKHELP_OK) return fail("init", rc);
-    rc = sockhelp_connect(argv[1], (uint16_t)atoi(argv[2]), TIMEOUT_MS, &s);
-    if (rc != SOCKHELP_OK) return fail("connect", rc);
+    if (stream_connect("mqtt_pubsub", argv[1], (uint16_t)atoi(argv[2]), tls, cafile, NULL, NULL,
+                       TIMEOUT_MS, &s))
+        return 1;
 
     /* One framing for every packet, both ways. */
     sockhelp_length_field spec = {1, SOCKHELP_LEN_VARINT, 0, false, 0, MAX_PACKET};
@@ -77,8 +90,8 @@ int main(int argc, char **argv) {
     /* CONNECT: protocol "MQTT" level 4, clean session, keep-alive 60 s, client id "sockhelp". */
     static const uint8_t connect[] = {CONNECT, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60,
                                       0, 8, 's', 'o', 'c', 'k', 'h', 'e', 'l', 'p'};
-    rc = sockhelp_send_frame(s, mqtt, connect, sizeof connect, TIMEOUT_MS, NULL);
-    if (rc == SOCKHELP_OK) rc = sockhelp_recv_frame(r, s, packet, sizeof packet, &len, TIMEOUT_MS);
+    rc = sockhelp_stream_send_frame(s, mqtt, connect, sizeof connect, TIMEOUT_MS, NULL);
+    if (rc == SOCKHELP_OK) rc = sockhelp_stream_recv_frame(r, s, packet, sizeof packet, &len, TIMEOUT_MS);
     if (rc != SOCKHELP_OK) return fail("CONNECT", rc);
     /* CONNACK: flags, then return code 0 = accepted. */
     if (len != 3 || packet[0] != CONNACK || packet[2] != 0) return fail("CONNACK", SOCKHELP_EBADFRAME);
@@ -87,8 +100,8 @@ int main(int argc, char **argv) {
     /* SUBSCRIBE (its flags must be 0010): packet id 1, the topic, requested QoS 1. */
     static const uint8_t subscribe[] = {SUBSCRIBE | 0x02, 0, 1, 0, 13, 's', 'o', 'c', 'k', 'h',
                                         'e', 'l', 'p', '/', 't', 'e', 's', 't', 1};
-    rc = sockhelp_send_frame(s, mqtt, subscribe, sizeof subscribe, TIMEOUT_MS, NULL);
-    if (rc == SOCKHELP_OK) rc = sockhelp_recv_frame(r, s, packet, sizeof packet, &len, TIMEOUT_MS);
+    rc = sockhelp_stream_send_frame(s, mqtt, subscribe, sizeof subscribe, TIMEOUT_MS, NULL);
+    if (rc == SOCKHELP_OK) rc = sockhelp_stream_recv_frame(r, s, packet, sizeof packet, &len, TIMEOUT_MS);
     if (rc != SOCKHELP_OK) return fail("SUBSCRIBE", rc);
     /* SUBACK: packet id 1, granted QoS. */
     if (len != 4 || packet[0] != SUBACK || memcmp(packet + 1, "\0\1", 2) != 0)
@@ -104,7 +117,7 @@ int main(int argc, char **argv) {
         packet[n++] = 0;
         packet[n++] = (uint8_t)(2 + m);
         for (size_t i = 0; i < sizes[m]; i++) packet[n++] = payload_byte(sizes[m], i);
-        rc = sockhelp_send_frame(s, mqtt, packet, n, TIMEOUT_MS, &sent);
+        rc = sockhelp_stream_send_frame(s, mqtt, packet, n, TIMEOUT_MS, &sent);
         if (rc != SOCKHELP_OK) return fail("PUBLISH", rc);
         /* sent = wire bytes: the payload (type + body) plus the varint sockhelp wrote. */
         printf("publish %d: %zu-byte payload, remaining length %zu in %zu varint byte(s)\n",
@@ -114,7 +127,7 @@ int main(int argc, char **argv) {
     /* Our PUBACKs and our three messages come back, in whatever order the broker likes. */
     int acks = 0, messages = 0;
     for (int packets = 0; packets < 16 && (acks < 3 || messages < 3); packets++) {
-        rc = sockhelp_recv_frame(r, s, packet, sizeof packet, &len, TIMEOUT_MS);
+        rc = sockhelp_stream_recv_frame(r, s, packet, sizeof packet, &len, TIMEOUT_MS);
         if (rc != SOCKHELP_OK) return fail("receiving", rc);
         if (packet[0] == PUBACK && len == 3) {
             printf("puback: packet %d\n", packet[2]);
@@ -130,7 +143,7 @@ int main(int argc, char **argv) {
             messages++;
             if (qos == 1) { /* acknowledge: PUBACK with the broker's packet id, copied */
                 uint8_t puback[3] = {PUBACK, packet[at - 2], packet[at - 1]};
-                rc = sockhelp_send_frame(s, mqtt, puback, sizeof puback, TIMEOUT_MS, NULL);
+                rc = sockhelp_stream_send_frame(s, mqtt, puback, sizeof puback, TIMEOUT_MS, NULL);
                 if (rc != SOCKHELP_OK) return fail("PUBACK", rc);
             }
         } else {
@@ -141,11 +154,11 @@ int main(int argc, char **argv) {
 
     /* DISCONNECT: the type byte, remaining length 0. */
     static const uint8_t disconnect[] = {DISCONNECT};
-    rc = sockhelp_send_frame(s, mqtt, disconnect, sizeof disconnect, TIMEOUT_MS, NULL);
+    rc = sockhelp_stream_send_frame(s, mqtt, disconnect, sizeof disconnect, TIMEOUT_MS, NULL);
     if (rc != SOCKHELP_OK) return fail("DISCONNECT", rc);
     printf("disconnected\n");
 
-    sockhelp_close_graceful(s, 1000);
+    sockhelp_stream_close(s, 1000); /* close_notify when TLS, then the graceful close */
     sockhelp_reader_free(r);
     sockhelp_framing_free(mqtt);
     sockhelp_cleanup();

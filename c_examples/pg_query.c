@@ -18,9 +18,15 @@
  *     typed messages follow. So the reader starts as fixed(1) and is switched to the typed
  *     framing with sockhelp_reader_set_framing; nothing it buffered is lost.
  *
- *   pg_query HOST PORT USER DATABASE
+ *   pg_query HOST PORT USER DATABASE [sslmode=require] [--cafile FILE]
  *
- * Asks for TLS (and goes on in plain text when refused), logs in (trust authentication
+ * Asks for TLS. Without sslmode=require it goes on in plain text when refused ('N'); with
+ * it, 'S' is the only acceptable answer, and the connection is upgraded in place:
+ * sockhelp_tls_client takes the socket and the reader that read the 'S', and refuses
+ * (SOCKHELP_EPROTO) when that reader holds any byte past it: bytes a man in the middle put
+ * there before the handshake (CVE-2021-23222). The certificate is verified against FILE
+ * (else the system's roots) and the host name. Every later message is the same code either
+ * way: it goes through a sockhelp_stream, plain or TLS. Then it logs in (trust authentication
  * only: a lesson in framing, not in SCRAM), runs a query of 1000 rows (text with CR LF and
  * '|', NULLs, bytea) and prints every DataRow, runs a query with a syntax error and prints
  * its ErrorResponse, then says goodbye with Terminate.
@@ -34,7 +40,7 @@
 #define TIMEOUT_MS 10000
 #define MAX_MSG (1u << 20)
 
-static sockhelp_socket s;
+static sockhelp_stream *st;     /* the connection after the SSLRequest: plain or TLS */
 static sockhelp_reader *r;      /* everything the server sends */
 static sockhelp_framing *typed; /* messages after the startup: type byte, length, body */
 static uint8_t msg[MAX_MSG];
@@ -105,7 +111,7 @@ static int print_error(const uint8_t *body, size_t len) {
 static int until_ready(void) {
     for (;;) {
         size_t len = 0;
-        int rc = sockhelp_recv_frame(r, s, msg, sizeof msg, &len, TIMEOUT_MS);
+        int rc = sockhelp_stream_recv_frame(r, st, msg, sizeof msg, &len, TIMEOUT_MS);
         if (rc != SOCKHELP_OK) return fail("receiving a message", rc);
         const uint8_t *body = msg + 1; /* msg[0] is the type; the length is gone */
         size_t body_len = len - 1;
@@ -143,15 +149,23 @@ static int query(const char *sql) {
     msg[0] = 'Q';
     memcpy(msg + 1, sql, n + 1);
     printf("query: %s\n", sql);
-    int rc = sockhelp_send_frame(s, typed, msg, n + 2, TIMEOUT_MS, NULL);
+    int rc = sockhelp_stream_send_frame(st, typed, msg, n + 2, TIMEOUT_MS, NULL);
     return rc != SOCKHELP_OK ? fail("sending a query", rc) : until_ready();
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s HOST PORT USER DATABASE\n", argv[0]);
+    int require_tls = 0;
+    const char *cafile = NULL;
+    for (int i = 5; i < argc; i++) {
+        if (strcmp(argv[i], "sslmode=require") == 0) require_tls = 1;
+        else if (strcmp(argv[i], "--cafile") == 0 && i + 1 < argc) cafile = argv[++i];
+        else argc = 0; /* usage */
+    }
+    if (argc < 5) {
+        fprintf(stderr, "usage: %s HOST PORT USER DATABASE [sslmode=require] [--cafile FILE]\n", argv[0]);
         return 2;
     }
+    sockhelp_socket s;
     int rc = sockhelp_init();
     if (rc != SOCKHELP_OK) return fail("init", rc);
     rc = sockhelp_connect(argv[1], (uint16_t)atoi(argv[2]), TIMEOUT_MS, &s);
@@ -168,13 +182,34 @@ int main(int argc, char **argv) {
     if (!one_byte || !r) return fail("reader", SOCKHELP_ENOMEM);
 
     /* 1. SSLRequest: the request code 80877103 (1234 and 5679 as two int16). The answer is
-     *    one byte: 'S' (go TLS) or 'N' (plain text). No TLS here, so 'S' ends the lesson. */
+     *    one byte: 'S' (go TLS) or 'N' (plain text). */
     static const uint8_t ssl_request[] = {0x04, 0xd2, 0x16, 0x2f};
     rc = sockhelp_send_frame(s, untyped, ssl_request, sizeof ssl_request, TIMEOUT_MS, NULL);
     if (rc == SOCKHELP_OK) rc = sockhelp_recv_frame(r, s, msg, 1, NULL, TIMEOUT_MS);
     if (rc != SOCKHELP_OK) return fail("SSLRequest", rc);
     printf("tls: %c\n", msg[0]);
-    if (msg[0] != 'N') return 1;
+    if (msg[0] != (require_tls ? 'S' : 'N')) return 1;
+    if (require_tls) {
+        /* The upgrade: the same socket, the reader that read 'S' (it must hold nothing
+         *  more), the host name to verify. On success the stream owns the socket. */
+        sockhelp_tls_config *cfg = NULL;
+        rc = sockhelp_tls_config_client(&cfg);
+        if (rc == SOCKHELP_OK && cafile) rc = sockhelp_tls_config_add_ca_file(cfg, cafile);
+        if (rc == SOCKHELP_OK) rc = sockhelp_tls_client(cfg, s, argv[1], r, TIMEOUT_MS, &st);
+        sockhelp_tls_config_free(cfg);
+        if (rc != SOCKHELP_OK) {
+            char why[512] = "";
+            size_t needed = 0;
+            if (sockhelp_stream_error_detail(NULL, why, sizeof why, &needed) != SOCKHELP_OK) why[0] = 0;
+            fprintf(stderr, "pg_query: TLS upgrade: %s%s%s\n", sockhelp_strerror(rc), why[0] ? ": " : "", why);
+            return 1;
+        }
+        char info[256];
+        size_t needed = 0;
+        if (sockhelp_stream_info(st, info, sizeof info, &needed) == SOCKHELP_OK) printf("tls: %s\n", info);
+    } else if ((rc = sockhelp_stream_plain(s, &st)) != SOCKHELP_OK) {
+        return fail("stream", rc);
+    }
 
     /* From here on the server sends typed messages only: same reader, new framing. */
     rc = sockhelp_reader_set_framing(r, typed);
@@ -191,7 +226,7 @@ int main(int argc, char **argv) {
         memcpy(msg + n, params[i], len);
         n += len;
     }
-    rc = sockhelp_send_frame(s, untyped, msg, n, TIMEOUT_MS, NULL);
+    rc = sockhelp_stream_send_frame(st, untyped, msg, n, TIMEOUT_MS, NULL);
     if (rc != SOCKHELP_OK) return fail("StartupMessage", rc);
     if (until_ready()) return 1;
 
@@ -207,11 +242,11 @@ int main(int argc, char **argv) {
     if (query("SELEC 1")) return 1;
 
     /* 5. Terminate: 'X' and no body; sockhelp writes the length 4. */
-    rc = sockhelp_send_frame(s, typed, "X", 1, TIMEOUT_MS, NULL);
+    rc = sockhelp_stream_send_frame(st, typed, "X", 1, TIMEOUT_MS, NULL);
     if (rc != SOCKHELP_OK) return fail("Terminate", rc);
     printf("terminated\n");
 
-    sockhelp_close_graceful(s, 1000);
+    sockhelp_stream_close(st, 1000); /* close_notify when TLS, then the graceful close */
     sockhelp_reader_free(r);
     sockhelp_framing_free(one_byte);
     sockhelp_framing_free(untyped);

@@ -11,7 +11,11 @@
  * holds (the recv that brought "$5" usually brought the body too), then from the socket.
  * Reading the number in "$5" is this program's job; finding where the body ends is not.
  *
- *   redis_cli HOST PORT
+ *   redis_cli HOST PORT [--tls] [--cafile FILE]
+ *
+ * Everything goes through a sockhelp_stream: a plain socket, or with --tls a TLS session
+ * (Redis' --tls-port) whose certificate is verified against FILE (else the system's roots)
+ * and the host name. The protocol code is the same either way: only the connect differs.
  *
  * PING; SET and GET of a binary value holding CR LF, NUL, "$" and "*"; a 100000-byte value;
  * GET of a missing key; an error reply; then a pipeline: 1000 commands in one write, and
@@ -22,13 +26,14 @@
 #include <string.h>
 
 #include "sockhelp.h"
+#include "stream_connect.h"
 
 #define TIMEOUT_MS 10000
 #define MAX_LINE 65536
 #define MAX_BULK (1u << 20)
 #define PIPELINE 1000
 
-static sockhelp_socket s;
+static sockhelp_stream *st; /* the connection: plain or TLS */
 static sockhelp_reader *r; /* lines: "\r\n"-delimited */
 
 static int fail(const char *what, int rc) {
@@ -55,7 +60,7 @@ static int parse_number(const char *text, long long *out) {
 
 static int read_reply(reply *out) {
     size_t len = 0;
-    int rc = sockhelp_recv_frame(r, s, line, MAX_LINE, &len, TIMEOUT_MS);
+    int rc = sockhelp_stream_recv_frame(r, st, line, MAX_LINE, &len, TIMEOUT_MS);
     if (rc != SOCKHELP_OK) return fail("reading a reply line", rc);
     line[len] = '\0'; /* the reader stripped the CR LF */
     out->type = line[0];
@@ -73,7 +78,7 @@ static int read_reply(reply *out) {
             return fail(line, SOCKHELP_EBADFRAME); /* never trust a length blindly */
         if (out->number == -1) return 0;       /* nil */
         /* Exactly number + 2 raw bytes: the value and its CR LF, leftovers first. */
-        rc = sockhelp_reader_recvall(r, s, bulk, (size_t)out->number + 2, TIMEOUT_MS, NULL);
+        rc = sockhelp_stream_reader_recvall(r, st, bulk, (size_t)out->number + 2, TIMEOUT_MS, NULL);
         if (rc != SOCKHELP_OK) return fail("reading a bulk string", rc);
         if (memcmp(bulk + out->number, "\r\n", 2) != 0) return fail("bulk end", SOCKHELP_EBADFRAME);
         bulk[out->number] = '\0';
@@ -105,7 +110,7 @@ static int command(int argc, const char *const argv[], const size_t *lens) {
     size_t l[8];
     for (int i = 0; i < argc; i++) l[i] = lens ? lens[i] : strlen(argv[i]);
     size_t n = put_command(out, 0, argc, argv, l);
-    int rc = sockhelp_sendall(s, out, n, TIMEOUT_MS, NULL);
+    int rc = sockhelp_stream_sendall(st, out, n, TIMEOUT_MS, NULL);
     return rc != SOCKHELP_OK ? fail("sending a command", rc) : 0;
 }
 
@@ -138,14 +143,22 @@ static int roundtrip(const char *what, int argc, const char *const argv[], const
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s HOST PORT\n", argv[0]);
+    int tls = 0;
+    const char *cafile = NULL;
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--tls") == 0) tls = 1;
+        else if (strcmp(argv[i], "--cafile") == 0 && i + 1 < argc) cafile = argv[++i];
+        else argc = 0; /* usage */
+    }
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s HOST PORT [--tls] [--cafile FILE]\n", argv[0]);
         return 2;
     }
     int rc = sockhelp_init();
     if (rc != SOCKHELP_OK) return fail("init", rc);
-    rc = sockhelp_connect(argv[1], (uint16_t)atoi(argv[2]), TIMEOUT_MS, &s);
-    if (rc != SOCKHELP_OK) return fail("connect", rc);
+    if (stream_connect("redis_cli", argv[1], (uint16_t)atoi(argv[2]), tls, cafile, NULL, NULL,
+                       TIMEOUT_MS, &st))
+        return 1;
     sockhelp_framing *crlf = sockhelp_framing_delimited("\r\n", 2, MAX_LINE);
     r = sockhelp_reader_new(crlf);
     if (!crlf || !r) return fail("reader", SOCKHELP_ENOMEM);
@@ -196,7 +209,7 @@ int main(int argc, char **argv) {
         const size_t lens[] = {3, strlen(key), strlen(value)};
         n = put_command(pipeline, n, i % 2 ? 2 : 3, cmd, lens);
     }
-    rc = sockhelp_sendall(s, pipeline, n, TIMEOUT_MS, NULL);
+    rc = sockhelp_stream_sendall(st, pipeline, n, TIMEOUT_MS, NULL);
     if (rc != SOCKHELP_OK) return fail("sending the pipeline", rc);
     printf("pipeline: %d commands, %zu bytes in one write\n", PIPELINE, n);
     for (int i = 0; i < PIPELINE; i++) {
@@ -206,7 +219,7 @@ int main(int argc, char **argv) {
         print_reply(what, &rp);
     }
 
-    sockhelp_close_graceful(s, 1000);
+    sockhelp_stream_close(st, 1000); /* close_notify when TLS, then the graceful close */
     sockhelp_reader_free(r);
     sockhelp_framing_free(crlf);
     sockhelp_cleanup();

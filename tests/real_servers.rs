@@ -369,7 +369,7 @@ fn protocol_examples_leave_frame_ends_to_sockhelp() {
             assert!(!found, "{} calls {}", path.display(), word);
         }
         assert!(
-            code.contains("sockhelp_recv_frame("),
+            code.contains("sockhelp_recv_frame(") || code.contains("sockhelp_stream_recv_frame("),
             "{} does not receive through a reader",
             name
         );

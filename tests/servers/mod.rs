@@ -12,6 +12,9 @@
 
 #![allow(dead_code)] // not every test uses every server
 
+pub mod certs;
+pub mod hostile;
+
 use std::fs;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -245,6 +248,16 @@ fn take_dir(server: Server) -> TempDir {
 /// directly, listening on 127.0.0.1 only, its Unix socket in the temporary directory. Run
 /// as `nobody` when the tests run as root (PostgreSQL refuses root). Database `postgres`.
 pub fn postgres() -> Server {
+    postgres_with(None)
+}
+
+/// PostgreSQL as [`postgres`], with `ssl=on` and `tls` as its `server.crt` / `server.key`
+/// (copied into the data directory, mode 0600, owned by the server's user).
+pub fn postgres_tls(tls: &certs::Pair) -> Server {
+    postgres_with(Some(tls))
+}
+
+fn postgres_with(tls: Option<&certs::Pair>) -> Server {
     let mut versions: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
         .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -305,6 +318,28 @@ pub fn postgres() -> Server {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    let mut tls_args: Vec<String> = Vec::new();
+    if let Some(pair) = tls {
+        for (from, to) in [(&pair.cert, "server.crt"), (&pair.key, "server.key")] {
+            let dest = data.join(to);
+            fs::copy(from, &dest)
+                .unwrap_or_else(|e| panic!("copying {} to {}: {}", from.display(), to, e));
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&dest, fs::Permissions::from_mode(0o600))
+                .expect("the key's mode can be set");
+            if as_nobody {
+                let (uid, gid) = nobody();
+                let st = Command::new("chown")
+                    .arg(format!("{}:{}", uid, gid))
+                    .arg(&dest)
+                    .status()
+                    .expect("chown can be started");
+                assert!(st.success(), "chown of {} failed", dest.display());
+            }
+        }
+        tls_args.extend(["-c".to_string(), "ssl=on".to_string()]);
+    }
+
     let sockets = dir.path().to_path_buf();
     start(
         "postgres",
@@ -325,6 +360,7 @@ pub fn postgres() -> Server {
                     "-c",
                     "dynamic_shared_memory_type=mmap",
                 ])
+                .args(&tls_args)
                 .current_dir(&sockets);
             user(&mut cmd);
             cmd
@@ -334,7 +370,18 @@ pub fn postgres() -> Server {
 
 /// Redis: no persistence, its directory the temporary one, listening on 127.0.0.1 only.
 pub fn redis() -> Server {
+    redis_with(None)
+}
+
+/// Redis as [`redis`], with TLS only (`--port 0 --tls-port PORT`), `tls` its certificate,
+/// clients not asked for certificates. Debian's redis-server is built with TLS.
+pub fn redis_tls(tls: &certs::Pair) -> Server {
+    redis_with(Some(tls))
+}
+
+fn redis_with(tls: Option<&certs::Pair>) -> Server {
     let redis = find_program("redis-server", &[]);
+    let tls = tls.cloned();
     let dir = TempDir::new("redis");
     let d = dir.path().to_path_buf();
     start(
@@ -344,7 +391,17 @@ pub fn redis() -> Server {
         "Ready to accept connections",
         &|port| {
             let mut cmd = Command::new(&redis);
-            cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            match &tls {
+                None => cmd.args(["--port", &port.to_string()]),
+                Some(pair) => cmd
+                    .args(["--port", "0", "--tls-port", &port.to_string()])
+                    .arg("--tls-cert-file")
+                    .arg(&pair.cert)
+                    .arg("--tls-key-file")
+                    .arg(&pair.key)
+                    .args(["--tls-auth-clients", "no"]),
+            };
+            cmd.args(["--bind", "127.0.0.1"])
                 .args(["--save", "", "--appendonly", "no", "--dir"])
                 .arg(&d)
                 .args(["--logfile", "", "--daemonize", "no"])
@@ -357,7 +414,29 @@ pub fn redis() -> Server {
 /// mosquitto: one listener on 127.0.0.1, anonymous clients, no persistence, logging to
 /// stderr (the configuration file is in the temporary directory).
 pub fn mosquitto() -> Server {
+    mosquitto_with(None)
+}
+
+/// mosquitto as [`mosquitto`], its one listener TLS with `tls` (`certfile` / `keyfile`;
+/// `cafile` the CA, clients not asked for certificates).
+pub fn mosquitto_tls(tls: &certs::Pair, ca: &Path) -> Server {
+    mosquitto_with(Some((tls, ca)))
+}
+
+fn mosquitto_with(tls: Option<(&certs::Pair, &Path)>) -> Server {
     let mosquitto = find_program("mosquitto", &[PathBuf::from("/usr/sbin")]);
+    let tls_conf = match tls {
+        None => String::new(),
+        // Run as root, mosquitto changes to its own user before it reads the key (mode 0600,
+        // the test's): `user root` keeps it as it is (ignored when not root).
+        Some((pair, ca)) => format!(
+            "cafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate false\n{}",
+            ca.display(),
+            pair.cert.display(),
+            pair.key.display(),
+            if is_root() { "user root\n" } else { "" }
+        ),
+    };
     let dir = TempDir::new("mosquitto");
     let d = dir.path().to_path_buf();
     start("mosquitto", dir, "TERM", "running", &|port| {
@@ -369,8 +448,9 @@ pub fn mosquitto() -> Server {
                      allow_anonymous true\n\
                      persistence false\n\
                      log_dest stderr\n\
-                     log_type all\n",
-                port
+                     log_type all\n\
+                     {}",
+                port, tls_conf
             )
             .as_bytes(),
         );
@@ -386,6 +466,27 @@ pub fn mosquitto() -> Server {
 /// nginx streams the body in chunks; the files must not contain SSI commands `<!--#`).
 /// Everything nginx writes (error log, pid, temporary files) stays in the directory.
 pub fn nginx(files: &[(&str, &[u8])]) -> Server {
+    nginx_with(files, None)
+}
+
+/// nginx as [`nginx`], its listener `ssl` with `tls` as certificate and key (TLS 1.2 and
+/// 1.3).
+pub fn nginx_tls(files: &[(&str, &[u8])], tls: &certs::Pair) -> Server {
+    nginx_with(files, Some(tls))
+}
+
+fn nginx_with(files: &[(&str, &[u8])], tls: Option<&certs::Pair>) -> Server {
+    let (ssl, ssl_conf) = match tls {
+        None => ("", String::new()),
+        Some(pair) => (
+            " ssl",
+            format!(
+                "ssl_certificate {};\n ssl_certificate_key {};\n ssl_protocols TLSv1.2 TLSv1.3;\n",
+                pair.cert.display(),
+                pair.key.display()
+            ),
+        ),
+    };
     let nginx = find_program("nginx", &[PathBuf::from("/usr/sbin")]);
     let dir = TempDir::new("nginx");
     let d = dir.path().to_path_buf();
@@ -418,13 +519,16 @@ pub fn nginx(files: &[(&str, &[u8])]) -> Server {
                        scgi_temp_path {p}/tmp_scgi;\n\
                        default_type application/octet-stream;\n\
                        server {{\n\
-                         listen 127.0.0.1:{port};\n\
+                         listen 127.0.0.1:{port}{ssl};\n\
+                         {ssl_conf}\
                          root {p}/www;\n\
                          location /chunked/ {{ alias {p}/www/; ssi on; ssi_types *; }}\n\
                        }}\n\
                      }}\n",
                     p = p,
-                    port = port
+                    port = port,
+                    ssl = ssl,
+                    ssl_conf = ssl_conf
                 )
                 .as_bytes(),
             );
@@ -438,4 +542,53 @@ pub fn nginx(files: &[(&str, &[u8])]) -> Server {
             cmd
         },
     )
+}
+
+/// What an `openssl s_server` does with a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SServerMode {
+    /// `-www`: answers `GET /` with a status page (its protocol and cipher among it).
+    Www,
+    /// `-rev`: sends every line back reversed.
+    Rev,
+}
+
+/// `openssl s_server` on 127.0.0.1 with `tls` as certificate and key, only TLS 1.2 or 1.3
+/// (`version` is 12 or 13), in `mode`; with `require_client_ca`, a client certificate
+/// signed by that CA is required (`-Verify`).
+pub fn s_server(
+    tls: &certs::Pair,
+    version: u8,
+    mode: SServerMode,
+    require_client_ca: Option<&Path>,
+) -> Server {
+    let openssl = find_program("openssl", &[]);
+    let dir = TempDir::new("s_server");
+    let d = dir.path().to_path_buf();
+    let tls = tls.clone();
+    let ca = require_client_ca.map(|p| p.to_path_buf());
+    start("s_server", dir, "TERM", "ACCEPT", &|port| {
+        let mut cmd = Command::new(&openssl);
+        cmd.arg("s_server")
+            .args(["-accept", &format!("127.0.0.1:{}", port)])
+            .arg("-cert")
+            .arg(&tls.cert)
+            .arg("-key")
+            .arg(&tls.key)
+            .arg(match version {
+                12 => "-tls1_2",
+                13 => "-tls1_3",
+                v => panic!("s_server: TLS version {} is not 12 or 13", v),
+            })
+            .arg(match mode {
+                SServerMode::Www => "-www",
+                SServerMode::Rev => "-rev",
+            })
+            .current_dir(&d);
+        if let Some(ca) = &ca {
+            cmd.args(["-Verify", "2", "-verify_return_error", "-CAfile"])
+                .arg(ca);
+        }
+        cmd
+    })
 }
