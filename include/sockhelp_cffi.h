@@ -18,6 +18,7 @@ typedef int sockhelp_socket;
 #define SOCKHELP_EINTERNAL -12
 #define SOCKHELP_EREFUSED -13
 #define SOCKHELP_ENOTFOUND -14
+#define SOCKHELP_ETRYAGAIN -15
 #define SOCKHELP_READABLE 1
 #define SOCKHELP_WRITABLE 2
 #define SOCKHELP_HANGUP 4
@@ -35,6 +36,8 @@ typedef int sockhelp_socket;
 #define SOCKHELP_LISTEN_RESOLVE_MS 2000
 #define SOCKHELP_ADDR_MAX 512
 
+typedef struct sockhelp_connector sockhelp_connector;
+
 typedef struct sockhelp_framing sockhelp_framing;
 
 typedef struct sockhelp_poller sockhelp_poller;
@@ -42,6 +45,15 @@ typedef struct sockhelp_poller sockhelp_poller;
 typedef struct sockhelp_reader sockhelp_reader;
 
 typedef struct sockhelp_writer sockhelp_writer;
+
+typedef struct sockhelp_connect_opts {
+
+  const char *bind_host;
+
+  int family;
+
+  int stagger_ms;
+} sockhelp_connect_opts;
 
 typedef struct sockhelp_type_entry {
 
@@ -104,6 +116,39 @@ int sockhelp_recvall(sockhelp_socket s,
                      size_t len,
                      int timeout_ms,
                      size_t *received);
+
+int sockhelp_connect_ex(const char *host,
+                        uint16_t port,
+                        const struct sockhelp_connect_opts *o,
+                        int timeout_ms,
+                        sockhelp_socket *out);
+
+int sockhelp_resolve(const char *host,
+                     uint16_t port,
+                     int timeout_ms,
+                     char *addrs,
+                     size_t cap,
+                     size_t *needed,
+                     size_t *count);
+
+int sockhelp_connector_start(const char *host,
+                             uint16_t port,
+                             const struct sockhelp_connect_opts *o,
+                             struct sockhelp_connector **out);
+
+int sockhelp_connector_step(struct sockhelp_connector *c,
+                            sockhelp_socket *out);
+
+int sockhelp_connector_poll_with(struct sockhelp_connector *c,
+                                 struct sockhelp_poller *p,
+                                 uint64_t tag);
+
+int sockhelp_connector_timeout_ms(struct sockhelp_connector *c);
+
+void sockhelp_connector_free(struct sockhelp_connector *c);
+
+int sockhelp_set_user_timeout(sockhelp_socket s,
+                              int ms);
 
 struct sockhelp_framing *sockhelp_framing_fixed(size_t len);
 

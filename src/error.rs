@@ -49,6 +49,10 @@ macro_rules! error_table {
             Refused(i32) = -13, SOCKHELP_EREFUSED, "connection refused";
             /// The host name did not resolve to any address.
             NotFound = -14, SOCKHELP_ENOTFOUND, "host name not found";
+            /// The name could not be resolved now, a temporary failure (`EAI_AGAIN`: the name server
+            /// did not answer or is unreachable): trying again later may succeed, unlike
+            /// `SOCKHELP_ENOTFOUND`.
+            TryAgain = -15, SOCKHELP_ETRYAGAIN, "temporary failure in name resolution";
         }
     };
 }
@@ -187,6 +191,7 @@ mod tests {
             Error::Internal,
             Error::Refused(0),
             Error::NotFound,
+            Error::TryAgain,
         ];
         let mut seen = std::collections::HashSet::new();
         for e in all {

@@ -18,6 +18,7 @@
 //! - `ffi`: the `extern "C"` shell that the header is generated from (C callers only;
 //!   private: its functions are exported from the staticlib / cdylib by `#[no_mangle]`).
 
+pub mod connect;
 pub mod deadline;
 pub mod error;
 mod event_bits;

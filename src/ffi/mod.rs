@@ -26,6 +26,7 @@ pub(crate) use cast::{
 
 mod basics;
 mod bytes;
+mod connect;
 mod framing;
 mod net;
 mod poller;

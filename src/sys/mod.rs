@@ -13,6 +13,16 @@ mod windows;
 #[cfg(windows)]
 use windows as imp;
 
+// The client side's calls (name lookups, the user timeout): a file per house of their own.
+#[cfg(unix)]
+mod client_unix;
+#[cfg(unix)]
+pub use client_unix::{getaddrinfo, set_user_timeout};
+#[cfg(windows)]
+mod client_windows;
+#[cfg(windows)]
+pub use client_windows::{getaddrinfo, set_user_timeout};
+
 /// The raw socket handle of this platform: a file descriptor on POSIX (the C side's
 /// `sockhelp_socket` is this type).
 #[cfg(not(windows))]
