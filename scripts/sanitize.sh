@@ -56,6 +56,12 @@ timed=(
     "resolver_bounded_threads:tests/c/resolver_bounded.c:threads"
     "resolver_bounded_listen:tests/c/resolver_bounded.c:listen"
     "close_graceful_flood:tests/c/close_graceful_flood.c"
+    "connect_race_blackhole:tests/c/connect_race.c:blackhole"
+    "connect_race_refused:tests/c/connect_race.c:refused"
+    "connect_race_localhost:tests/c/connect_race.c:localhost"
+    "connect_race_hang:tests/c/connect_race.c:hang"
+    "connect_race_tryagain:tests/c/connect_race.c:tryagain"
+    "connect_race_connector:tests/c/connect_race.c:connector"
 )
 
 run_pass() {
