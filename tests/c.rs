@@ -748,3 +748,17 @@ fn a_temporary_resolver_failure_is_tryagain() {
 fn the_connector_races_without_blocking_through_a_poller() {
     run_connect_race("connector");
 }
+
+/// `c_examples/happy_connect.c`: connects to a local listener by name and says which
+/// address won and after how long.
+#[test]
+fn c_examples_happy_connect_says_which_address_won() {
+    let exe = build_c("happy_connect", &["c_examples/happy_connect.c"], &[]);
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let out = run(&exe, &["localhost".to_string(), port.to_string()]);
+    assert_success("happy_connect", &out);
+    let said = String::from_utf8_lossy(&out.stdout);
+    let want = format!("connected to 127.0.0.1:{} after ", port);
+    assert!(said.contains(&want), "happy_connect said: {}", said);
+}
