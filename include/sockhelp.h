@@ -612,7 +612,10 @@ int sockhelp_connector_poll_with(struct sockhelp_connector *c,
  * `sockhelp_connector_step` again when the poller reports nothing: until the next
  * attempt is due (the stagger); -1 when only readiness of the connector's sockets can
  * move it on (the lookup's wake socket, the attempts). Pass it (or less) to
- * `sockhelp_poller_wait`. Never waits. A NULL `c` is -1.
+ * `sockhelp_poller_wait`. Never waits.
+ *
+ * Returns milliseconds (>= 0) or -1, never an error code: a NULL `c` is -1, not
+ * `SOCKHELP_EINVAL`.
  */
 int sockhelp_connector_timeout_ms(struct sockhelp_connector *c);
 

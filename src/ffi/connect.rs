@@ -271,7 +271,10 @@ pub extern "C" fn sockhelp_connector_poll_with(
 /// `sockhelp_connector_step` again when the poller reports nothing: until the next
 /// attempt is due (the stagger); -1 when only readiness of the connector's sockets can
 /// move it on (the lookup's wake socket, the attempts). Pass it (or less) to
-/// `sockhelp_poller_wait`. Never waits. A NULL `c` is -1.
+/// `sockhelp_poller_wait`. Never waits.
+///
+/// Returns milliseconds (>= 0) or -1, never an error code: a NULL `c` is -1, not
+/// `SOCKHELP_EINVAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_connector_timeout_ms(c: *mut sockhelp_connector) -> c_int {
     boundary(|| match try_mut(c) {
