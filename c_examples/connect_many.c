@@ -4,13 +4,16 @@
  * else, put it in the potential_writers list; if it shows up writable, it has probably
  * connected").
  *
- * Each connection: sockhelp_connect_start (connected at once, or in progress), watched for
- * SOCKHELP_WRITABLE; when writable, sockhelp_connect_finish says whether it connected (or
- * why not). Once connected it sends one request frame (4-byte big-endian length prefix)
+ * Each connection: a sockhelp_connector (the Happy Eyeballs race without blocking: a name
+ * is looked up on sockhelp's resolver threads, every address is raced), registered with
+ * the poller by sockhelp_connector_poll_with under the connection's tag; when the poller
+ * reports the tag (or sockhelp_connector_timeout_ms passed), sockhelp_connector_step moves
+ * it on, until it returns the connected socket (or why not). Once connected it sends one request frame (4-byte big-endian length prefix)
  * and is watched for SOCKHELP_READABLE until select_server's reply arrives (the request's
  * bytes reversed), which is checked; then it is closed. One thread, no blocking call.
  *
- *   connect_many PORT [N]     N = 100 by default; against `select_server --poller`
+ *   connect_many PORT [N [HOST]]   N = 100, HOST = 127.0.0.1 by default (a name works
+ *                                  too); against `select_server --poller`
  * prints a summary and exits 0 when all N connected and got the right reply.
  */
 #include <stdio.h>
@@ -25,6 +28,7 @@
 enum state { CONNECTING, WAITING_REPLY, DONE };
 
 struct conn {
+    sockhelp_connector *connector;
     sockhelp_socket s;
     enum state state;
     char request[32];
@@ -40,10 +44,13 @@ static int fail(const char *what, int rc) {
 /* Connected: send the request and wait for the reply. */
 static int on_connected(sockhelp_poller *p, const sockhelp_framing *f, struct conn *c,
                         uint64_t tag) {
-    int rc = sockhelp_send_frame(c->s, f, c->request, c->request_len, 1000, NULL);
+    int rc;
+    sockhelp_connector_free(c->connector);
+    c->connector = NULL;
+    rc = sockhelp_send_frame(c->s, f, c->request, c->request_len, 1000, NULL);
     if (rc != SOCKHELP_OK)
         return fail("send_frame", rc);
-    rc = sockhelp_poller_modify(p, c->s, SOCKHELP_READABLE, tag);
+    rc = sockhelp_poller_add(p, c->s, SOCKHELP_READABLE, tag);
     if (rc != SOCKHELP_OK)
         return fail("poller_modify", rc);
     c->state = WAITING_REPLY;
@@ -53,6 +60,7 @@ static int on_connected(sockhelp_poller *p, const sockhelp_framing *f, struct co
 int main(int argc, char **argv) {
     long port_arg = argc > 1 ? strtol(argv[1], NULL, 10) : 0;
     size_t n = argc > 2 ? (size_t)strtoul(argv[2], NULL, 10) : 100;
+    const char *host = argc > 3 ? argv[3] : "127.0.0.1";
     sockhelp_framing *f;
     sockhelp_poller *p;
     struct conn *conns;
@@ -62,7 +70,7 @@ int main(int argc, char **argv) {
     int rc;
 
     if (port_arg <= 0 || port_arg > 65535 || n == 0) {
-        fprintf(stderr, "usage: connect_many PORT [N]\n");
+        fprintf(stderr, "usage: connect_many PORT [N [HOST]]\n");
         return 2;
     }
     if (sockhelp_init() != SOCKHELP_OK)
@@ -76,25 +84,28 @@ int main(int argc, char **argv) {
         return 1;
     }
 
-    /* Start every connection before waiting for any. */
+    /* Start every connection before waiting for any: a step each, so that the ones that
+     * connect at once do. */
     for (i = 0; i < n; i++) {
         struct conn *c = &conns[i];
         c->request_len = (size_t)snprintf(c->request, sizeof c->request, "hello %lu",
                                           (unsigned long)i);
-        rc = sockhelp_connect_start("127.0.0.1", (uint16_t)port_arg, &c->s);
+        rc = sockhelp_connector_start(host, (uint16_t)port_arg, NULL, &c->connector);
+        if (rc != SOCKHELP_OK)
+            return fail("connector_start", rc);
+        rc = sockhelp_connector_poll_with(c->connector, p, i);
+        if (rc != SOCKHELP_OK)
+            return fail("connector_poll_with", rc);
+        c->state = CONNECTING;
+        rc = sockhelp_connector_step(c->connector, &c->s);
         if (rc == SOCKHELP_OK) {
             at_once++;
-            if (sockhelp_poller_add(p, c->s, SOCKHELP_WRITABLE, i) != SOCKHELP_OK ||
-                on_connected(p, f, c, i) != 0)
+            if (on_connected(p, f, c, i) != 0)
                 return 1;
         } else if (rc == SOCKHELP_EWOULDBLOCK) {
             in_progress++;
-            c->state = CONNECTING;
-            rc = sockhelp_poller_add(p, c->s, SOCKHELP_WRITABLE, i);
-            if (rc != SOCKHELP_OK)
-                return fail("poller_add", rc);
         } else {
-            return fail("connect_start", rc);
+            return fail("connector_step", rc);
         }
     }
 
@@ -106,18 +117,36 @@ int main(int argc, char **argv) {
                     (unsigned long)done, (unsigned long)n);
             return 1;
         }
-        got = sockhelp_poller_wait(p, events, 64, 1000);
+        /* the stagger: a connector may need a step after a while even if nothing is ready */
+        int wait = 1000;
+        for (i = 0; i < n; i++) {
+            int t = conns[i].state == CONNECTING ? sockhelp_connector_timeout_ms(conns[i].connector) : -1;
+            if (t >= 0 && t < wait)
+                wait = t;
+        }
+        got = sockhelp_poller_wait(p, events, 64, wait);
         if (got < 0)
             return fail("poller_wait", got);
+        if (got == 0) /* timed out: step every connector still connecting */
+            for (i = 0; i < n; i++)
+                if (conns[i].state == CONNECTING) {
+                    rc = sockhelp_connector_step(conns[i].connector, &conns[i].s);
+                    if (rc == SOCKHELP_OK) {
+                        if (on_connected(p, f, &conns[i], i) != 0)
+                            return 1;
+                    } else if (rc != SOCKHELP_EWOULDBLOCK) {
+                        return fail("connector_step", rc);
+                    }
+                }
         for (k = 0; k < got; k++) {
             uint64_t tag = events[k].tag;
             struct conn *c = &conns[tag];
             if (c->state == CONNECTING) {
-                rc = sockhelp_connect_finish(c->s);
+                rc = sockhelp_connector_step(c->connector, &c->s);
                 if (rc == SOCKHELP_EWOULDBLOCK)
-                    continue; /* not yet: stays watched */
+                    continue; /* not yet: the poller watches what it waits on */
                 if (rc != SOCKHELP_OK)
-                    return fail("connect_finish", rc);
+                    return fail("connector_step", rc);
                 if (on_connected(p, f, c, tag) != 0)
                     return 1;
             } else if (c->state == WAITING_REPLY) {

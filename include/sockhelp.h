@@ -161,6 +161,13 @@ extern "C" {
 #define SOCKHELP_EPROTO (-18)
 
 /**
+ * The name could not be resolved now, a temporary failure (`EAI_AGAIN`: the name server
+ * did not answer or is unreachable): trying again later may succeed, unlike
+ * `SOCKHELP_ENOTFOUND`.
+ */
+#define SOCKHELP_ETRYAGAIN (-19)
+
+/**
  * The major version of the header; compare with `sockhelp_version()` at run time.
  */
 #define SOCKHELP_VERSION_MAJOR 0
@@ -274,32 +281,46 @@ const char *sockhelp_os_strerror(int os_error);
 #define SOCKHELP_ADDR_MAX 512
 
 /**
- * Opens a TCP connection to `host:port`, trying every address the name resolves to in
- * turn (IPv6 and IPv4) until one answers.
+ * Opens a TCP connection to `host:port`, racing the addresses the name resolves to the
+ * Happy Eyeballs way (RFC 8305), all under the one `timeout_ms`.
  *
  * - `host`: a name or an address literal ("127.0.0.1", "::1"); literals never touch the
  *   resolver. `port` > 0.
- * - `timeout_ms`: -1 forever; > 0 bounds the whole call, name resolution included; 0
- *   makes one attempt that succeeds only if the connection completes at once (with -1 and
- *   0 a name is resolved on the calling thread, not bounded: pass a literal).
+ * - **Order**: the resolver's addresses (IPv6 and IPv4, in the system's preference order)
+ *   interleaved by family, the first address's family first: v6, v4, v6, v4, ... when the
+ *   first is IPv6 (then the rest of whichever family has more).
+ * - **Stagger**: the first attempt starts at once; while attempts are in flight the next
+ *   one starts 250 ms after the previous start (`sockhelp_connect_ex` sets another delay),
+ *   or at once when an attempt fails (refused, unreachable). Several attempts may thus be
+ *   in flight together; the first to connect wins and every other one is closed at once.
+ * - `timeout_ms`: -1 forever; > 0 bounds the whole call, name resolution included (every
+ *   attempt shares the one deadline: an unanswered address costs the stagger, never the
+ *   whole deadline); 0 starts the first attempt and succeeds only if it connects at once
+ *   (with -1 and 0 a name is resolved on the calling thread, not bounded: pass a literal).
  * - Name lookups with `timeout_ms` > 0 run on resolver threads the process shares: at
- *   most 4, started when needed, each ending after 10 s idle. The system resolver cannot
- *   be cancelled, so a lookup that times out keeps its thread until the resolver answers;
- *   a lookup still queued when its call times out is dropped and never takes a thread.
- *   During a DNS outage at most 4 threads wait in the resolver, however many calls time
- *   out, and lookups queued behind them end in `SOCKHELP_ETIMEDOUT` at their deadlines.
- *   A process forked while lookups ran starts with none.
+ *   most 4, started when needed, each ending after 10 s idle; lookups of the same
+ *   `host:port` in flight at the same time share one `getaddrinfo`. The system resolver
+ *   cannot be cancelled, so a lookup that times out keeps its thread until the resolver
+ *   answers; a lookup still queued when its call times out is dropped and never takes a
+ *   thread. During a DNS outage at most 4 threads wait in the resolver, however many
+ *   calls time out, and lookups queued behind them end in `SOCKHELP_ETIMEDOUT` at their
+ *   deadlines. A process forked while lookups ran starts with none.
  * - On success `*out` receives a new connected socket in blocking mode, close-on-exec,
- *   owned by the caller (close it with `sockhelp_close`); on failure `*out` is
- *   `SOCKHELP_INVALID_SOCKET`.
+ *   owned by the caller (close it with `sockhelp_close`; `sockhelp_peer_addr` tells which
+ *   address won); on failure `*out` is `SOCKHELP_INVALID_SOCKET`.
  *
- * Returns `SOCKHELP_OK`; `SOCKHELP_EREFUSED` (nothing listens there), `SOCKHELP_ETIMEDOUT`
- * (`timeout_ms` passed), `SOCKHELP_ERESET` with `sockhelp_last_os_error()` = `ETIMEDOUT`
- * (the system gave up: no answer to the SYNs, even with `timeout_ms` -1),
- * `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0 and not connected at once), `SOCKHELP_ENOTFOUND`
- * (the name does not resolve), `SOCKHELP_EINVAL` (NULL/empty `host`, `port` 0, NULL `out`,
- * `timeout_ms` < -1), `SOCKHELP_EOS` (e.g. network unreachable), `SOCKHELP_EINTERNAL`.
- * When several addresses fail, the last one's error is returned.
+ * When every address fails, the most informative error is returned, in this order:
+ * `SOCKHELP_EREFUSED` (some address answered: nothing listens on that port), then
+ * `SOCKHELP_ETIMEDOUT` (the deadline passed with attempts unanswered), then
+ * `SOCKHELP_ERESET` with `sockhelp_last_os_error()` = `ETIMEDOUT` (the system gave up: no
+ * answer to the SYNs, e.g. with `timeout_ms` -1), then `SOCKHELP_EOS` (e.g. network or host
+ * unreachable, typical of a family without a route); of two of the same rank, the first.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EREFUSED`, `SOCKHELP_ETIMEDOUT`, `SOCKHELP_ERESET`,
+ * `SOCKHELP_EOS` (as above); `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0 and not connected at
+ * once); `SOCKHELP_ENOTFOUND` (the name does not exist); `SOCKHELP_ETRYAGAIN` (a temporary
+ * resolver failure, `EAI_AGAIN`: try again later); `SOCKHELP_EINVAL` (NULL/empty `host`,
+ * `port` 0, NULL `out`, `timeout_ms` < -1); `SOCKHELP_ENOMEM`; `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_connect(const char *host,
                      uint16_t port,
@@ -580,7 +601,8 @@ int sockhelp_connect_unix(const char *path,
  * connected"). Use `sockhelp_connect` when you can wait.
  *
  * - `host`: an address literal, or a name: names are resolved first, without a deadline
- *   (pass a literal in an event loop). Only the first address is tried.
+ *   (pass a literal in an event loop). Only the first address is tried: for every address
+ *   raced without blocking, use `sockhelp_connector_start`.
  * - Returns `SOCKHELP_OK` when connected at once (`*out` is a connected socket in blocking
  *   mode), or `SOCKHELP_EWOULDBLOCK` when the connection is in progress: `*out` is then a
  *   valid socket, in non-blocking mode, that the caller owns. Wait until it is writable
@@ -1651,6 +1673,190 @@ int sockhelp_poller_wait(struct sockhelp_poller *p,
  * async-signal-safe).
  */
 int sockhelp_poller_wake(struct sockhelp_poller *p);
+
+/* -----------------------------------------------------------------------------------------
+ * Connecting by name: the address race with options, resolving names, the
+ * connector for event loops, the user timeout.
+ * ----------------------------------------------------------------------------------------- */
+
+/**
+ * A Happy Eyeballs connection in progress, for event loops: `sockhelp_connector_start`
+ * makes it, `sockhelp_connector_step` moves it on, `sockhelp_connector_free` frees it.
+ * Used by one thread at a time.
+ */
+typedef struct sockhelp_connector sockhelp_connector;
+
+/**
+ * What a client may ask of a connection besides its destination
+ * (`sockhelp_connect_ex`, `sockhelp_connector_start`). Zero everywhere (`{0}`) is the
+ * default: any local address, any family, a 250 ms stagger.
+ */
+typedef struct sockhelp_connect_opts {
+  /**
+   * NULL or "": the system chooses the local address. Otherwise a local name or literal
+   * ("192.0.2.7", "::1") each attempt is bound to (port 0) before it connects; only the
+   * destination addresses of a family it has are tried. A name is resolved within 2 s
+   * (`SOCKHELP_LISTEN_RESOLVE_MS`).
+   */
+  const char *bind_host;
+  /**
+   * 0: any family; 4: IPv4 only; 6: IPv6 only.
+   */
+  int family;
+  /**
+   * Milliseconds between two attempt starts while earlier ones are in flight; 0: 250
+   * (RFC 8305's Connection Attempt Delay).
+   */
+  int stagger_ms;
+} sockhelp_connect_opts;
+
+/**
+ * `sockhelp_connect` with options (`o`: NULL or a `sockhelp_connect_opts`, see there):
+ * a local address to bind to, one family only, another stagger delay. Every other rule,
+ * the order, the deadline and the error returned, is `sockhelp_connect`'s.
+ *
+ * Returns what `sockhelp_connect` returns; `SOCKHELP_EINVAL` also for `o->family` not 0,
+ * 4 or 6, `o->stagger_ms` < 0, a `bind_host` that is not UTF-8 or has no address of a
+ * family the destination has; `SOCKHELP_ENOTFOUND` also when no address of the family
+ * asked for exists; a `bind_host` that does not resolve fails as a name does
+ * (`SOCKHELP_ENOTFOUND`, `SOCKHELP_ETRYAGAIN`, `SOCKHELP_ETIMEDOUT`), one that is not a
+ * local address with `SOCKHELP_EOS` (`EADDRNOTAVAIL`) from its attempts.
+ */
+int sockhelp_connect_ex(const char *host,
+                        uint16_t port,
+                        const struct sockhelp_connect_opts *o,
+                        int timeout_ms,
+                        sockhelp_socket *out);
+
+/**
+ * Resolves `host` and writes the addresses it names, printable, into `addrs`: each an IP
+ * literal without port ("::1", "127.0.0.1", "fe80::1%2" with a scope), one per line, in
+ * the resolver's order (the order `sockhelp_connect` starts from before interleaving the
+ * families), the whole NUL-terminated: "::1\n127.0.0.1\0". Each can be passed back to
+ * `sockhelp_connect` as `host`.
+ *
+ * - `port` is not printed (any value; it does not change the answer).
+ * - `timeout_ms`: as `sockhelp_connect`'s lookup (> 0 on the shared resolver threads,
+ *   bounded; -1 and 0 on the calling thread). A literal is its own answer, at once.
+ * - `cap`: the size of `addrs` (NULL with `cap` 0 only asks the size); `needed` (NULL or)
+ *   receives the bytes needed, NUL included; `count` (NULL or) receives the number of
+ *   addresses. Both are written on `SOCKHELP_OK` and `SOCKHELP_ENOSPACE`, 0 otherwise.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (`cap` too small: `addrs` not touched);
+ * `SOCKHELP_ENOTFOUND` (no such name); `SOCKHELP_ETRYAGAIN` (temporary failure: the name
+ * server did not answer); `SOCKHELP_ETIMEDOUT`; `SOCKHELP_EINVAL` (NULL/empty `host`,
+ * NULL `addrs` with `cap` > 0, `timeout_ms` < -1); `SOCKHELP_ENOMEM`; `SOCKHELP_EOS`;
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_resolve(const char *host,
+                     uint16_t port,
+                     int timeout_ms,
+                     char *addrs,
+                     size_t cap,
+                     size_t *needed,
+                     size_t *count);
+
+/**
+ * Starts connecting to `host:port` the way `sockhelp_connect` does (same order, stagger,
+ * winner and error), without ever blocking the calling thread: a name is looked up on the
+ * shared resolver threads (see `sockhelp_connect`), every attempt is a non-blocking
+ * socket. Never waits.
+ *
+ * Drive it so: `sockhelp_connector_poll_with(c, poller, tag)` once (or watch the sockets
+ * yourself: see below), then whenever the poller reports `tag`, or when
+ * `sockhelp_connector_timeout_ms(c)` milliseconds have passed, call
+ * `sockhelp_connector_step`, until it returns anything but `SOCKHELP_EWOULDBLOCK`. The
+ * connector has no deadline of its own: when yours passes, free it.
+ *
+ * - `o`: NULL or options, as `sockhelp_connect_ex`.
+ * - On success `*out` receives the connector, owned by the caller (free it with
+ *   `sockhelp_connector_free`, connected or not); on failure NULL.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL/empty `host`, `port` 0, NULL `out`, bad
+ * `o`); `SOCKHELP_ENOTFOUND` / `SOCKHELP_ETRYAGAIN` / `SOCKHELP_ETIMEDOUT` (a `bind_host`
+ * name that does not resolve in 2 s); `SOCKHELP_ENOMEM` (no resolver thread could be
+ * started); `SOCKHELP_EOS` (e.g. `EMFILE`); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_connector_start(const char *host,
+                             uint16_t port,
+                             const struct sockhelp_connect_opts *o,
+                             struct sockhelp_connector **out);
+
+/**
+ * Moves the connection on, without waiting: takes the resolver's answer if it came,
+ * starts the attempts that are due, looks at the ones in flight. Call it when the poller
+ * reported the connector's tag, or when `sockhelp_connector_timeout_ms` has passed
+ * (calling it more often is harmless).
+ *
+ * - `SOCKHELP_OK`: `*out` is the connected socket (blocking mode, close-on-exec, owned by
+ *   the caller, not in the poller: add it yourself); every other attempt was closed.
+ *   The connector is finished: free it.
+ * - `SOCKHELP_EWOULDBLOCK`: still connecting; `*out` is `SOCKHELP_INVALID_SOCKET`. The
+ *   poller (if `sockhelp_connector_poll_with` registered one) now watches exactly what to
+ *   wait on.
+ * - Any other code: the connection failed (the error `sockhelp_connect` would return,
+ *   with `SOCKHELP_ETIMEDOUT` never: the connector has no deadline); finished: free it.
+ *   A further step on a finished connector is `SOCKHELP_EINVAL`.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EWOULDBLOCK`; `SOCKHELP_EREFUSED`; `SOCKHELP_ERESET`
+ * (`ETIMEDOUT`: no answer to the SYNs); `SOCKHELP_ENOTFOUND`; `SOCKHELP_ETRYAGAIN`;
+ * `SOCKHELP_EOS` (e.g. network unreachable); `SOCKHELP_EINVAL` (NULL `c` or `out`,
+ * finished connector); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_connector_step(struct sockhelp_connector *c,
+                            sockhelp_socket *out);
+
+/**
+ * Makes poller `p` watch what the connector waits on, every socket with `tag`: the
+ * resolver's wake socket (readable once the name's answer came) while it resolves, then
+ * the attempts in flight (writable once connected or failed). From then on every
+ * `sockhelp_connector_step` keeps `p` up to date (adds new attempts, removes the closed
+ * ones before closing them) and the winner leaves it. `p` NULL detaches: the poller
+ * registered before stops watching the connector's sockets. Never waits.
+ *
+ * `p` must outlive the connector's use of it: free the connector (or detach) before
+ * freeing the poller. The sockets are the connector's: do not remove or close them.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `c`); what `sockhelp_poller_add` returns;
+ * `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_connector_poll_with(struct sockhelp_connector *c,
+                                 struct sockhelp_poller *p,
+                                 uint64_t tag);
+
+/**
+ * The longest the caller may wait (milliseconds) before calling
+ * `sockhelp_connector_step` again when the poller reports nothing: until the next
+ * attempt is due (the stagger); -1 when only readiness of the connector's sockets can
+ * move it on (the lookup's wake socket, the attempts). Pass it (or less) to
+ * `sockhelp_poller_wait`. Never waits.
+ *
+ * Returns milliseconds (>= 0) or -1, never an error code: a NULL `c` is -1, not
+ * `SOCKHELP_EINVAL`.
+ */
+int sockhelp_connector_timeout_ms(struct sockhelp_connector *c);
+
+/**
+ * Frees connector `c`, closing every attempt still in flight (a socket `step` already
+ * returned is the caller's and stays open) and removing its sockets from the poller
+ * `sockhelp_connector_poll_with` registered (still alive: see there). A lookup in flight
+ * is abandoned (it never holds a new thread). NULL is ignored.
+ */
+void sockhelp_connector_free(struct sockhelp_connector *c);
+
+/**
+ * Sets `TCP_USER_TIMEOUT` on connected TCP socket `s`: how long (`ms`) data it sent may
+ * stay unacknowledged before the system declares the connection dead (later calls then
+ * fail with `SOCKHELP_ERESET`, `sockhelp_last_os_error()` = `ETIMEDOUT`). It complements
+ * keepalive (`sockhelp_set_keepalive`, which probes an idle connection): this one bounds
+ * a connection with data in flight. `ms` 0 restores the system's default. Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EUNSUPPORTED` where the system has no equivalent
+ * (every system but Linux and Android: macOS, the BSDs, Windows); `SOCKHELP_EINVAL`
+ * (invalid socket, `ms` < 0); `SOCKHELP_EOS` (e.g. not a TCP socket); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_set_user_timeout(sockhelp_socket s,
+                              int ms);
 
 /* -----------------------------------------------------------------------------------------
  * Streams: a connected byte stream (a plain socket or a TLS session) and the

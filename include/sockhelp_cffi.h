@@ -22,6 +22,7 @@ typedef int sockhelp_socket;
 #define SOCKHELP_ECERT -16
 #define SOCKHELP_ETRUNCATED -17
 #define SOCKHELP_EPROTO -18
+#define SOCKHELP_ETRYAGAIN -19
 #define SOCKHELP_VERSION_MAJOR 0
 #define SOCKHELP_VERSION_MINOR 1
 #define SOCKHELP_VERSION_PATCH 0
@@ -383,6 +384,50 @@ int sockhelp_poller_wait(struct sockhelp_poller *p,
                          int timeout_ms);
 
 int sockhelp_poller_wake(struct sockhelp_poller *p);
+
+typedef struct sockhelp_connector sockhelp_connector;
+
+typedef struct sockhelp_connect_opts {
+
+  const char *bind_host;
+
+  int family;
+
+  int stagger_ms;
+} sockhelp_connect_opts;
+
+int sockhelp_connect_ex(const char *host,
+                        uint16_t port,
+                        const struct sockhelp_connect_opts *o,
+                        int timeout_ms,
+                        sockhelp_socket *out);
+
+int sockhelp_resolve(const char *host,
+                     uint16_t port,
+                     int timeout_ms,
+                     char *addrs,
+                     size_t cap,
+                     size_t *needed,
+                     size_t *count);
+
+int sockhelp_connector_start(const char *host,
+                             uint16_t port,
+                             const struct sockhelp_connect_opts *o,
+                             struct sockhelp_connector **out);
+
+int sockhelp_connector_step(struct sockhelp_connector *c,
+                            sockhelp_socket *out);
+
+int sockhelp_connector_poll_with(struct sockhelp_connector *c,
+                                 struct sockhelp_poller *p,
+                                 uint64_t tag);
+
+int sockhelp_connector_timeout_ms(struct sockhelp_connector *c);
+
+void sockhelp_connector_free(struct sockhelp_connector *c);
+
+int sockhelp_set_user_timeout(sockhelp_socket s,
+                              int ms);
 
 typedef struct sockhelp_stream sockhelp_stream;
 

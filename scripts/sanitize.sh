@@ -65,6 +65,12 @@ timed=(
     "deadline_flood_recv_batch:tests/c/deadline_flood.c:recv_batch"
     "deadline_flood_send_frames:tests/c/deadline_flood.c:send_frames"
     "deadline_flood_recvall_plain:tests/c/deadline_flood.c:recvall_plain"
+    "connect_race_blackhole:tests/c/connect_race.c:blackhole"
+    "connect_race_refused:tests/c/connect_race.c:refused"
+    "connect_race_localhost:tests/c/connect_race.c:localhost"
+    "connect_race_hang:tests/c/connect_race.c:hang"
+    "connect_race_tryagain:tests/c/connect_race.c:tryagain"
+    "connect_race_connector:tests/c/connect_race.c:connector"
 )
 
 run_pass() {

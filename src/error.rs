@@ -67,6 +67,10 @@ macro_rules! error_table {
             /// past a STARTTLS / SSLRequest answer (they could be injected by an attacker,
             /// CVE-2021-23222), so the upgrade is refused.
             Proto = -18, SOCKHELP_EPROTO, "bytes buffered where the protocol forbids them";
+            /// The name could not be resolved now, a temporary failure (`EAI_AGAIN`: the name server
+            /// did not answer or is unreachable): trying again later may succeed, unlike
+            /// `SOCKHELP_ENOTFOUND`.
+            TryAgain = -19, SOCKHELP_ETRYAGAIN, "temporary failure in name resolution";
         }
     };
 }
@@ -209,6 +213,7 @@ mod tests {
             Error::Cert,
             Error::Truncated,
             Error::Proto,
+            Error::TryAgain,
         ];
         let mut seen = std::collections::HashSet::new();
         for e in all {

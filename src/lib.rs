@@ -22,6 +22,7 @@
 //!   private: its functions are exported from the staticlib / cdylib by `#[no_mangle]`).
 
 pub mod any_stream;
+pub mod connect;
 pub mod deadline;
 pub mod error;
 mod event_bits;

@@ -37,44 +37,11 @@ fn new_stream(addr: &SocketAddr) -> io::Result<Socket> {
     Ok(sock)
 }
 
-/// Connects to one address within the deadline: a non-blocking connect, a
-/// wait for writability, then `SO_ERROR` says how it went.
-fn connect_one(addr: &SocketAddr, deadline: Deadline) -> Result<Socket> {
-    let sock = new_stream(addr)?;
-    sock.set_nonblocking(true)?;
-    match sock.connect(&SockAddr::from(*addr)) {
-        Ok(()) => {}
-        Err(e) if sys::connect_in_progress(&e) || e.kind() == io::ErrorKind::Interrupted => {
-            let raw = sys::as_raw(&sock);
-            wait_ready(raw, Interest::Writable, deadline)?;
-            if let Some(err) = sock.take_error()? {
-                return Err(Error::from_io(&err));
-            }
-        }
-        Err(e) => return Err(Error::from_io(&e)),
-    }
-    sock.set_nonblocking(false)?;
-    Ok(sock)
-}
-
-/// Connects to `host:port`, trying every resolved address in turn until one
-/// answers, all within one deadline. Returns the last address's error when none does.
+/// Connects to `host:port` racing every resolved address (Happy Eyeballs, see
+/// [`crate::connect`]) within one deadline, the name lookup included.
 pub fn connect(host: &str, port: u16, deadline: Deadline) -> Result<RawSocket> {
-    if host.is_empty() || port == 0 {
-        return Err(Error::Invalid);
-    }
-    let addrs = resolve(host, port, deadline)?;
-    let mut last = Error::NotFound;
-    for addr in addrs {
-        match connect_one(&addr, deadline) {
-            Ok(sock) => return Ok(sys::into_raw(sock)),
-            Err(e) => last = e,
-        }
-        if deadline.expired() {
-            break;
-        }
-    }
-    Err(last)
+    let opts = crate::connect::Options::default();
+    crate::connect::connect(host, port, &opts, deadline).map(|w| sys::into_raw(w.sock))
 }
 
 /// Listens on `host:port` (`None` or "" = every interface, IPv6 and IPv4 when
@@ -373,6 +340,12 @@ pub fn set_keepalive(
         }
         Ok(())
     })
+}
+
+/// `TCP_USER_TIMEOUT`: how long sent data may stay unacknowledged before the system drops
+/// the connection (0: the system's default). `Unsupported` where there is no equivalent.
+pub fn set_user_timeout(s: RawSocket, ms: u32) -> Result<()> {
+    sys::with_socket(s, |sock| sys::set_user_timeout(&sock, ms))
 }
 
 /// Shuts down one or both directions.

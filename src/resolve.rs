@@ -14,16 +14,22 @@
 //!   `WORKERS_MAX` threads wait in the resolver, whatever the number of calls, and lookups
 //!   behind them time out in the queue.
 //!
+//! - a lookup of a `host:port` already queued or running is shared: one `getaddrinfo`
+//!   answers every caller that asked for it meanwhile.
+//!
 //! Address literals never get here (see [`resolve`]). The API is two steps, so a caller can
 //! start several lookups and wait for them in its own order: [`Lookup::start`], then
 //! [`Lookup::wait`]; [`resolve`] is both at once.
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{mpsc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
+use crate::sys;
+
+use socket2::Socket;
 
 /// Most worker threads the process ever has for lookups.
 pub const WORKERS_MAX: usize = 4;
@@ -36,16 +42,26 @@ pub const IDLE_EXIT: Duration = Duration::from_secs(10);
 
 type Answer = Result<Vec<SocketAddr>>;
 
-/// A lookup waiting in the queue for a worker.
+/// One caller waiting for a job's answer, and the socket to poke when it comes.
+struct Waiter {
+    id: u64,
+    reply: mpsc::SyncSender<Answer>,
+    notify: Option<Socket>,
+}
+
+/// A lookup in the pool: queued until a worker starts it, then running until it answers.
+/// Callers asking the same `host:port` while it is queued or running share it.
 struct Job {
     id: u64,
     host: String,
     port: u16,
-    reply: mpsc::SyncSender<Answer>,
+    started: bool,
+    waiters: Vec<Waiter>,
 }
 
 struct Pool {
-    queue: Vec<Job>,
+    /// Queued jobs (not started) first-come first-served, then running ones.
+    jobs: Vec<Job>,
     /// Workers alive, busy or idle.
     workers: usize,
     /// Workers waiting for a job.
@@ -55,8 +71,14 @@ struct Pool {
     pid: u32,
 }
 
+impl Pool {
+    fn queued(&self) -> usize {
+        self.jobs.iter().filter(|j| !j.started).count()
+    }
+}
+
 static POOL: Mutex<Pool> = Mutex::new(Pool {
-    queue: Vec::new(),
+    jobs: Vec::new(),
     workers: 0,
     idle: 0,
     next_id: 0,
@@ -73,7 +95,7 @@ fn pool() -> MutexGuard<'static, Pool> {
     let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
     let pid = std::process::id();
     if pool.pid != pid {
-        pool.queue.clear();
+        pool.jobs.clear();
         pool.workers = 0;
         pool.idle = 0;
         pool.pid = pid;
@@ -92,7 +114,8 @@ fn remaining(deadline: Deadline) -> Option<Duration> {
 /// Resolves `host:port`: an address literal at once, without the resolver; a name on the
 /// caller's thread when the deadline is `Forever` or `Now` (nothing to bound, or no time
 /// to wait on a worker: the header tells callers to pass literals there), else through the
-/// pool within the deadline (`TimedOut` when it passes).
+/// pool within the deadline (`TimedOut` when it passes). Failures: `NotFound` (no such
+/// name, or no address), `TryAgain` (a temporary failure: `EAI_AGAIN`), `NoMem`, `Os`.
 pub fn resolve(host: &str, port: u16, deadline: Deadline) -> Answer {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
@@ -103,35 +126,62 @@ pub fn resolve(host: &str, port: u16, deadline: Deadline) -> Answer {
     }
 }
 
-/// One `getaddrinfo`; no address at all is `NotFound`.
+/// One `getaddrinfo` (`sys::getaddrinfo`: its error code kept).
 fn lookup(host: &str, port: u16) -> Answer {
-    match (host, port).to_socket_addrs() {
-        Ok(addrs) => {
-            let v: Vec<SocketAddr> = addrs.collect();
-            if v.is_empty() {
-                Err(Error::NotFound)
-            } else {
-                Ok(v)
-            }
-        }
-        Err(_) => Err(Error::NotFound),
+    if host.is_empty() {
+        return Err(Error::NotFound);
     }
+    sys::getaddrinfo(host, port)
 }
 
 /// A lookup handed to the pool; dropping it (or a `wait` that times out) abandons it.
 pub struct Lookup {
-    id: u64,
+    job: u64,
+    waiter: u64,
     reply: mpsc::Receiver<Answer>,
 }
 
 impl Lookup {
     /// Queues a lookup of `host:port` (a name: literals need none), waiting for room in the
     /// queue within `deadline`, and starts a worker if none is idle and fewer than
-    /// `WORKERS_MAX` run. `TimedOut` / `WouldBlock` when the queue stayed full; `NoMem`
-    /// when no worker exists and none can be started.
+    /// `WORKERS_MAX` run. A lookup of the same `host:port` already queued or running is
+    /// shared instead (one `getaddrinfo` answers both). `TimedOut` / `WouldBlock` when the
+    /// queue stayed full; `NoMem` when no worker exists and none can be started.
     pub fn start(host: &str, port: u16, deadline: Deadline) -> Result<Lookup> {
+        Lookup::start_notify(host, port, deadline, None)
+    }
+
+    /// `start`, and when the answer comes the worker sends one byte on `notify` (a
+    /// connected datagram socket, e.g. connected to itself: it then becomes readable).
+    pub fn start_notify(
+        host: &str,
+        port: u16,
+        deadline: Deadline,
+        notify: Option<Socket>,
+    ) -> Result<Lookup> {
         let mut pool = pool();
-        while pool.queue.len() >= QUEUE_MAX {
+        let waiter = pool.next_id;
+        pool.next_id += 1;
+        let (tx, rx) = mpsc::sync_channel(1);
+        let w = Waiter {
+            id: waiter,
+            reply: tx,
+            notify,
+        };
+        if let Some(job) = pool
+            .jobs
+            .iter_mut()
+            .find(|j| j.host == host && j.port == port)
+        {
+            job.waiters.push(w);
+            let job = job.id;
+            return Ok(Lookup {
+                job,
+                waiter,
+                reply: rx,
+            });
+        }
+        while pool.queued() >= QUEUE_MAX {
             if deadline.expired() {
                 return Err(deadline.out_of_time());
             }
@@ -146,21 +196,21 @@ impl Lookup {
         }
         let id = pool.next_id;
         pool.next_id += 1;
-        let (tx, rx) = mpsc::sync_channel(1);
-        pool.queue.push(Job {
+        pool.jobs.push(Job {
             id,
             host: host.to_owned(),
             port,
-            reply: tx,
+            started: false,
+            waiters: vec![w],
         });
-        if pool.queue.len() > pool.idle && pool.workers < WORKERS_MAX {
+        if pool.queued() > pool.idle && pool.workers < WORKERS_MAX {
             let spawned = std::thread::Builder::new()
                 .name("sockhelp-resolve".into())
                 .spawn(work);
             match spawned {
                 Ok(_) => pool.workers += 1,
                 Err(_) if pool.workers == 0 => {
-                    pool.queue.retain(|j| j.id != id);
+                    pool.jobs.retain(|j| j.id != id);
                     return Err(Error::NoMem);
                 }
                 // The workers there are will get to it.
@@ -168,7 +218,11 @@ impl Lookup {
             }
         }
         WORK.notify_one();
-        Ok(Lookup { id, reply: rx })
+        Ok(Lookup {
+            job: id,
+            waiter,
+            reply: rx,
+        })
     }
 
     /// The answer, waited for until `deadline` (`TimedOut`, or `WouldBlock` for `Now`,
@@ -188,34 +242,60 @@ impl Lookup {
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::Internal),
         }
     }
+
+    /// The answer if it is there, without waiting (`None`: not yet).
+    pub fn try_answer(&self) -> Option<Answer> {
+        match self.reply.try_recv() {
+            Ok(answer) => Some(answer),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => Some(Err(Error::Internal)),
+        }
+    }
 }
 
 impl Drop for Lookup {
-    /// Abandons the lookup: out of the queue if no worker took it yet (a worker that did
-    /// finishes it and drops the answer).
+    /// Abandons the lookup: this caller stops waiting; a job nobody waits for any more
+    /// leaves the queue if no worker took it yet (a worker that did finishes it and drops
+    /// the answer).
     fn drop(&mut self) {
         let mut pool = pool();
-        let before = pool.queue.len();
-        let id = self.id;
-        pool.queue.retain(|j| j.id != id);
-        if pool.queue.len() != before {
+        let (job, waiter) = (self.job, self.waiter);
+        let mut freed = false;
+        pool.jobs.retain_mut(|j| {
+            if j.id != job {
+                return true;
+            }
+            j.waiters.retain(|w| w.id != waiter);
+            freed = j.waiters.is_empty() && !j.started;
+            !freed
+        });
+        if freed {
             ROOM.notify_one();
         }
     }
 }
 
-/// A worker: takes queued lookups one at a time; ends after `IDLE_EXIT` without one.
+/// A worker: runs queued lookups one at a time; ends after `IDLE_EXIT` without one.
 fn work() {
     let mut pool = pool();
     loop {
-        if !pool.queue.is_empty() {
-            let job = pool.queue.remove(0);
+        if let Some(job) = pool.jobs.iter_mut().find(|j| !j.started) {
+            job.started = true;
+            let (id, host, port) = (job.id, job.host.clone(), job.port);
             ROOM.notify_one();
             drop(pool);
-            let answer = lookup(&job.host, job.port);
-            // The caller may have given up: then nobody listens, and that is fine.
-            let _ = job.reply.try_send(answer);
+            let answer = lookup(&host, port);
             pool = self::pool();
+            let at = pool.jobs.iter().position(|j| j.id == id);
+            // The callers may have given up: then nobody listens, and that is fine.
+            if let Some(job) = at.map(|i| pool.jobs.remove(i)) {
+                for w in job.waiters {
+                    let _ = w.reply.try_send(answer.clone());
+                    if let Some(s) = &w.notify {
+                        let _ = s.send(&[1]);
+                    }
+                }
+            }
             continue;
         }
         pool.idle += 1;
@@ -224,7 +304,7 @@ fn work() {
             .unwrap_or_else(|e| e.into_inner());
         pool = p;
         pool.idle -= 1;
-        if waited.timed_out() && pool.queue.is_empty() {
+        if waited.timed_out() && pool.queued() == 0 {
             pool.workers -= 1;
             return;
         }

@@ -763,3 +763,76 @@ fn send_frames_keeps_its_deadline_against_a_fast_reader() {
 fn recvall_into_ordinary_memory_keeps_its_deadline_against_a_flooding_peer() {
     run_case("recvall_plain");
 }
+
+// ---------------------------------------------------------------------------
+// Connecting as the best clients do (issue 24): Happy Eyeballs through the header.
+// tests/c/connect_race.c brings its own getaddrinfo (names that resolve to a black-holed
+// address first, to a refused one first, never, or EAI_AGAIN); Linux: the black hole is a
+// listener with a full accept queue, the thread count is read in /proc/self/task.
+
+#[cfg(target_os = "linux")]
+fn run_connect_race(part: &str) {
+    let exe = build_c("connect_race", &["tests/c/connect_race.c"], &[]);
+    let out = run(&exe, &[part]);
+    assert_success(&format!("connect_race {}", part), &out);
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// The first address black-holed, the second serving: connected in about the 250 ms
+/// stagger, not at the 5 s deadline.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_black_holed_first_address_costs_the_stagger_not_the_deadline() {
+    run_connect_race("blackhole");
+}
+
+/// The first address refused: the second tried at once; all refused is EREFUSED.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_refused_first_address_tries_the_next_at_once() {
+    run_connect_race("refused");
+}
+
+/// localhost (::1 and 127.0.0.1) reaches an IPv6-only and an IPv4-only server; the
+/// family and bind options.
+#[cfg(target_os = "linux")]
+#[test]
+fn localhost_reaches_ipv6_only_and_ipv4_only_servers() {
+    run_connect_race("localhost");
+}
+
+/// A resolver that never answers: 100 connects each keep their deadline, the threads stay
+/// bounded.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_resolver_that_never_answers_keeps_deadlines_and_the_thread_bound() {
+    run_connect_race("hang");
+}
+
+/// EAI_AGAIN is SOCKHELP_ETRYAGAIN, not ENOTFOUND; sockhelp_resolve prints the addresses.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_temporary_resolver_failure_is_tryagain() {
+    run_connect_race("tryagain");
+}
+
+/// The non-blocking connector through a poller: the same race, no blocking step.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_connector_races_without_blocking_through_a_poller() {
+    run_connect_race("connector");
+}
+
+/// `c_examples/happy_connect.c`: connects to a local listener by name and says which
+/// address won and after how long.
+#[test]
+fn c_examples_happy_connect_says_which_address_won() {
+    let exe = build_c("happy_connect", &["c_examples/happy_connect.c"], &[]);
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let out = run(&exe, &["localhost".to_string(), port.to_string()]);
+    assert_success("happy_connect", &out);
+    let said = String::from_utf8_lossy(&out.stdout);
+    let want = format!("connected to 127.0.0.1:{} after ", port);
+    assert!(said.contains(&want), "happy_connect said: {}", said);
+}

@@ -34,6 +34,8 @@
 //! - `select`: Select: readiness over three arrays of sockets.
 //! - `poller`: Poller: a set of sockets watched together, its interest / event bits, waking a
 //!   wait.
+//! - `connect`: Connecting by name: the address race with options, resolving names, the
+//!   connector for event loops, the user timeout.
 //! - `stream_io`: Streams: a connected byte stream (a plain socket or a TLS session) and the
 //!   stream form of every byte and frame call.
 //! - `tls`: TLS: whether this build has it, configurations (roots, certificates, ALPN), TLS
@@ -56,6 +58,7 @@ use cast::{
 
 mod basics;
 mod bytes;
+mod connect;
 mod framing;
 mod net;
 mod poller;

@@ -28,32 +28,46 @@ pub const SOCKHELP_SHUT_WR: c_int = 1;
 /// `sockhelp_shutdown`: both directions.
 pub const SOCKHELP_SHUT_RDWR: c_int = 2;
 
-/// Opens a TCP connection to `host:port`, trying every address the name resolves to in
-/// turn (IPv6 and IPv4) until one answers.
+/// Opens a TCP connection to `host:port`, racing the addresses the name resolves to the
+/// Happy Eyeballs way (RFC 8305), all under the one `timeout_ms`.
 ///
 /// - `host`: a name or an address literal ("127.0.0.1", "::1"); literals never touch the
 ///   resolver. `port` > 0.
-/// - `timeout_ms`: -1 forever; > 0 bounds the whole call, name resolution included; 0
-///   makes one attempt that succeeds only if the connection completes at once (with -1 and
-///   0 a name is resolved on the calling thread, not bounded: pass a literal).
+/// - **Order**: the resolver's addresses (IPv6 and IPv4, in the system's preference order)
+///   interleaved by family, the first address's family first: v6, v4, v6, v4, ... when the
+///   first is IPv6 (then the rest of whichever family has more).
+/// - **Stagger**: the first attempt starts at once; while attempts are in flight the next
+///   one starts 250 ms after the previous start (`sockhelp_connect_ex` sets another delay),
+///   or at once when an attempt fails (refused, unreachable). Several attempts may thus be
+///   in flight together; the first to connect wins and every other one is closed at once.
+/// - `timeout_ms`: -1 forever; > 0 bounds the whole call, name resolution included (every
+///   attempt shares the one deadline: an unanswered address costs the stagger, never the
+///   whole deadline); 0 starts the first attempt and succeeds only if it connects at once
+///   (with -1 and 0 a name is resolved on the calling thread, not bounded: pass a literal).
 /// - Name lookups with `timeout_ms` > 0 run on resolver threads the process shares: at
-///   most 4, started when needed, each ending after 10 s idle. The system resolver cannot
-///   be cancelled, so a lookup that times out keeps its thread until the resolver answers;
-///   a lookup still queued when its call times out is dropped and never takes a thread.
-///   During a DNS outage at most 4 threads wait in the resolver, however many calls time
-///   out, and lookups queued behind them end in `SOCKHELP_ETIMEDOUT` at their deadlines.
-///   A process forked while lookups ran starts with none.
+///   most 4, started when needed, each ending after 10 s idle; lookups of the same
+///   `host:port` in flight at the same time share one `getaddrinfo`. The system resolver
+///   cannot be cancelled, so a lookup that times out keeps its thread until the resolver
+///   answers; a lookup still queued when its call times out is dropped and never takes a
+///   thread. During a DNS outage at most 4 threads wait in the resolver, however many
+///   calls time out, and lookups queued behind them end in `SOCKHELP_ETIMEDOUT` at their
+///   deadlines. A process forked while lookups ran starts with none.
 /// - On success `*out` receives a new connected socket in blocking mode, close-on-exec,
-///   owned by the caller (close it with `sockhelp_close`); on failure `*out` is
-///   `SOCKHELP_INVALID_SOCKET`.
+///   owned by the caller (close it with `sockhelp_close`; `sockhelp_peer_addr` tells which
+///   address won); on failure `*out` is `SOCKHELP_INVALID_SOCKET`.
 ///
-/// Returns `SOCKHELP_OK`; `SOCKHELP_EREFUSED` (nothing listens there), `SOCKHELP_ETIMEDOUT`
-/// (`timeout_ms` passed), `SOCKHELP_ERESET` with `sockhelp_last_os_error()` = `ETIMEDOUT`
-/// (the system gave up: no answer to the SYNs, even with `timeout_ms` -1),
-/// `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0 and not connected at once), `SOCKHELP_ENOTFOUND`
-/// (the name does not resolve), `SOCKHELP_EINVAL` (NULL/empty `host`, `port` 0, NULL `out`,
-/// `timeout_ms` < -1), `SOCKHELP_EOS` (e.g. network unreachable), `SOCKHELP_EINTERNAL`.
-/// When several addresses fail, the last one's error is returned.
+/// When every address fails, the most informative error is returned, in this order:
+/// `SOCKHELP_EREFUSED` (some address answered: nothing listens on that port), then
+/// `SOCKHELP_ETIMEDOUT` (the deadline passed with attempts unanswered), then
+/// `SOCKHELP_ERESET` with `sockhelp_last_os_error()` = `ETIMEDOUT` (the system gave up: no
+/// answer to the SYNs, e.g. with `timeout_ms` -1), then `SOCKHELP_EOS` (e.g. network or host
+/// unreachable, typical of a family without a route); of two of the same rank, the first.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EREFUSED`, `SOCKHELP_ETIMEDOUT`, `SOCKHELP_ERESET`,
+/// `SOCKHELP_EOS` (as above); `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0 and not connected at
+/// once); `SOCKHELP_ENOTFOUND` (the name does not exist); `SOCKHELP_ETRYAGAIN` (a temporary
+/// resolver failure, `EAI_AGAIN`: try again later); `SOCKHELP_EINVAL` (NULL/empty `host`,
+/// `port` 0, NULL `out`, `timeout_ms` < -1); `SOCKHELP_ENOMEM`; `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_connect(
     host: *const c_char,
@@ -465,7 +479,8 @@ pub extern "C" fn sockhelp_connect_unix(
 /// connected"). Use `sockhelp_connect` when you can wait.
 ///
 /// - `host`: an address literal, or a name: names are resolved first, without a deadline
-///   (pass a literal in an event loop). Only the first address is tried.
+///   (pass a literal in an event loop). Only the first address is tried: for every address
+///   raced without blocking, use `sockhelp_connector_start`.
 /// - Returns `SOCKHELP_OK` when connected at once (`*out` is a connected socket in blocking
 ///   mode), or `SOCKHELP_EWOULDBLOCK` when the connection is in progress: `*out` is then a
 ///   valid socket, in non-blocking mode, that the caller owns. Wait until it is writable

@@ -38,6 +38,7 @@ pub use imp::{
     is_valid, prepare_listener, prepare_stream, recv, send, send_vectored, set_keepalive_params,
     set_nonblocking, with_socket,
 };
+pub use imp::{getaddrinfo, set_user_timeout};
 pub(crate) use imp::{INVALID_SOCKET, LISTEN_BACKLOG_MAX};
 pub(crate) use imp::{NOT_CONNECTED, NOT_LISTENING};
 

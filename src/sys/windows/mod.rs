@@ -16,6 +16,7 @@ use super::RawSocket;
 
 mod accept;
 mod addr;
+mod client;
 mod errors;
 mod handle;
 mod io;
@@ -26,6 +27,7 @@ mod strerror;
 pub use accept::{accept, is_listening};
 pub(crate) use accept::{NOT_CONNECTED, NOT_LISTENING};
 pub use addr::unix_name;
+pub use client::{getaddrinfo, set_user_timeout};
 pub use errors::{
     connect_backlog_full, connect_in_progress, is_bad_socket_error, is_family_unsupported,
 };
