@@ -52,9 +52,12 @@ pub struct Readiness {
     pub exceptional: bool,
 }
 
-pub use imp::{is_bad_socket_error, poll_sockets, PollFd};
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-use imp::{poller_add, poller_delete, poller_modify};
+use imp::poller_delete;
+pub use imp::{is_bad_socket_error, poll_sockets, PollFd};
+// illumos registers in polling_backend.rs (event ports: oneshot, re-armed by each wait).
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "illumos")))]
+use imp::{poller_add, poller_modify};
 
 /// What the poller's backend saw for one socket.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
