@@ -1536,8 +1536,8 @@ int sockhelp_select(sockhelp_socket *readers,
 #define SOCKHELP_ERROR 8
 
 /**
- * A set of sockets watched together (epoll on Linux, kqueue on the BSDs and macOS, IOCP on
- * Windows), level-triggered. Made by `sockhelp_poller_new`, freed by `sockhelp_poller_free`;
+ * A set of sockets watched together (epoll on Linux, kqueue on the BSDs and macOS, event
+ * ports on illumos, IOCP on Windows), level-triggered. Made by `sockhelp_poller_new`, freed by `sockhelp_poller_free`;
  * used by one thread at a time.
  */
 typedef struct sockhelp_poller sockhelp_poller;
@@ -1561,7 +1561,9 @@ typedef struct sockhelp_event {
 /**
  * Makes a new, empty poller: a set of sockets watched together, level-triggered (a socket
  * is reported at every wait for as long as it is ready, like `sockhelp_select`), built on
- * epoll (Linux), kqueue (BSDs, macOS) or IOCP (Windows). For thousands of sockets.
+ * epoll (Linux), kqueue (BSDs, macOS), event ports (illumos, where each socket a wait
+ * reports is registered again before the wait returns, which makes the ports'
+ * one-shot events level-triggered) or IOCP (Windows). For thousands of sockets.
  *
  * The poller belongs to the caller: free it with `sockhelp_poller_free`. Use it from one
  * thread at a time. Never waits.
@@ -1580,10 +1582,11 @@ void sockhelp_poller_free(struct sockhelp_poller *p);
 /**
  * Starts watching socket `s` (which stays the caller's) for `interest`:
  * `SOCKHELP_READABLE` and/or `SOCKHELP_WRITABLE`. `SOCKHELP_HANGUP` and `SOCKHELP_ERROR`
- * are always reported where the system reports them (epoll, IOCP; kqueue shows a hang-up
- * as readable), so they may be given but change nothing. Interest 0 is allowed: the socket
- * stays registered and reports only hang-ups and errors. Every event for `s` carries `tag`
- * (any 64-bit value, e.g. a pointer or an index). Never waits.
+ * are always reported where the system reports them (epoll, event ports, IOCP; not kqueue:
+ * see `sockhelp_poller_wait`), so they may be given but change nothing. Interest 0 is
+ * allowed: the socket stays registered and reports only hang-ups and errors (on kqueue,
+ * nothing at all). Every event for `s` carries `tag` (any 64-bit value, e.g. a pointer or
+ * an index). Never waits.
  *
  * Remove a socket before closing it. If a socket was closed without being removed and a new
  * socket got the same number, adding that number works on Linux (the system had dropped
@@ -1638,7 +1641,13 @@ int sockhelp_poller_remove(struct sockhelp_poller *p,
  * - `SOCKHELP_READABLE` / `SOCKHELP_WRITABLE` appear only where asked for;
  *   `SOCKHELP_HANGUP` / `SOCKHELP_ERROR` whatever the interest (where the system reports
  *   them). A TCP peer's orderly close shows as `SOCKHELP_READABLE` (the next recv returns
- *   0); `SOCKHELP_HANGUP` means both directions are closed or the connection was reset.
+ *   0); `SOCKHELP_HANGUP` means both directions are closed or the connection was reset;
+ *   `SOCKHELP_ERROR` that an error is pending (a reset, a failed connect).
+ * - On kqueue (macOS, the BSDs) `SOCKHELP_HANGUP` and `SOCKHELP_ERROR` are never set: the
+ *   system says neither. A peer's close, a reset and a pending error (a failed connect
+ *   too) show there as `SOCKHELP_READABLE` and/or `SOCKHELP_WRITABLE`, whichever were
+ *   asked for, and the next recv or send tells which (0, or the error). Code that must
+ *   notice a dead connection on every system asks for `SOCKHELP_READABLE`.
  * - `timeout_ms`: -1 waits forever, 0 only looks, > 0 is a deadline for the whole call; an
  *   interrupted wait (`EINTR`) is resumed with the time left.
  * - Allocates nothing while `cap` stays the same from wait to wait.

@@ -36,7 +36,8 @@ struct Registration {
 /// for as long as it is ready, exactly like `select`, so nothing is lost when a wait returns
 /// fewer events than are ready.
 ///
-/// Bookkeeping rules (the OS side differs between epoll, kqueue and IOCP; these hold on all):
+/// Bookkeeping rules (the OS side differs between epoll, kqueue, event ports and IOCP; these
+/// hold on all):
 /// - `add` of a socket already added is `Invalid`. The exception is Linux, where closing a
 ///   socket removes it from epoll: if the caller closed a socket without removing it and a
 ///   new socket got the same number, `add` of that number succeeds and replaces the stale
@@ -46,14 +47,15 @@ struct Registration {
 ///   had already dropped it, or drops it now); nothing leaks.
 /// - Interest 0 is allowed: the socket stays registered and reports only `HANGUP` / `ERROR`
 ///   (on kqueue, nothing at all). `HANGUP` and `ERROR` are reported whatever the interest
-///   where the system reports them (epoll, IOCP; kqueue shows a hang-up as readable).
+///   where the system reports them (epoll, event ports, IOCP; kqueue never does: a hang-up,
+///   reset or pending error shows there as readable and/or writable, as asked for).
 pub struct Poller {
     backend: sys::PollerBackend,
     registered: HashMap<RawSocket, Registration>,
 }
 
 impl Poller {
-    /// A new, empty poller (an epoll / kqueue descriptor or an IOCP port).
+    /// A new, empty poller (an epoll / kqueue descriptor, an event port or an IOCP port).
     /// Errors: `Os` / `NoMem` from the system.
     pub fn new() -> Result<Poller> {
         Ok(Poller {

@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 
 use common::sock::close;
 #[cfg(target_os = "linux")]
-use common::{assert_success, require_tool, root, wait_output};
+use common::{assert_success, root, wait_output};
 use sockhelp::deadline::Deadline;
 use sockhelp::frames::{send_frame, Reader};
 use sockhelp::framing::{Framing, TypeBody};
@@ -165,21 +165,8 @@ fn cffi_declarations_are_fresh() {
 #[cfg(target_os = "linux")]
 #[test]
 fn python_cffi_calls_sendall_and_recvall_through_the_shared_library() {
-    require_tool(&["python3", "-c", "import cffi"], "python3-cffi");
-    // Builds libsockhelp.a and libsockhelp.so (cargo build --release --lib).
+    // Builds libsockhelp.a and libsockhelp.so (cargo build --release --lib); tests/packaging.rs
+    // runs the same calls through the installed declarations and library.
     let lib = common::staticlib().with_file_name("libsockhelp.so");
-    assert!(lib.is_file(), "{} was not built", lib.display());
-    let child = Command::new("python3")
-        .arg(root().join("tests/interop/cffi_calls.py"))
-        .arg(root().join("include/sockhelp_cffi.h"))
-        .arg(&lib)
-        .arg(env!("CARGO_PKG_VERSION"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let out = wait_output(child, common::RUN_LIMIT);
-    assert_success("tests/interop/cffi_calls.py", &out);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("cffi: ok"), "unexpected output: {}", stdout);
+    common::python_cffi_calls(&root().join("include/sockhelp_cffi.h"), &lib);
 }

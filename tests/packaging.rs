@@ -954,7 +954,7 @@ fn assert_html_links_resolve(dir: &Path) {
 
 /// Licenses, README, INSTALL, CHANGELOG and the cffi declarations are installed.
 #[test]
-fn licenses_changelog_and_cffi_declarations_are_installed() {
+fn licenses_and_changelog_are_installed() {
     let prefix = prefix();
     let doc = prefix.join("share/doc/sockhelp");
     for f in [
@@ -971,7 +971,18 @@ fn licenses_changelog_and_cffi_declarations_are_installed() {
             f
         );
     }
-    assert!(prefix.join("share/sockhelp/sockhelp_cffi.h").is_file());
+}
+
+/// Python's cffi binds the installed sockhelp alone: the installed declarations
+/// (share/sockhelp/sockhelp_cffi.h) and the installed shared library under its SONAME, the
+/// name a program loads; then real calls (tests/interop/cffi_calls.py).
+#[test]
+fn python_cffi_calls_through_the_installed_declarations_and_library() {
+    let prefix = prefix();
+    common::python_cffi_calls(
+        &prefix.join("share/sockhelp/sockhelp_cffi.h"),
+        &prefix.join("lib").join(soname()),
+    );
 }
 
 /// The header has /* */ comments only and compiles warning-free as C89 -pedantic too
@@ -1145,7 +1156,8 @@ fn release_check_passes() {
 }
 
 /// cargo-c's metadata installs what `make install` does: the committed header under its
-/// own name (no subdirectory, not regenerated), sockhelp.pc. (cargo-c itself is not built
+/// own name (no subdirectory, not regenerated), the cffi declarations into
+/// datadir/sockhelp (cargo-c's data subdirectory is the package's name), sockhelp.pc. (cargo-c itself is not built
 /// here: it takes minutes; its default SONAME rule is build.rs's 0.MINOR / MAJOR.)
 #[test]
 fn cargo_c_metadata_matches_make_install() {
@@ -1171,6 +1183,13 @@ fn cargo_c_metadata_matches_make_install() {
         "{}",
         include
     );
+    let data = section("package.metadata.capi.install.data");
+    assert!(
+        data.contains("from = \"include/sockhelp_cffi.h\", to = \"\""),
+        "{}",
+        data
+    );
+    assert!(!data.contains("subdirectory"), "{}", data);
     let pc = section("package.metadata.capi.pkg_config");
     assert!(pc.contains("filename = \"sockhelp\""), "{}", pc);
     let library = section("package.metadata.capi.library");

@@ -55,9 +55,12 @@ pub enum UnixName<'a> {
 }
 
 mod pollfd;
-pub use imp::{is_bad_socket_error, poll_sockets};
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-use imp::{poller_add, poller_delete, poller_modify};
+use imp::poller_delete;
+pub use imp::{is_bad_socket_error, poll_sockets};
+// illumos registers in polling_backend.rs (event ports: oneshot, re-armed by each wait).
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "illumos")))]
+use imp::{poller_add, poller_modify};
 pub use pollfd::{wait, PollFd};
 
 /// What the poller's backend saw for one socket.

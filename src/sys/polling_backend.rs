@@ -1,6 +1,12 @@
 //! The poller's backend where it is not epoll: the `polling` crate (kqueue on the BSDs
-//! and macOS, IOCP/AFD on Windows), level-triggered. The unsafe registration is in each
-//! house's `poller_add`.
+//! and macOS, event ports on illumos, IOCP/AFD on Windows), level-triggered. The unsafe
+//! registration is in each house's `poller_add` (illumos: in `ports` below).
+//!
+//! Event ports refuse level-triggered registrations (polling answers `Unsupported`), and an
+//! event port delivers an association once. On illumos every socket is therefore registered
+//! oneshot and `wait` re-arms each socket it reports, with the interest kept in `armed`, as
+//! polling documents for oneshot mode: a socket still ready is reported again by the next
+//! wait, which is what level-triggered means.
 
 use std::io;
 use std::num::NonZeroUsize;
@@ -8,7 +14,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{poller_add, poller_delete, poller_modify, PollReport, RawSocket};
+#[cfg(target_os = "illumos")]
+use self::ports::{poller_add, poller_modify};
+#[cfg(not(target_os = "illumos"))]
+use super::{poller_add, poller_modify};
+use super::{poller_delete, PollReport, RawSocket};
 use crate::event_bits::{ERROR, HANGUP, READABLE, WRITABLE};
 
 /// A `polling::Poller` and the buffers its waits fill.
@@ -17,6 +27,9 @@ pub struct PollerBackend {
     woken: Arc<AtomicBool>,
     events: polling::Events,
     reports: Vec<PollReport>,
+    /// Illumos: each registered socket's interest (readiness bits), for the re-arm.
+    #[cfg(target_os = "illumos")]
+    armed: std::collections::HashMap<RawSocket, u32>,
 }
 
 /// The registration for `s`, watched for `interest` (the readiness set's `READABLE` /
@@ -53,6 +66,8 @@ impl PollerBackend {
             woken: Arc::new(AtomicBool::new(false)),
             events: polling::Events::with_capacity(NonZeroUsize::new(1).unwrap()),
             reports: Vec::new(),
+            #[cfg(target_os = "illumos")]
+            armed: std::collections::HashMap::new(),
         })
     }
 
@@ -65,14 +80,22 @@ impl PollerBackend {
     }
 
     pub fn add(&mut self, s: RawSocket, interest: u32) -> io::Result<()> {
-        poller_add(&self.poller, s, event(s, interest))
+        poller_add(&self.poller, s, event(s, interest))?;
+        #[cfg(target_os = "illumos")]
+        self.armed.insert(s, interest);
+        Ok(())
     }
 
     pub fn modify(&mut self, s: RawSocket, interest: u32) -> io::Result<()> {
-        poller_modify(&self.poller, s, event(s, interest))
+        poller_modify(&self.poller, s, event(s, interest))?;
+        #[cfg(target_os = "illumos")]
+        self.armed.insert(s, interest);
+        Ok(())
     }
 
     pub fn delete(&mut self, s: RawSocket) -> io::Result<()> {
+        #[cfg(target_os = "illumos")]
+        self.armed.remove(&s);
         poller_delete(&self.poller, s)
     }
 
@@ -97,6 +120,14 @@ impl PollerBackend {
                 events: readiness_of(&ev),
             });
         }
+        #[cfg(target_os = "illumos")]
+        for r in &self.reports {
+            if let Some(&interest) = self.armed.get(&r.socket) {
+                // A socket closed without being removed fails here (EBADF); it is not
+                // this wait's error: the caller learns it from modify or remove.
+                let _ = poller_modify(&self.poller, r.socket, event(r.socket, interest));
+            }
+        }
         Ok((&self.reports, self.woken.swap(false, Ordering::AcqRel)))
     }
 }
@@ -114,5 +145,47 @@ impl PollWaker {
     pub fn wake(&self) -> io::Result<()> {
         self.woken.store(true, Ordering::Release);
         self.poller.notify()
+    }
+}
+
+/// Illumos' registration: oneshot (event ports know no other mode), re-armed by `wait`.
+#[cfg(target_os = "illumos")]
+mod ports {
+    use std::io;
+    use std::os::unix::io::BorrowedFd;
+
+    use super::super::is_valid;
+    use super::RawSocket;
+
+    /// Associates `s` with `poller`'s port, oneshot, for `ev` (its key names the socket).
+    pub fn poller_add(
+        poller: &polling::Poller,
+        s: RawSocket,
+        ev: polling::Event,
+    ) -> io::Result<()> {
+        if !is_valid(s) {
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
+        }
+        // SAFETY: polling asks that `s` be deleted before it is closed. An event port
+        // drops a descriptor's association when it delivers its event and when the
+        // descriptor is closed (port_associate(3C)), and polling keeps no state of its own
+        // per descriptor, so a caller who closes first leaves nothing behind: `s` is only
+        // handed to port_associate as a number.
+        unsafe { poller.add_with_mode(s, ev, polling::PollMode::Oneshot) }
+    }
+
+    /// Associates `s` again, oneshot, with a new interest and key (and re-arms it).
+    pub fn poller_modify(
+        poller: &polling::Poller,
+        s: RawSocket,
+        ev: polling::Event,
+    ) -> io::Result<()> {
+        if !is_valid(s) {
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
+        }
+        // SAFETY: `s` is not -1; the borrow lives only for this call and the descriptor is
+        // only handed to port_associate, which answers EBADF if the caller closed it.
+        let fd = unsafe { BorrowedFd::borrow_raw(s) };
+        poller.modify_with_mode(fd, ev, polling::PollMode::Oneshot)
     }
 }

@@ -309,6 +309,38 @@ pub fn wait_limited(child: &mut Child, limit: Duration) -> ExitStatus {
     }
 }
 
+/// Runs tests/interop/cffi_calls.py: Python's cffi reads the declarations in `cdef` (a
+/// sockhelp_cffi.h), opens the shared library `lib` and calls through it. Panics, saying
+/// what to install, when python3 lacks cffi; panics with the script's output when it fails.
+pub fn python_cffi_calls(cdef: &Path, lib: &Path) {
+    require_tool(&["python3", "-c", "import cffi"], "python3-cffi");
+    assert!(cdef.is_file(), "{} is missing", cdef.display());
+    assert!(lib.is_file(), "{} is missing", lib.display());
+    let child = Command::new("python3")
+        .arg(root().join("tests/interop/cffi_calls.py"))
+        .arg(cdef)
+        .arg(lib)
+        .arg(env!("CARGO_PKG_VERSION"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let out = wait_output(child, RUN_LIMIT);
+    let what = format!(
+        "tests/interop/cffi_calls.py {} {}",
+        cdef.display(),
+        lib.display()
+    );
+    assert_success(&what, &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("cffi: ok"),
+        "{}: unexpected output: {}",
+        what,
+        stdout
+    );
+}
+
 /// Panics with the program's stdout and stderr unless it exited with status 0.
 pub fn assert_success(what: &str, out: &Output) {
     if !out.status.success() {

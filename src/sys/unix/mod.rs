@@ -31,7 +31,9 @@ pub use io::{recv, send, send_vectored};
 pub use options::{before_send, prepare_listener, prepare_stream, set_keepalive_params};
 pub use poll::poll_sockets;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub use poll::{poller_add, poller_delete, poller_modify};
+pub use poll::poller_delete;
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "illumos")))]
+pub use poll::{poller_add, poller_modify};
 pub(in crate::sys) use poll::{OsPollFd, POLL_BITS};
 pub use strerror::os_strerror;
 

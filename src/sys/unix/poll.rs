@@ -45,8 +45,9 @@ pub fn poll_sockets(fds: &mut [PollFd], timeout_ms: i32) -> io::Result<usize> {
     Ok(n as usize)
 }
 
-// The `polling` backend's registration (not Linux, where epoll is called directly).
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+// The `polling` backend's registration (not Linux, where epoll is called directly; not
+// illumos, whose event ports register in polling_backend.rs).
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "illumos")))]
 /// Registers `s` with `poller`, level-triggered, for `ev` (its key names the socket).
 pub fn poller_add(poller: &polling::Poller, s: RawSocket, ev: polling::Event) -> io::Result<()> {
     if !is_valid(s) {
@@ -62,7 +63,7 @@ pub fn poller_add(poller: &polling::Poller, s: RawSocket, ev: polling::Event) ->
     unsafe { poller.add_with_mode(s as RawFd, ev, polling::PollMode::Level) }
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "illumos")))]
 /// Changes what `s` is watched for (level-triggered), and its key.
 pub fn poller_modify(poller: &polling::Poller, s: RawSocket, ev: polling::Event) -> io::Result<()> {
     if !is_valid(s) {
