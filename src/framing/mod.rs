@@ -94,14 +94,16 @@ pub enum TypeBody {
     Header(Framing),
 }
 
-/// Turns a known frame layout into the decode answer for `buf_len` buffered bytes.
-fn answer_for(span: FrameSpan, buf_len: usize) -> Decoded {
-    if buf_len >= span.frame_len {
-        Decoded::Frame(span)
-    } else {
-        Decoded::NeedMore {
+/// Turns a frame layout (`None`: not known yet) into the decode answer for
+/// `buf_len` buffered bytes.
+#[inline(always)]
+fn answer_for(span: Option<FrameSpan>, buf_len: usize) -> Decoded {
+    match span {
+        Some(span) if buf_len >= span.frame_len => Decoded::Frame(span),
+        Some(span) => Decoded::NeedMore {
             total: Some(span.frame_len),
-        }
+        },
+        None => Decoded::NeedMore { total: None },
     }
 }
 
@@ -373,10 +375,9 @@ impl Framing {
     pub fn decode(&self, buf: &[u8], state: &mut DecodeState) -> Result<Decoded> {
         match self {
             Framing::Delimited(d) => d.decode(buf, state),
-            _ => Ok(match self.frame_span(buf)? {
-                Some(span) => answer_for(span, buf.len()),
-                None => Decoded::NeedMore { total: None },
-            }),
+            // The length formats' parse inline, the others' behind `frame_span`'s call.
+            Framing::LengthField(l) => Ok(answer_for(l.frame_span(buf)?, buf.len())),
+            _ => Ok(answer_for(self.frame_span(buf)?, buf.len())),
         }
     }
 
