@@ -137,7 +137,7 @@ impl Framing {
     /// length-field(spec): `spec.head` bytes, a length field written as
     /// `spec.encoding` says, then `value + spec.adjustment` body bytes. The
     /// payload is the head followed by the body: encoding writes the field,
-    /// decoding strips it (see [`length_field`]).
+    /// decoding strips it.
     ///
     /// `spec.max_len` bounds the payload (head included); it is clamped to
     /// `usize::MAX - 32` and to the largest body the field can announce.
