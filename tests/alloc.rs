@@ -18,7 +18,8 @@ use std::os::unix::net::UnixStream;
 
 use sockhelp::deadline::Deadline;
 use sockhelp::frames::{send_frame, send_frames, Reader, Writer};
-use sockhelp::framing::{DecodeState, Framing, LengthEncoding, LengthFieldSpec, HEADER_MAX};
+use sockhelp::framing::internals::HEADER_MAX;
+use sockhelp::framing::{DecodeState, Framing, LengthEncoding, LengthFieldSpec};
 use sockhelp::Error;
 
 struct Counting;

@@ -5,10 +5,9 @@
 //!
 //! Property tests use a seeded xorshift64 generator (no dependencies) and bounded loops.
 
-use sockhelp::framing::delimited::round_trips;
+use sockhelp::framing::internals::{round_trips, HEADER_MAX, LEN_MAX, OVERHEAD_MAX};
 use sockhelp::framing::{
     DecodeState, Decoded, FrameSpan, Framing, LengthEncoding, LengthFieldSpec, TypeBody,
-    HEADER_MAX, LEN_MAX, OVERHEAD_MAX,
 };
 use sockhelp::Error;
 

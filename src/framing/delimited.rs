@@ -6,11 +6,12 @@
 //! P, nor straddle its end (with D = `"\r\n"`, a payload ending in `'\r'` would come
 //! back without that `'\r'`). [`round_trips`] is that rule, and encode applies it.
 
-use super::{DecodeState, Decoded, FrameSpan, LEN_MAX};
+use super::limits::LEN_MAX;
+use super::span::{DecodeState, Decoded, FrameSpan};
 use crate::error::{Error, Result};
 
 /// The longest delimiter allowed.
-pub const MAX_DELIMITER_LEN: usize = 16;
+const MAX_DELIMITER_LEN: usize = 16;
 
 /// The delimited format, made by [`Framing::delimited`](super::Framing::delimited).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! fixed(N): every frame is exactly N payload bytes, with no header and no trailer.
 
-use super::FrameSpan;
+use super::span::FrameSpan;
 use crate::error::{Error, Result};
 
 /// The fixed(N) format, made by [`Framing::fixed`](super::Framing::fixed). N > 0.

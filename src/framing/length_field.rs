@@ -12,38 +12,10 @@
 //! `{head 1, varint, 0}`; DNS over TCP `{0, binary 2 BE, 0}`; a TLS record
 //! `{3, binary 2 BE, 0}`.
 
-use super::ascii::Ascii;
-use super::binary::Binary;
-use super::field::{Field, FieldCodec};
-use super::varint::Varint;
-use super::{FrameSpan, HEADER_MAX, LEN_MAX};
+use super::field::{Field, FieldCodec, LengthEncoding};
+use super::limits::{HEADER_MAX, LEN_MAX};
+use super::span::FrameSpan;
 use crate::error::{Error, Result};
-
-/// How the length value is written on the wire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LengthEncoding {
-    /// An unsigned integer of `width` bytes (1..=8), big-endian (network order)
-    /// unless `little_endian`.
-    Binary {
-        /// Bytes of the field, 1..=8.
-        width: usize,
-        /// Least significant byte first.
-        little_endian: bool,
-    },
-    /// An unsigned LEB128 varint, 1..=10 bytes, shortest form only.
-    Varint,
-    /// Exactly `digits` ASCII decimal digits (1..=20), zero-padded.
-    Decimal {
-        /// Bytes of the field, 1..=20.
-        digits: usize,
-    },
-    /// Exactly `digits` ASCII hex digits (1..=20), zero-padded; lowercase on
-    /// send, either case on receive.
-    Hex {
-        /// Bytes of the field, 1..=20.
-        digits: usize,
-    },
-}
 
 /// Everything that describes a length-field framing (see [`Framing::length_field`](super::Framing::length_field)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,15 +59,7 @@ impl LengthField {
     /// frame (every value's body negative or above the maximum). `max_len` is
     /// clamped to [`LEN_MAX`] and to what the field can announce.
     pub(crate) fn new(spec: LengthFieldSpec) -> Result<LengthField> {
-        let field: Field = match spec.encoding {
-            LengthEncoding::Binary {
-                width,
-                little_endian,
-            } => Binary::new(width, little_endian)?.into(),
-            LengthEncoding::Varint => Varint.into(),
-            LengthEncoding::Decimal { digits } => Ascii::new(digits, false)?.into(),
-            LengthEncoding::Hex { digits } => Ascii::new(digits, true)?.into(),
-        };
+        let field = Field::new(spec.encoding)?;
         let max_len = spec.max_len.min(LEN_MAX);
         let body_cap = max_len.checked_sub(spec.head).ok_or(Error::Invalid)?;
         // Values v with 0 <= v <= field max and 0 <= v + adjustment <= body_cap.
@@ -161,16 +125,22 @@ impl LengthField {
     /// is shorter than the adjustment demands (the value would be negative),
     /// `TooBig` when the value is over what the field or the maximum allows.
     fn value_of(&self, body: usize) -> Result<u64> {
+        match self.value_in_range(body) {
+            Some(value) => Ok(value),
+            None if body < self.min_body => Err(Error::Invalid),
+            None => Err(Error::TooBig),
+        }
+    }
+
+    /// [`value_of`](Self::value_of) without the error: `None` for a body out of range.
+    #[inline(always)]
+    fn value_in_range(&self, body: usize) -> Option<u64> {
         // One comparison on the per-frame path: below the range wraps around.
         if body.wrapping_sub(self.min_body) > self.body_span {
-            return Err(if body < self.min_body {
-                Error::Invalid
-            } else {
-                Error::TooBig
-            });
+            return None;
         }
         // In range, `body - adjustment` is a value of 0..=u64::MAX: exact modulo 2^64.
-        Ok((body as u64).wrapping_sub(self.spec.adjustment as u64))
+        Some((body as u64).wrapping_sub(self.spec.adjustment as u64))
     }
 
     /// The frame length of a `payload_len`-byte payload; the errors of `write_header`.
@@ -212,17 +182,14 @@ impl LengthField {
     /// The frame's layout once the head and the field are buffered (the body need
     /// not be): `None` before. Errors as soon as their byte is buffered: the
     /// field's `BadFrame`; once the field is whole, `BadFrame` for a negative
-    /// adjusted length and `TooBig` for one over the maximum.
-    ///
-    /// Inlined into `Framing::whole_frame`, the readers' per-frame path, down to
-    /// the binary field's read (forced: the compiler keeps it out of line otherwise).
+    /// adjusted length and `TooBig` for one over the maximum. The general path:
+    /// a binary field's whole frames are found first by `whole_binary`.
     #[inline(always)]
     pub(crate) fn frame_span(&self, buf: &[u8]) -> Result<Option<FrameSpan>> {
         let head = self.spec.head;
-        // The binary field (length-prefixed streams, the per-frame path the
-        // benchmarks measure) is read outside the dispatch, with its offsets known
-        // in advance: merged with the out-of-line varint and ASCII reads, its
-        // result went through memory.
+        // The binary field read outside the dispatch, its offsets known in advance
+        // (merged with the out-of-line varint and ASCII reads, its result goes
+        // through memory: 3 instructions more per `decode`).
         if let Field::Binary(b) = &self.field {
             return match b.peek_at(buf, head) {
                 Some(value) => self.span(head + b.width(), value).map(Some),
@@ -252,24 +219,12 @@ impl LengthField {
             _ => return None,
         };
         let head = self.spec.head;
-        let value = b.peek8_at(buf, head)?;
-        if value.wrapping_sub(self.min_value) > self.value_span {
+        let body = self.body_of(b.peek8_at(buf, head)?)?;
+        let span = self.span_at(head + b.width(), body);
+        if span.frame_len > buf.len() {
             return None;
         }
-        // In range: as in `span`, no overflow.
-        let start = head + b.width();
-        let body = value.wrapping_add(self.spec.adjustment as u64) as usize;
-        let frame_len = start + body;
-        if frame_len > buf.len() {
-            return None;
-        }
-        Some(FrameSpan {
-            payload_start: start,
-            payload_len: body,
-            frame_len,
-            type_byte: None,
-            head,
-        })
+        Some(span)
     }
 
     /// The writers' per-frame fast path for a binary field with no head: writes the
@@ -285,10 +240,7 @@ impl LengthField {
             _ => return None,
         };
         let body = payload.len();
-        if body.wrapping_sub(self.min_body) > self.body_span {
-            return None;
-        }
-        let value = (body as u64).wrapping_sub(self.spec.adjustment as u64);
+        let value = self.value_in_range(body)?;
         let w = b.width();
         // In range: body <= LEN_MAX, so no overflow.
         let total = w + body;
@@ -303,24 +255,35 @@ impl LengthField {
     /// `BadFrame` for a negative adjusted length, `TooBig` for one over the maximum.
     #[inline(always)]
     fn span(&self, start: usize, value: u64) -> Result<FrameSpan> {
+        match self.body_of(value) {
+            Some(body) => Ok(self.span_at(start, body)),
+            None if value < self.min_value => Err(Error::BadFrame),
+            None => Err(Error::TooBig),
+        }
+    }
+
+    /// The body length a field value announces, `None` when it is out of range.
+    #[inline(always)]
+    fn body_of(&self, value: u64) -> Option<usize> {
         // One comparison on the per-frame path: below the range wraps around.
         if value.wrapping_sub(self.min_value) > self.value_span {
-            return Err(if value < self.min_value {
-                Error::BadFrame
-            } else {
-                Error::TooBig
-            });
+            return None;
         }
-        // In range: `value + adjustment` is within 0..=max body, a usize, and the
-        // frame (at most head + 20 + LEN_MAX - head bytes) cannot overflow.
-        let body = value.wrapping_add(self.spec.adjustment as u64) as usize;
-        Ok(FrameSpan {
+        // In range: `value + adjustment` is within 0..=max body, a usize.
+        Some(value.wrapping_add(self.spec.adjustment as u64) as usize)
+    }
+
+    /// The frame whose body of `body` bytes (from `body_of`) starts at `start`. No
+    /// overflow: the frame is at most head + 20 + LEN_MAX - head bytes.
+    #[inline(always)]
+    fn span_at(&self, start: usize, body: usize) -> FrameSpan {
+        FrameSpan {
             payload_start: start,
             payload_len: body,
             frame_len: start + body,
             type_byte: None,
             head: self.spec.head,
-        })
+        }
     }
 }
 

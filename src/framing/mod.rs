@@ -5,13 +5,23 @@
 //! bytes buffered so far to say "a whole frame", "need more" or "this stream is
 //! broken" ([`Framing::decode`]), the way tokio-util's codecs do.
 //!
-//! Every wire format (a frame's exact bytes on the wire) lives in its own file, and
-//! [`Framing`] has one `match` arm per format: [`fixed`], [`delimited`],
-//! [`length_field`] (the one parser of every length format: length-prefixed,
-//! varint and ascii-length are length fields with no head and no adjustment) and
-//! [`typed`] (a type byte, then a fixed body or a length field). A length field's
-//! encoding (binary, varint, ASCII) is a file of its own too ([`binary`],
-//! [`varint`], [`ascii`]), dispatched by one line each in `field.rs`.
+//! Every wire format (a frame's exact bytes on the wire) lives in its own file, and [`Framing`] has one `match` arm
+//! per format: fixed.rs, delimited.rs, length_field.rs (the one parser of every
+//! length format: length-prefixed, varint and ascii-length are length fields with
+//! no head and no adjustment) and typed.rs (a type byte, then a fixed body or a
+//! length field). A length field's encoding (binary, varint, ASCII) is a file of
+//! its own too, under field/, dispatched by one line each in `field/mod.rs`.
+//! Imports run one way: this file uses the format files, they use the shared
+//! pieces (span.rs, limits.rs, field/), never this file.
+//!
+//! Three questions, one method each:
+//!
+//! - [`Framing::decode`]: the whole answer for the buffered bytes (a frame, need
+//!   more, or the error), for every format; the one that keeps a [`DecodeState`].
+//! - [`Framing::whole_frame`]: the readers' per-frame fast path, without state:
+//!   the frame when it is whole and valid, else "ask `decode`".
+//! - [`Framing::frame_span`]: where the frame will lie once its header is
+//!   buffered, before its body is (to receive a body straight into place).
 //!
 //! Guarantees kept by every format:
 //!
@@ -21,42 +31,36 @@
 //!   gives `NeedMore` until the frame is whole, then the same `Frame`; an invalid
 //!   stream gives the same error whatever the cut, as soon as the bytes that make
 //!   it invalid are buffered.
-//! - Every configured maximum is clamped to [`LEN_MAX`], so a frame's total length
-//!   (payload plus at most [`OVERHEAD_MAX`] bytes of header and trailer) always fits
-//!   a `usize`.
+//! - Every configured maximum is clamped to `usize::MAX - 32`, so a frame's total
+//!   length (payload plus at most 32 bytes of header and trailer) always fits a
+//!   `usize`.
 
-pub mod ascii;
-pub mod binary;
-pub mod delimited;
+mod delimited;
 mod field;
-pub mod fixed;
-pub mod length_field;
+mod fixed;
+mod length_field;
+mod limits;
 mod span;
-pub mod typed;
-pub mod varint;
+mod typed;
 
 use crate::error::{Error, Result};
 
 pub use delimited::Delimited;
+pub use field::LengthEncoding;
 pub use fixed::Fixed;
-pub use length_field::{LengthEncoding, LengthField, LengthFieldSpec};
+pub use length_field::{LengthField, LengthFieldSpec};
+pub(crate) use limits::{HEADER_MAX, OVERHEAD_MAX};
 pub use span::{DecodeState, Decoded, Encoded, FrameSpan};
+use typed::Rule;
 pub use typed::Typed;
 
-/// Size of the scratch buffer [`Framing::encode_header`] writes a header into.
-///
-/// An upper bound on every format's header: the payload's head bytes (a typed
-/// frame's type byte, a length field's head) plus the length field (at most 20
-/// bytes); constructors refuse a framing whose header would not fit.
-pub const HEADER_MAX: usize = 32;
-
-/// Upper bound on [`Framing::max_overhead`]: the header and trailer bytes that
-/// encoding adds to a payload, for every framing.
-pub const OVERHEAD_MAX: usize = 32;
-
-/// Every `max_len` given to a constructor is clamped to this, so that the length
-/// of any frame (payload + header + trailer) fits a `usize` without overflow.
-pub const LEN_MAX: usize = usize::MAX - OVERHEAD_MAX;
+/// What the tests, the fuzz targets and the benchmark harness look at besides the
+/// public face: the crate's internal bounds and helpers. For those targets only:
+/// no stability promise, anything here may change or go in any release.
+pub mod internals {
+    pub use super::delimited::round_trips;
+    pub use super::limits::{HEADER_MAX, LEN_MAX, OVERHEAD_MAX};
+}
 
 /// How payloads are framed on a byte stream. Made by the constructors below and
 /// immutable afterwards; cheap to clone (a typed framing clones its table), and
@@ -90,14 +94,16 @@ pub enum TypeBody {
     Header(Framing),
 }
 
-/// Turns a known frame layout into the decode answer for `buf_len` buffered bytes.
-fn answer_for(span: FrameSpan, buf_len: usize) -> Decoded {
-    if buf_len >= span.frame_len {
-        Decoded::Frame(span)
-    } else {
-        Decoded::NeedMore {
+/// Turns a frame layout (`None`: not known yet) into the decode answer for
+/// `buf_len` buffered bytes.
+#[inline(always)]
+fn answer_for(span: Option<FrameSpan>, buf_len: usize) -> Decoded {
+    match span {
+        Some(span) if buf_len >= span.frame_len => Decoded::Frame(span),
+        Some(span) => Decoded::NeedMore {
             total: Some(span.frame_len),
-        }
+        },
+        None => Decoded::NeedMore { total: None },
     }
 }
 
@@ -121,7 +127,7 @@ impl Framing {
 
     /// delimited(D, max): the payload, then `delim` (1..=16 bytes), stripped on receive.
     ///
-    /// `max_len` bounds the payload (clamped to [`LEN_MAX`]); a receiver never
+    /// `max_len` bounds the payload (clamped to `usize::MAX - 32`); a receiver never
     /// needs to buffer more than `max_len + delim.len()` bytes of one frame.
     /// `Err(Invalid)` if `delim` is empty or longer than 16 bytes.
     pub fn delimited(delim: &[u8], max_len: usize) -> Result<Framing> {
@@ -131,14 +137,14 @@ impl Framing {
     /// length-field(spec): `spec.head` bytes, a length field written as
     /// `spec.encoding` says, then `value + spec.adjustment` body bytes. The
     /// payload is the head followed by the body: encoding writes the field,
-    /// decoding strips it (see [`length_field`]).
+    /// decoding strips it.
     ///
     /// `spec.max_len` bounds the payload (head included); it is clamped to
-    /// [`LEN_MAX`] and to the largest body the field can announce.
+    /// `usize::MAX - 32` and to the largest body the field can announce.
     ///
     /// `Err(Invalid)` for a spec that cannot work: a binary width outside 1..=8,
     /// a digit count outside 1..=20, `max_len` below `head`, a head so long that
-    /// head + field exceeds [`HEADER_MAX`], or an adjustment that leaves no valid
+    /// head + field exceeds 32 bytes, or an adjustment that leaves no valid
     /// frame (every value's body negative, or every one above the maximum).
     ///
     /// Sending refuses a payload shorter than the head, or whose body is shorter
@@ -154,7 +160,7 @@ impl Framing {
     ///
     /// `width` must be 1, 2, 4 or 8, else `Err(Invalid)` (other widths: see
     /// [`Framing::length_field`]). `max_len` is clamped to what `width` bytes can
-    /// express (255, 65535, 2^32-1) and to [`LEN_MAX`].
+    /// express (255, 65535, 2^32-1) and to `usize::MAX - 32`.
     pub fn length_prefixed(width: usize, little_endian: bool, max_len: usize) -> Result<Framing> {
         if !matches!(width, 1 | 2 | 4 | 8) {
             return Err(Error::Invalid);
@@ -173,7 +179,7 @@ impl Framing {
     /// varint(max): the payload length as an unsigned LEB128 varint (protobuf
     /// style, 1..=10 bytes, shortest form only), then the payload.
     ///
-    /// `max_len` is clamped to [`LEN_MAX`]. Never fails today; returns `Result`
+    /// `max_len` is clamped to `usize::MAX - 32`. Never fails today; returns `Result`
     /// like every constructor.
     pub fn varint(max_len: usize) -> Result<Framing> {
         Framing::length_field(LengthFieldSpec {
@@ -188,7 +194,7 @@ impl Framing {
     /// digits, zero-padded (the HOWTO's "5 numeric characters"), then the payload.
     ///
     /// `digits` must be 1..=20, else `Err(Invalid)`. `max_len` is clamped to
-    /// `10^digits - 1` and to [`LEN_MAX`].
+    /// `10^digits - 1` and to `usize::MAX - 32`.
     pub fn ascii_length(digits: usize, max_len: usize) -> Result<Framing> {
         Framing::length_field(LengthFieldSpec {
             head: 0,
@@ -202,15 +208,23 @@ impl Framing {
     /// (a fixed length, or a frame of a length format). The user-visible payload
     /// of a typed frame is the type byte followed by the body.
     ///
-    /// `max_len` bounds the body (clamped to [`LEN_MAX`]` - 1`); a header type's
+    /// `max_len` bounds the body (clamped to `usize::MAX - 33`); a header type's
     /// effective maximum is the smaller of `max_len` and its header framing's own.
     ///
     /// `Err(Invalid)` if the table is empty, a type byte appears twice, a fixed
     /// body is longer than `max_len`, a header is not a length format, or a
     /// header's length field cannot work under `max_len` (see
-    /// [`Framing::length_field`]) or, behind the type byte, exceeds [`HEADER_MAX`].
+    /// [`Framing::length_field`]) or, behind the type byte, exceeds 32 bytes.
     pub fn typed(entries: &[(u8, TypeBody)], max_len: usize) -> Result<Framing> {
-        Typed::new(entries, max_len).map(Framing::Typed)
+        let rules = entries.iter().map(|(t, body)| {
+            let rule = match body {
+                TypeBody::Fixed(n) => Rule::Fixed(*n),
+                TypeBody::Header(Framing::LengthField(l)) => Rule::Length(*l),
+                TypeBody::Header(_) => return Err(Error::Invalid),
+            };
+            Ok((*t, rule))
+        });
+        Typed::new(rules, max_len).map(Framing::Typed)
     }
 
     /// The largest user-visible payload a frame may carry: N for fixed, the
@@ -228,7 +242,7 @@ impl Framing {
     /// The most bytes encoding adds to a payload (header + trailer; a head or a
     /// type byte is part of the payload, so for typed frames this is the longest
     /// length field of the table, 0 if every type has a fixed body). At most
-    /// [`OVERHEAD_MAX`].
+    /// 32.
     pub fn max_overhead(&self) -> usize {
         match self {
             Framing::Fixed(_) => 0,
@@ -269,7 +283,8 @@ impl Framing {
     /// Validates `payload` and writes the frame's header into `out`; the frame on
     /// the wire is then `out[..header_len]`, `payload[body]`, `trailer`. The
     /// payload itself is not copied (but for a head, which is part of the
-    /// header), so callers can send the three parts as one gathered write.
+    /// header), so callers can send the three parts as one gathered write. Every
+    /// framing's header fits the 32 bytes of `out`.
     ///
     /// Errors (nothing useful is left in `out`):
     /// - `TooBig`: the payload (for typed: the body of a header type) is longer
@@ -279,7 +294,7 @@ impl Framing {
     ///   would not come back intact, i.e. the first occurrence of the delimiter in
     ///   `payload + delimiter` is not the appended one (the delimiter inside the
     ///   payload, or straddling its end: with `"aa"`, a payload ending in `'a'`;
-    ///   see [`delimited::round_trips`]); length field: shorter than the head, or
+    ///   see [`internals::round_trips`]); length field: shorter than the head, or
     ///   a body shorter than a positive adjustment; typed: an empty payload, an
     ///   unknown type byte, or a body shorter or longer than the type's fixed
     ///   length (longer is `Invalid` too: the type, not the maximum, is what
@@ -360,10 +375,9 @@ impl Framing {
     pub fn decode(&self, buf: &[u8], state: &mut DecodeState) -> Result<Decoded> {
         match self {
             Framing::Delimited(d) => d.decode(buf, state),
-            _ => Ok(match self.frame_span(buf)? {
-                Some(span) => answer_for(span, buf.len()),
-                None => Decoded::NeedMore { total: None },
-            }),
+            // The length formats' parse inline, the others' behind `frame_span`'s call.
+            Framing::LengthField(l) => Ok(answer_for(l.frame_span(buf)?, buf.len())),
+            _ => Ok(answer_for(self.frame_span(buf)?, buf.len())),
         }
     }
 
@@ -376,17 +390,13 @@ impl Framing {
     #[inline(always)]
     pub fn whole_frame(&self, buf: &[u8]) -> Option<FrameSpan> {
         // A binary length field's check inline (one load, two comparisons); every
-        // other case behind one call, so it does not bloat the readers' loops.
+        // other case behind one call (`frame_span`), so it does not bloat the
+        // readers' loops.
         if let Framing::LengthField(l) = self {
             if let Some(span) = l.whole_binary(buf) {
                 return Some(span);
             }
         }
-        self.whole_frame_general(buf)
-    }
-
-    #[inline(never)]
-    fn whole_frame_general(&self, buf: &[u8]) -> Option<FrameSpan> {
         match self.frame_span(buf) {
             Ok(Some(span)) if span.frame_len <= buf.len() => Some(span),
             _ => None,
@@ -414,22 +424,15 @@ impl Framing {
     /// always for delimited. A reader uses this after `NeedMore { total: Some(_) }`
     /// to receive a body straight into its caller's buffer and to report the
     /// payload size ([`FrameSpan::user_len`]). Errors: as [`Framing::decode`].
-    #[inline]
-    pub fn frame_span(&self, buf: &[u8]) -> Result<Option<FrameSpan>> {
-        // The length formats' check inline (the per-frame path of readers); the
-        // others' behind one call, so they do not bloat every caller.
-        match self {
-            Framing::LengthField(l) => l.frame_span(buf),
-            _ => self.other_span(buf),
-        }
-    }
-
+    // Out of line: it is `whole_frame`'s slow half, which must not bloat the
+    // readers' loops it is inlined into.
     #[inline(never)]
-    fn other_span(&self, buf: &[u8]) -> Result<Option<FrameSpan>> {
+    pub fn frame_span(&self, buf: &[u8]) -> Result<Option<FrameSpan>> {
         match self {
             Framing::Fixed(f) => Ok(Some(f.span())),
+            Framing::Delimited(_) => Ok(None),
+            Framing::LengthField(l) => l.frame_span(buf),
             Framing::Typed(t) => t.frame_span(buf),
-            Framing::Delimited(_) | Framing::LengthField(_) => Ok(None),
         }
     }
 }

@@ -15,14 +15,17 @@
 //! are the payload's first bytes ([`FrameSpan::head`](super::FrameSpan::head)).
 
 use super::length_field::LengthField;
-use super::{FrameSpan, Framing, TypeBody, HEADER_MAX, LEN_MAX};
+use super::limits::{HEADER_MAX, LEN_MAX};
+use super::span::FrameSpan;
 use crate::error::{Error, Result};
 
-/// What one type byte says about its body.
+/// What one type byte says about its body (the crate's side of a
+/// [`TypeBody`](super::TypeBody)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Rule {
+pub(crate) enum Rule {
+    /// Exactly this many bytes (0 allowed).
     Fixed(usize),
-    /// A frame of this length format (its maximum already lowered to the table's).
+    /// A frame of this length format (in a table, its maximum lowered to the table's).
     Length(LengthField),
 }
 
@@ -37,41 +40,46 @@ pub struct Typed {
 
 impl Typed {
     /// See [`Framing::typed`](super::Framing::typed) for the rules and errors.
-    pub(crate) fn new(entries: &[(u8, TypeBody)], max_len: usize) -> Result<Typed> {
-        if entries.is_empty() {
-            return Err(Error::Invalid);
-        }
+    /// `entries` are the table's `(type byte, rule)` pairs, or the error that
+    /// turning a [`TypeBody`](super::TypeBody) into a rule gave.
+    pub(crate) fn new(
+        entries: impl IntoIterator<Item = Result<(u8, Rule)>>,
+        max_len: usize,
+    ) -> Result<Typed> {
         // One less than LEN_MAX: the type byte is part of the user-visible payload.
         let max_len = max_len.min(LEN_MAX - 1);
         let mut rules: Vec<Option<Rule>> = vec![None; 256];
         let mut max_body = 0;
         let mut max_header = 0;
-        for (t, body) in entries {
-            let slot = rules.get_mut(usize::from(*t)).ok_or(Error::Internal)?;
+        let mut count = 0;
+        for entry in entries {
+            let (t, rule) = entry?;
+            count += 1;
+            let slot = rules.get_mut(usize::from(t)).ok_or(Error::Internal)?;
             if slot.is_some() {
                 return Err(Error::Invalid);
             }
-            let rule = match body {
-                TypeBody::Fixed(n) if *n > max_len => return Err(Error::Invalid),
-                TypeBody::Fixed(n) => Rule::Fixed(*n),
-                TypeBody::Header(Framing::LengthField(l)) => {
+            let rule = match rule {
+                Rule::Fixed(n) if n > max_len => return Err(Error::Invalid),
+                Rule::Fixed(n) => {
+                    max_body = max_body.max(n);
+                    Rule::Fixed(n)
+                }
+                Rule::Length(l) => {
                     let l = l.capped(max_len)?;
                     // The type byte, the head and the field must fit the header array.
                     if 1 + l.head() + l.max_overhead() > HEADER_MAX {
                         return Err(Error::Invalid);
                     }
-                    Rule::Length(l)
-                }
-                TypeBody::Header(_) => return Err(Error::Invalid),
-            };
-            match rule {
-                Rule::Fixed(n) => max_body = max_body.max(n),
-                Rule::Length(l) => {
                     max_body = max_body.max(l.max_payload());
                     max_header = max_header.max(l.max_overhead());
+                    Rule::Length(l)
                 }
-            }
+            };
             *slot = Some(rule);
+        }
+        if count == 0 {
+            return Err(Error::Invalid);
         }
         Ok(Typed {
             rules,

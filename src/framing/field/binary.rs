@@ -3,7 +3,7 @@
 //! alone in front of the payload: `hello` with W = 4, big-endian is
 //! `00 00 00 05 68 65 6c 6c 6f`.
 
-use super::field::FieldCodec;
+use super::codec::FieldCodec;
 use crate::error::{Error, Result};
 
 /// The widest binary field, in bytes.
@@ -30,6 +30,7 @@ impl Binary {
 }
 
 impl FieldCodec for Binary {
+    #[inline(always)]
     fn max_value(&self) -> u64 {
         u64::MAX >> (64 - 8 * self.width)
     }
@@ -41,15 +42,9 @@ impl FieldCodec for Binary {
 
     #[inline(always)]
     fn write(&self, value: u64, out: &mut [u8]) -> Result<usize> {
-        // The per-frame path of writers: with room for 8 bytes, one 8-byte store
-        // whose first W bytes are the field (the rest is scratch past the header).
-        if let Some(eight) = out.get_mut(..MAX_WIDTH) {
-            let word = if self.little_endian {
-                value.to_le_bytes()
-            } else {
-                (value << (64 - 8 * self.width)).to_be_bytes()
-            };
-            eight.copy_from_slice(&word);
+        // The per-frame path of writers: with room for 8 bytes, one 8-byte store.
+        if let Some(eight) = out.get_mut(..MAX_WIDTH).and_then(|e| e.try_into().ok()) {
+            self.store8(value, eight);
             return Ok(self.width);
         }
         let dst = out.get_mut(..self.width).ok_or(Error::NoSpace)?;
@@ -95,39 +90,28 @@ impl Binary {
     pub(crate) fn peek8_at(&self, buf: &[u8], at: usize) -> Option<u64> {
         let eight: [u8; MAX_WIDTH] = buf.get(at..at.wrapping_add(MAX_WIDTH))?.try_into().ok()?;
         Some(if self.little_endian {
-            u64::from_le_bytes(eight) & (u64::MAX >> (64 - 8 * self.width))
+            u64::from_le_bytes(eight) & self.max_value()
         } else {
             u64::from_be_bytes(eight) >> (64 - 8 * self.width)
         })
     }
 
     /// The value of the field at `buf[at..]`, `None` until its W bytes are there
-    /// (a binary field is never malformed). The per-frame path: with 8 bytes
-    /// buffered there (the common case), one bounds check and one 8-byte load keep
-    /// the field's W bytes without a branch on W.
+    /// (a binary field is never malformed): `peek8_at` when 8 bytes are buffered
+    /// there (the common case), else byte by byte.
     #[inline(always)]
     pub(crate) fn peek_at(&self, buf: &[u8], at: usize) -> Option<u64> {
-        // `at` is a head of at most HEADER_MAX bytes: no overflow.
-        match buf.get(at..at + MAX_WIDTH) {
-            Some(eight) => {
-                let mut word = [0u8; MAX_WIDTH];
-                word.copy_from_slice(eight);
-                Some(if self.little_endian {
-                    u64::from_le_bytes(word) & (u64::MAX >> (64 - 8 * self.width))
-                } else {
-                    u64::from_be_bytes(word) >> (64 - 8 * self.width)
-                })
-            }
-            None => {
-                let raw = buf.get(at..at + self.width)?;
-                let fold = |acc: u64, &b: &u8| (acc << 8) | u64::from(b);
-                Some(if self.little_endian {
-                    raw.iter().rev().fold(0, fold)
-                } else {
-                    raw.iter().fold(0, fold)
-                })
-            }
+        if let Some(value) = self.peek8_at(buf, at) {
+            return Some(value);
         }
+        // `at` is a head of at most HEADER_MAX bytes: no overflow.
+        let raw = buf.get(at..at + self.width)?;
+        let fold = |acc: u64, &b: &u8| (acc << 8) | u64::from(b);
+        Some(if self.little_endian {
+            raw.iter().rev().fold(0, fold)
+        } else {
+            raw.iter().fold(0, fold)
+        })
     }
 }
 

@@ -3,11 +3,11 @@
 //! the decimal field alone in front of the payload (the HOWTO's "5 numeric
 //! characters"): `hello` with K = 5 is `30 30 30 30 35 68 65 6c 6c 6f`.
 
-use super::field::FieldCodec;
+use super::codec::FieldCodec;
 use crate::error::{Error, Result};
 
 /// The most digits a length may have (10^20 - 1 exceeds every 64-bit length).
-pub const MAX_DIGITS: usize = 20;
+const MAX_DIGITS: usize = 20;
 
 /// An ASCII field of `digits` digits in base `radix` (10 or 16).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

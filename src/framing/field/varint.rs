@@ -5,18 +5,18 @@
 //!
 //! 300 is `ac 02`; 0 is `00`; `u64::MAX` takes 10 bytes.
 
-use super::field::FieldCodec;
+use super::codec::FieldCodec;
 use crate::error::{Error, Result};
 
 /// The most bytes a varint may take (enough for 64 bits).
-pub const MAX_VARINT_LEN: usize = 10;
+const MAX_VARINT_LEN: usize = 10;
 
 /// The varint field (it has no parameters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Varint;
 
 /// The number of bytes of the shortest LEB128 encoding of `value` (1..=10).
-pub fn encoded_len(value: u64) -> usize {
+fn encoded_len(value: u64) -> usize {
     let mut n = 1;
     let mut rest = value >> 7;
     while rest != 0 {
