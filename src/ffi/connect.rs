@@ -9,6 +9,7 @@ use crate::connect::{self, Connector, Family, Options};
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
 use crate::ffi::cast::castable;
+use crate::ffi::net::socket_out;
 use crate::ffi::poller::sockhelp_poller;
 use crate::ffi::{
     boundary, bytes_mut, c_str, call, free_boxed, out_param, put, sockhelp_socket, to_c, try_mut,
@@ -75,14 +76,11 @@ pub extern "C" fn sockhelp_connect_ex(
     timeout_ms: c_int,
     out: *mut sockhelp_socket,
 ) -> c_int {
-    put(out, sys::INVALID_SOCKET);
-    call(|| {
+    socket_out(out, || {
         let host = c_str(host)?.ok_or(Error::Invalid)?;
-        let out = out_param(out)?;
         let opts = options(o)?;
         let w = connect::connect(host, port, &opts, Deadline::from_timeout_ms(timeout_ms)?)?;
-        out.set(sys::into_raw(w.sock));
-        Ok(())
+        Ok(sys::into_raw(w.sock))
     })
 }
 

@@ -12,7 +12,10 @@ use crate::sys;
 /// The shape of every call that makes a socket for the caller: `*out` is
 /// `SOCKHELP_INVALID_SOCKET` unless `make` succeeds (a NULL `out` is `SOCKHELP_EINVAL`, and
 /// nothing is made), then the new socket.
-fn socket_out(out: *mut sockhelp_socket, make: impl FnOnce() -> Result<sockhelp_socket>) -> c_int {
+pub(super) fn socket_out(
+    out: *mut sockhelp_socket,
+    make: impl FnOnce() -> Result<sockhelp_socket>,
+) -> c_int {
     put(out, sys::INVALID_SOCKET);
     call(|| {
         let out = out_param(out)?;

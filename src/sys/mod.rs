@@ -42,6 +42,22 @@ pub use imp::{getaddrinfo, set_user_timeout};
 pub(crate) use imp::{INVALID_SOCKET, LISTEN_BACKLOG_MAX};
 pub(crate) use imp::{NOT_CONNECTED, NOT_LISTENING};
 
+/// What a lookup found, each address once, in the resolver's order; `NotFound` for none.
+pub(crate) fn distinct_addrs(
+    found: Vec<std::net::SocketAddr>,
+) -> crate::error::Result<Vec<std::net::SocketAddr>> {
+    let mut out: Vec<std::net::SocketAddr> = Vec::with_capacity(found.len());
+    for a in found {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    if out.is_empty() {
+        return Err(crate::error::Error::NotFound);
+    }
+    Ok(out)
+}
+
 /// The name of a Unix-domain address, raw bytes as the system holds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnixName<'a> {

@@ -35,24 +35,17 @@ pub fn getaddrinfo(host: &str, port: u16) -> Result<Vec<SocketAddr>> {
             _ => Error::NotFound,
         });
     }
-    let mut out: Vec<SocketAddr> = Vec::new();
+    let mut found = Vec::new();
     let mut ai = res;
     while !ai.is_null() {
         // SAFETY: `ai` is a node of the list getaddrinfo returned, not yet freed.
         let info = unsafe { &*ai };
-        if let Some(a) = to_socket_addr(info, port) {
-            if !out.contains(&a) {
-                out.push(a);
-            }
-        }
+        found.extend(to_socket_addr(info, port));
         ai = info.ai_next;
     }
     // SAFETY: `res` is the list getaddrinfo returned, freed once, not used after.
     unsafe { ws::freeaddrinfo(res) };
-    if out.is_empty() {
-        return Err(Error::NotFound);
-    }
-    Ok(out)
+    crate::sys::distinct_addrs(found)
 }
 
 fn to_socket_addr(info: &ws::ADDRINFOA, port: u16) -> Option<SocketAddr> {
