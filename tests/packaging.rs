@@ -734,8 +734,10 @@ fn installed_libraries_carry_no_debug_info() {
         let found = debug_sections(&f);
         assert!(found.is_empty(), "{} has {:?}", f.display(), found);
     }
+    // About 1 MB without TLS, 2.4 MB with rustls and ring built in (make's TLS=auto):
+    // debug info would take it well past 4 MiB.
     let so = std::fs::metadata(lib.join(soname())).unwrap().len();
-    assert!(so < 2 << 20, "the installed .so is {} bytes", so);
+    assert!(so < 4 << 20, "the installed .so is {} bytes", so);
 }
 
 /// `pkg-config --static --libs sockhelp-static` is all a static consumer writes: one
