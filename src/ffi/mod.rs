@@ -34,6 +34,9 @@
 //! - `select`: Select: readiness over three arrays of sockets.
 //! - `poller`: Poller: a set of sockets watched together, its interest / event bits, waking a
 //!   wait.
+//! - `server`: Servers at scale: accepting a socket already non-blocking / no-delay /
+//!   close-on-exec, listeners sharing a port, deadlines in the poller, passing a socket to
+//!   another process.
 //! - `stream_io`: Streams: a connected byte stream (a plain socket or a TLS session) and the
 //!   stream form of every byte and frame call.
 //! - `tls`: TLS: whether this build has it, configurations (roots, certificates, ALPN), TLS
@@ -62,6 +65,7 @@ mod poller;
 mod reader;
 mod select;
 mod send;
+mod server;
 mod stream_io;
 mod tls;
 mod writer;

@@ -12,7 +12,10 @@ use crate::sys;
 /// The shape of every call that makes a socket for the caller: `*out` is
 /// `SOCKHELP_INVALID_SOCKET` unless `make` succeeds (a NULL `out` is `SOCKHELP_EINVAL`, and
 /// nothing is made), then the new socket.
-fn socket_out(out: *mut sockhelp_socket, make: impl FnOnce() -> Result<sockhelp_socket>) -> c_int {
+pub(super) fn socket_out(
+    out: *mut sockhelp_socket,
+    make: impl FnOnce() -> Result<sockhelp_socket>,
+) -> c_int {
     put(out, sys::INVALID_SOCKET);
     call(|| {
         let out = out_param(out)?;
@@ -380,6 +383,21 @@ pub extern "C" fn sockhelp_accept_addr(
     addr: *mut c_char,
     cap: usize,
 ) -> c_int {
+    accept_addr_out(out, addr, cap, || {
+        net::accept_with_addr(listener, Deadline::from_timeout_ms(timeout_ms)?)
+    })
+}
+
+/// The shape of the accept calls that write the peer's address: `addr` NULL, or `cap` >=
+/// `SOCKHELP_ADDR_MAX` (checked before `accept` runs, so no connection is lost to a bad
+/// buffer); on success the address is written, or the new socket is closed and the call
+/// fails (never OK with `addr` unwritten). `*out` as `socket_out` says.
+pub(super) fn accept_addr_out(
+    out: *mut sockhelp_socket,
+    addr: *mut c_char,
+    cap: usize,
+    accept: impl FnOnce() -> Result<(sockhelp_socket, String)>,
+) -> c_int {
     socket_out(out, || {
         if !addr.is_null() {
             check_addr_buf(addr, cap)?;
@@ -387,8 +405,7 @@ pub extern "C" fn sockhelp_accept_addr(
                 return Err(Error::Invalid);
             }
         }
-        let deadline = Deadline::from_timeout_ms(timeout_ms)?;
-        let (s, text) = net::accept_with_addr(listener, deadline)?;
+        let (s, text) = accept()?;
         if !addr.is_null() {
             // Every address fits in SOCKHELP_ADDR_MAX (asserted above), so this cannot fail;
             // if it ever did, the caller must not get OK with an unwritten buffer.
