@@ -46,6 +46,7 @@ pub(crate) use imp::{NOT_CONNECTED, NOT_LISTENING};
 
 /// What one receive of a passed socket brought.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(windows, allow(dead_code))] // Windows passes no sockets yet
 pub enum Passed {
     /// A socket, now this process's (close-on-exec).
     Socket(RawSocket),
