@@ -147,7 +147,8 @@ pub extern "C" fn sockhelp_poller_remove(p: *mut sockhelp_poller, s: sockhelp_so
 ///   for as long as it is ready (read the data or remove the socket to quiet it).
 /// - `SOCKHELP_READABLE` / `SOCKHELP_WRITABLE` appear only where asked for;
 ///   `SOCKHELP_HANGUP` / `SOCKHELP_ERROR` whatever the interest (where the system reports
-///   them). A TCP peer's orderly close shows as `SOCKHELP_READABLE` (the next recv returns
+///   them); `SOCKHELP_TIMEDOUT_EVENT` once the socket's deadline passed
+///   (`sockhelp_poller_set_deadline`: the wait returns by the nearest deadline). A TCP peer's orderly close shows as `SOCKHELP_READABLE` (the next recv returns
 ///   0); `SOCKHELP_HANGUP` means both directions are closed or the connection was reset.
 /// - `timeout_ms`: -1 waits forever, 0 only looks, > 0 is a deadline for the whole call; an
 ///   interrupted wait (`EINTR`) is resumed with the time left.
