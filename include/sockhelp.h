@@ -1536,6 +1536,13 @@ int sockhelp_select(sockhelp_socket *readers,
 #define SOCKHELP_ERROR 8
 
 /**
+ * Poller event bit: the deadline set with `sockhelp_poller_set_deadline` passed (the
+ * deadline is then cleared); reported whatever the interest, alone or with the bits that
+ * hold too. Giving it in an interest changes nothing.
+ */
+#define SOCKHELP_TIMEDOUT_EVENT 32
+
+/**
  * A set of sockets watched together (epoll on Linux, kqueue on the BSDs and macOS, event
  * ports on illumos, IOCP on Windows), level-triggered. Made by `sockhelp_poller_new`, freed by `sockhelp_poller_free`;
  * used by one thread at a time.
@@ -1640,7 +1647,9 @@ int sockhelp_poller_remove(struct sockhelp_poller *p,
  *   for as long as it is ready (read the data or remove the socket to quiet it).
  * - `SOCKHELP_READABLE` / `SOCKHELP_WRITABLE` appear only where asked for;
  *   `SOCKHELP_HANGUP` / `SOCKHELP_ERROR` whatever the interest (where the system reports
- *   them). A TCP peer's orderly close shows as `SOCKHELP_READABLE` (the next recv returns
+ *   them); `SOCKHELP_TIMEDOUT_EVENT` once the socket's deadline passed
+ *   (`sockhelp_poller_set_deadline`: the wait returns by the nearest deadline). A TCP
+ *   peer's orderly close shows as `SOCKHELP_READABLE` (the next recv returns
  *   0); `SOCKHELP_HANGUP` means both directions are closed or the connection was reset;
  *   `SOCKHELP_ERROR` that an error is pending (a reset, a failed connect).
  * - On kqueue (macOS, the BSDs) `SOCKHELP_HANGUP` and `SOCKHELP_ERROR` are never set: the
@@ -1866,6 +1875,172 @@ void sockhelp_connector_free(struct sockhelp_connector *c);
  */
 int sockhelp_set_user_timeout(sockhelp_socket s,
                               int ms);
+
+/* -----------------------------------------------------------------------------------------
+ * Servers at scale: accepting a socket already non-blocking / no-delay /
+ * close-on-exec, listeners sharing a port, deadlines in the poller, passing a socket to
+ * another process.
+ * ----------------------------------------------------------------------------------------- */
+
+/**
+ * `sockhelp_accept_ex`: the new socket is non-blocking.
+ */
+#define SOCKHELP_ACCEPT_NONBLOCK 1
+
+/**
+ * `sockhelp_accept_ex`: the new socket has `TCP_NODELAY` on (a TCP connection; nothing
+ * for a Unix-domain one).
+ */
+#define SOCKHELP_ACCEPT_NODELAY 2
+
+/**
+ * `sockhelp_accept_ex`: the new socket is close-on-exec.
+ */
+#define SOCKHELP_ACCEPT_CLOEXEC 4
+
+/**
+ * `sockhelp_listen_ex`: several listeners may bind the same address and port, and the
+ * system spreads new connections among them (`SO_REUSEPORT`).
+ */
+#define SOCKHELP_LISTEN_REUSEPORT 1
+
+/**
+ * `sockhelp_accept_addr`, the new socket set up in the same step as `flags` asks: an
+ * event-loop server's accept in one call, usually one system call.
+ *
+ * - `flags`: any of `SOCKHELP_ACCEPT_NONBLOCK` (non-blocking; without it the socket is in
+ *   blocking mode whatever the listener's mode), `SOCKHELP_ACCEPT_NODELAY` (`TCP_NODELAY`
+ *   on; ignored for a Unix-domain connection), `SOCKHELP_ACCEPT_CLOEXEC` (close-on-exec).
+ *   Non-blocking and close-on-exec are set atomically by `accept4` on Linux, Android,
+ *   FreeBSD, NetBSD, OpenBSD, DragonFly and illumos, by `fcntl` right after `accept`
+ *   elsewhere (macOS), by `ioctlsocket(FIONBIO)` on Windows. **Without
+ *   `SOCKHELP_ACCEPT_CLOEXEC` the socket is inherited across `exec`** (unlike every other
+ *   socket sockhelp makes): pass it unless a program you exec is to get the connection.
+ *   On Windows `SOCKHELP_ACCEPT_CLOEXEC` makes the handle non-inheritable; without it the
+ *   handle is left as Winsock made it.
+ * - `addr`, `cap`: as `sockhelp_accept_addr` (NULL, or `cap` >= `SOCKHELP_ADDR_MAX`,
+ *   checked before anything is accepted; the same escaping of Unix-domain names).
+ * - `timeout_ms`: as `sockhelp_accept` (-1 forever, 0 only a connection already waiting,
+ *   a positive value a deadline), with the same care for a listener shared between processes: the
+ *   deadline holds however many accept on it, the listener's mode is never changed (see
+ *   `sockhelp_accept` for the `SO_RCVTIMEO` Linux gives a blocking listener, and for the
+ *   blocking listeners of macOS and the BSDs). Connections aborted before they were
+ *   accepted are skipped within the deadline.
+ * - On success `*out` receives the new socket, owned by the caller; on failure
+ *   `SOCKHELP_INVALID_SOCKET`.
+ *
+ * Returns what `sockhelp_accept_addr` returns (`SOCKHELP_OK`; `SOCKHELP_ETIMEDOUT`,
+ * `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0, nothing waiting), `SOCKHELP_EINVAL` (invalid
+ * listener, NULL `out`, `timeout_ms` < -1, a short `addr` buffer), `SOCKHELP_EOS` (`EINVAL`:
+ * not listening; `EMFILE`; `ENOTSOCK`; `EBADF`; a failed `TCP_NODELAY`: the new socket is
+ * then closed), `SOCKHELP_EINTERNAL`); `SOCKHELP_EINVAL` also for unknown `flags` bits.
+ */
+int sockhelp_accept_ex(sockhelp_socket listener,
+                       uint32_t flags,
+                       int timeout_ms,
+                       sockhelp_socket *out,
+                       char *addr,
+                       size_t cap);
+
+/**
+ * `sockhelp_listen` with `flags`: 0, or `SOCKHELP_LISTEN_REUSEPORT`, which lets several
+ * listeners (in this process or others, e.g. one per worker process or thread) bind the
+ * same address and port, each with its own queue: the system spreads new connections
+ * among them. `SO_REUSEPORT` on Linux (3.9+), Android, NetBSD, OpenBSD, DragonFly and
+ * macOS; `SO_REUSEPORT_LB` on FreeBSD (its plain `SO_REUSEPORT` does not spread). Only
+ * Linux, DragonFly and FreeBSD balance connections among the listeners; on the others
+ * the port is shared but one listener may get them all. Linux lets only listeners of the
+ * same user share a port. Every listener of the port must set the flag.
+ *
+ * `host`, `port`, `backlog`, `*out`, the name resolution bound and every other rule: as
+ * `sockhelp_listen`.
+ *
+ * Returns what `sockhelp_listen` returns; `SOCKHELP_EUNSUPPORTED` with
+ * `SOCKHELP_LISTEN_REUSEPORT` where the system has no such option (Windows, illumos,
+ * Solaris); `SOCKHELP_EINVAL` also for unknown `flags` bits.
+ */
+int sockhelp_listen_ex(const char *host,
+                       uint16_t port,
+                       int backlog,
+                       uint32_t flags,
+                       sockhelp_socket *out);
+
+/**
+ * Sets the deadline of socket `s`, already added to poller `p`: `ms_from_now`
+ * milliseconds from now (0: the next wait), replacing the deadline it had; -1 clears it.
+ * Never waits.
+ *
+ * - When the deadline passes, `sockhelp_poller_wait` reports `s` once with
+ *   `SOCKHELP_TIMEDOUT_EVENT` (whatever its interest; in the same event as the readiness
+ *   bits that hold too, never in two events of one wait), and the deadline is cleared: it
+ *   is one-shot, so set it again to re-arm (e.g. after each request, for an idle timeout).
+ * - A wait returns by the nearest deadline of its sockets (or its own timeout, if sooner).
+ *   A deadline that passed while no one waited is reported by the next wait at once.
+ * - `sockhelp_poller_modify` keeps the deadline; `sockhelp_poller_remove` clears it.
+ * - Cost: O(log n) to set (n: the deadlines set), O(1) to clear or replace, O(log n)
+ *   amortized for each one that passes (a binary heap; replaced entries are dropped
+ *   lazily and never outnumber live ones by more than 2 to 1 plus 64).
+ * - A deadline further away than the system's clock can count never passes.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `p`, `s` not added, `ms_from_now` <
+ * -1), `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_poller_set_deadline(struct sockhelp_poller *p,
+                                 sockhelp_socket s,
+                                 int64_t ms_from_now);
+
+/**
+ * Sends socket `s` to the process at the other end of the connected Unix-domain stream
+ * socket `unix_sock` (from `sockhelp_connect_unix`, `sockhelp_accept` on a Unix-domain
+ * listener, or `socketpair` before a fork): a pre-forked server's parent accepts, a child
+ * serves. The receiver calls `sockhelp_recv_socket`.
+ *
+ * - `s` stays the caller's: the receiver gets its own descriptor of the same connection
+ *   (close yours when you are done with it; the connection lives while either is open).
+ * - What goes over `unix_sock` is one byte carrying the descriptor (`SCM_RIGHTS`): keep
+ *   `unix_sock` for passing sockets only, or the receiver may take your data for one.
+ * - `timeout_ms`: -1 forever, 0 only if it can be sent at once, > 0 a deadline. The socket
+ *   mode of `unix_sock` is never changed.
+ * - POSIX only for now: **Windows returns `SOCKHELP_EUNSUPPORTED`** (its way,
+ *   `WSADuplicateSocket`, needs the receiving process's id first; not built yet).
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0),
+ * `SOCKHELP_ERESET` (the receiver is gone, or `unix_sock` is not connected),
+ * `SOCKHELP_EINVAL` (an invalid socket, `unix_sock` not a Unix-domain socket: checked
+ * first, since a TCP socket would send the byte and drop the descriptor; `timeout_ms` <
+ * -1), `SOCKHELP_EOS` (e.g. `EBADF`: `s` or `unix_sock` is not open; `ENOTSOCK`),
+ * `SOCKHELP_EUNSUPPORTED`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_send_socket(sockhelp_socket unix_sock,
+                         sockhelp_socket s,
+                         int timeout_ms);
+
+/**
+ * Receives a socket `sockhelp_send_socket` sent over the Unix-domain stream socket
+ * `unix_sock`: on success `*out` is a new socket of this process (the same connection the
+ * sender holds), close-on-exec (atomically with `MSG_CMSG_CLOEXEC` on Linux, Android, the
+ * BSDs and illumos; by `fcntl` right after elsewhere), in the mode the sender's socket is
+ * in (the mode belongs to the connection, shared with the sender), owned by the caller;
+ * on failure `SOCKHELP_INVALID_SOCKET`.
+ *
+ * - One byte is read. A sender passing several descriptors at once gets the first that is
+ *   a socket through; every other one is closed here, none leaks (the control buffer
+ *   holds 256 bytes, about 60 descriptors: the system closes any beyond, as it truncates).
+ * - `timeout_ms`: -1 forever, 0 only if one is there now, > 0 a deadline.
+ * - POSIX only for now: Windows returns `SOCKHELP_EUNSUPPORTED` (see
+ *   `sockhelp_send_socket`).
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_ECLOSED` (the sender closed `unix_sock`: nothing more
+ * will come), `SOCKHELP_EBADFRAME` (a byte came without a socket: data that was not from
+ * `sockhelp_send_socket`, or descriptors that were not sockets, now closed),
+ * `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0), `SOCKHELP_EINVAL` (invalid
+ * `unix_sock` or not a Unix-domain socket, NULL `out`, `timeout_ms` < -1), `SOCKHELP_EOS`
+ * (e.g. `EMFILE`: the descriptors that came were closed; `EBADF`, `ENOTSOCK`),
+ * `SOCKHELP_EUNSUPPORTED`, `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_recv_socket(sockhelp_socket unix_sock,
+                         int timeout_ms,
+                         sockhelp_socket *out);
 
 /* -----------------------------------------------------------------------------------------
  * Streams: a connected byte stream (a plain socket or a TLS session) and the

@@ -351,6 +351,7 @@ int sockhelp_select(sockhelp_socket *readers,
 #define SOCKHELP_WRITABLE 2
 #define SOCKHELP_HANGUP 4
 #define SOCKHELP_ERROR 8
+#define SOCKHELP_TIMEDOUT_EVENT 32
 
 typedef struct sockhelp_poller sockhelp_poller;
 
@@ -428,6 +429,36 @@ void sockhelp_connector_free(struct sockhelp_connector *c);
 
 int sockhelp_set_user_timeout(sockhelp_socket s,
                               int ms);
+
+#define SOCKHELP_ACCEPT_NONBLOCK 1
+#define SOCKHELP_ACCEPT_NODELAY 2
+#define SOCKHELP_ACCEPT_CLOEXEC 4
+#define SOCKHELP_LISTEN_REUSEPORT 1
+
+int sockhelp_accept_ex(sockhelp_socket listener,
+                       uint32_t flags,
+                       int timeout_ms,
+                       sockhelp_socket *out,
+                       char *addr,
+                       size_t cap);
+
+int sockhelp_listen_ex(const char *host,
+                       uint16_t port,
+                       int backlog,
+                       uint32_t flags,
+                       sockhelp_socket *out);
+
+int sockhelp_poller_set_deadline(struct sockhelp_poller *p,
+                                 sockhelp_socket s,
+                                 int64_t ms_from_now);
+
+int sockhelp_send_socket(sockhelp_socket unix_sock,
+                         sockhelp_socket s,
+                         int timeout_ms);
+
+int sockhelp_recv_socket(sockhelp_socket unix_sock,
+                         int timeout_ms,
+                         sockhelp_socket *out);
 
 typedef struct sockhelp_stream sockhelp_stream;
 

@@ -22,6 +22,10 @@ macro_rules! event_bit_table {
             /// Poller event bit: an error is pending on the socket (read it with `SO_ERROR`); reported
             /// whatever the interest.
             ERROR = 8, SOCKHELP_ERROR;
+            /// Poller event bit: the deadline set with `sockhelp_poller_set_deadline` passed (the
+            /// deadline is then cleared); reported whatever the interest, alone or with the bits that
+            /// hold too. Giving it in an interest changes nothing.
+            TIMEDOUT = 32, SOCKHELP_TIMEDOUT_EVENT;
         }
     };
 }

@@ -17,7 +17,7 @@
 //!   driver on top (`Reader`, `Writer`, `send_frame`, `send_frames`).
 //! - [`select`]: `select` without `FD_SETSIZE` (poll/WSAPoll).
 //! - [`poller`]: the `Poller`, level-triggered (epoll directly on Linux, `polling` elsewhere);
-//!   its bits come from the table in `event_bits`.
+//!   its bits come from the table in `event_bits`; `timers`: its per-socket deadlines.
 //! - `ffi`: the `extern "C"` shell that the header is generated from (C callers only;
 //!   private: its functions are exported from the staticlib / cdylib by `#[no_mangle]`).
 
@@ -35,6 +35,7 @@ pub mod resolve;
 pub mod select;
 pub mod stream;
 mod sys;
+mod timers;
 #[cfg(feature = "tls")]
 pub mod tls;
 

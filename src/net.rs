@@ -48,6 +48,25 @@ pub fn connect(host: &str, port: u16, deadline: Deadline) -> Result<RawSocket> {
 /// the system has both). A name is resolved within `LISTEN_RESOLVE` (`TimedOut` past it). `SO_REUSEADDR` on POSIX, `SO_EXCLUSIVEADDRUSE` on Windows.
 /// `backlog <= 0` asks for the system's maximum.
 pub fn listen(host: Option<&str>, port: u16, backlog: i32) -> Result<RawSocket> {
+    listen_ex(host, port, backlog, ListenOptions::default())
+}
+
+/// How `listen_ex` sets up a listener beyond `listen`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListenOptions {
+    /// Several listeners (in this or other processes) bound to one port, the system
+    /// spreading new connections among them: `SO_REUSEPORT` (`SO_REUSEPORT_LB` on
+    /// FreeBSD); `Unsupported` where the system has neither (Windows, illumos).
+    pub reuse_port: bool,
+}
+
+/// `listen` with `opts`.
+pub fn listen_ex(
+    host: Option<&str>,
+    port: u16,
+    backlog: i32,
+    opts: ListenOptions,
+) -> Result<RawSocket> {
     let backlog = if backlog <= 0 {
         sys::LISTEN_BACKLOG_MAX
     } else {
@@ -62,7 +81,7 @@ pub fn listen(host: Option<&str>, port: u16, backlog: i32) -> Result<RawSocket> 
     };
     let mut last = Error::NotFound;
     for addr in candidates {
-        match listen_one(&addr, backlog) {
+        match listen_one(&addr, backlog, opts) {
             Ok(sock) => return Ok(sys::into_raw(sock)),
             Err(e) => last = e,
         }
@@ -70,13 +89,16 @@ pub fn listen(host: Option<&str>, port: u16, backlog: i32) -> Result<RawSocket> 
     Err(last)
 }
 
-fn listen_one(addr: &SocketAddr, backlog: i32) -> Result<Socket> {
+fn listen_one(addr: &SocketAddr, backlog: i32, opts: ListenOptions) -> Result<Socket> {
     let sock = Socket::new(
         Domain::for_address(*addr),
         Type::STREAM,
         Some(Protocol::TCP),
     )?;
     sys::prepare_listener(&sock)?;
+    if opts.reuse_port {
+        sys::set_reuse_port(&sock)?;
+    }
     if addr.is_ipv6() && addr.ip().is_unspecified() {
         sock.set_only_v6(false)?;
     }
@@ -99,6 +121,49 @@ pub fn accept(listener: RawSocket, deadline: Deadline) -> Result<RawSocket> {
 /// it: `sys::accept` with `dontwait` never blocks past a clock tick, and the listener's
 /// mode is never touched (its open file description is shared).
 pub fn accept_with_addr(listener: RawSocket, deadline: Deadline) -> Result<(RawSocket, String)> {
+    let (sock, addr) = accept_loop(listener, deadline, sys::accept)?;
+    sock.set_nonblocking(false)?;
+    sys::prepare_stream(&sock)?;
+    Ok((sys::into_raw(sock), format_addr(&addr)))
+}
+
+/// How `accept_ex` hands over a new socket (each `false`: as `accept` does).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AcceptOptions {
+    /// Non-blocking (else blocking, whatever the listener's mode).
+    pub nonblocking: bool,
+    /// `TCP_NODELAY` on (a TCP connection only: nothing for a Unix-domain one).
+    pub nodelay: bool,
+    /// Close-on-exec (else inherited across `exec`; Windows: not inherited by children).
+    pub cloexec: bool,
+}
+
+/// `accept_with_addr`, the new socket set up as `opts` asks in the same step: `accept4`
+/// where the system has it, so that a non-blocking close-on-exec socket costs one system
+/// call (`nodelay` one more). The deadline rules are `accept_with_addr`'s.
+pub fn accept_ex(
+    listener: RawSocket,
+    deadline: Deadline,
+    opts: AcceptOptions,
+) -> Result<(RawSocket, String)> {
+    let (sock, addr) = accept_loop(listener, deadline, |l, dw| {
+        sys::accept_as(l, dw, opts.nonblocking, opts.cloexec)
+    })?;
+    sys::prepare_stream(&sock)?;
+    if opts.nodelay && addr.as_socket().is_some() {
+        sock.set_nodelay(true)?;
+    }
+    Ok((sys::into_raw(sock), format_addr(&addr)))
+}
+
+/// The accept loop of `accept_with_addr` and `accept_ex`: `accept` is one system call on
+/// the listener (`dontwait`: it must not block), retried within the deadline, connections
+/// aborted before they were taken skipped.
+fn accept_loop(
+    listener: RawSocket,
+    deadline: Deadline,
+    mut accept: impl FnMut(&socket2::SockRef<'_>, bool) -> io::Result<(Socket, SockAddr)>,
+) -> Result<(Socket, SockAddr)> {
     sys::with_socket(listener, |l| {
         if !sys::is_listening(&l)? {
             return Err(Error::Os(sys::NOT_LISTENING));
@@ -109,16 +174,10 @@ pub fn accept_with_addr(listener: RawSocket, deadline: Deadline) -> Result<(RawS
             if !deadline.is_forever() {
                 wait_ready(listener, Interest::Readable, deadline)?;
             }
-            let accepted = retry(&mut stream, Interest::Readable, deadline, |_, dw| {
-                sys::accept(&l, dw)
-            });
-            match accepted {
-                Ok((sock, addr)) => {
-                    sock.set_nonblocking(false)?;
-                    sys::prepare_stream(&sock)?;
-                    let text = format_addr(&addr);
-                    return Ok((sys::into_raw(sock), text));
-                }
+            match retry(&mut stream, Interest::Readable, deadline, |_, dw| {
+                accept(&l, dw)
+            }) {
+                Ok(accepted) => return Ok(accepted),
                 // Aborted before it was accepted: the next one, within the deadline.
                 Err(Error::Reset(_)) => pass.next()?,
                 Err(e) => return Err(e),
@@ -391,6 +450,54 @@ fn drain_after_shutdown(s: RawSocket, deadline: Deadline) -> Result<()> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Sends socket `s` (which stays the caller's: the receiver gets a duplicate) to the process
+/// at the other end of the connected Unix-domain socket `unix_sock`, within the deadline:
+/// one byte with `SCM_RIGHTS`. `Unsupported` where sockets cannot pass (Windows, for now);
+/// `Invalid` when `unix_sock` is not a Unix-domain socket.
+pub fn send_socket(unix_sock: RawSocket, s: RawSocket, deadline: Deadline) -> Result<()> {
+    if !sys::PASSES_SOCKETS {
+        return Err(Error::Unsupported);
+    }
+    if !sys::is_valid(s) {
+        return Err(Error::Invalid);
+    }
+    check_unix_domain(unix_sock)?;
+    sys::before_send(unix_sock)?;
+    let mut stream = unix_sock;
+    retry(&mut stream, Interest::Writable, deadline, |_, dw| {
+        sys::send_socket(unix_sock, s, dw)
+    })
+}
+
+/// Receives a socket `send_socket` sent over `unix_sock`, within the deadline: a new socket
+/// of this process, close-on-exec. `Closed` when the peer closed; `BadFrame` when a byte
+/// came without a socket (descriptors that came with it, and any beyond the first, closed).
+pub fn recv_socket(unix_sock: RawSocket, deadline: Deadline) -> Result<RawSocket> {
+    if !sys::PASSES_SOCKETS {
+        return Err(Error::Unsupported);
+    }
+    check_unix_domain(unix_sock)?;
+    let mut stream = unix_sock;
+    match retry(&mut stream, Interest::Readable, deadline, |_, dw| {
+        sys::recv_socket(unix_sock, dw)
+    })? {
+        sys::Passed::Socket(s) => Ok(s),
+        sys::Passed::Closed => Err(Error::Closed),
+        sys::Passed::Nothing => Err(Error::BadFrame),
+    }
+}
+
+/// `Invalid` unless `s` is a Unix-domain socket: a TCP socket would send the byte and
+/// drop the descriptor without a word.
+fn check_unix_domain(s: RawSocket) -> Result<()> {
+    sys::with_socket(s, |sock| {
+        if sock.local_addr()?.domain() != Domain::UNIX {
+            return Err(Error::Invalid);
+        }
+        Ok(())
+    })
 }
 
 /// Most rounds a loop of `Deadline::Now` makes (each one system call that made progress):

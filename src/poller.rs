@@ -8,12 +8,14 @@
 
 use std::collections::HashMap;
 use std::io;
+use std::time::{Duration, Instant};
 
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
 use crate::sys::{self, RawSocket};
+use crate::timers::{TimerId, Timers};
 
-pub use crate::event_bits::{ALL_EVENTS, ERROR, HANGUP, READABLE, WRITABLE};
+pub use crate::event_bits::{ALL_EVENTS, ERROR, HANGUP, READABLE, TIMEDOUT, WRITABLE};
 
 /// At most this many events are fetched from the system per wait; the rest stay ready
 /// (level-triggered) for the next wait.
@@ -30,6 +32,21 @@ pub struct Event {
 struct Registration {
     tag: u64,
     interest: u32,
+    /// The live timer of this socket (`set_deadline`), if any.
+    timer: Option<TimerId>,
+    /// The wait (its number) that last wrote an event for this socket, and where.
+    reported: (u64, usize),
+}
+
+impl Registration {
+    fn new(tag: u64, interest: u32) -> Registration {
+        Registration {
+            tag,
+            interest,
+            timer: None,
+            reported: (0, 0),
+        }
+    }
 }
 
 /// A set of sockets watched together, level-triggered: a socket is reported at every wait
@@ -49,9 +66,18 @@ struct Registration {
 ///   (on kqueue, nothing at all). `HANGUP` and `ERROR` are reported whatever the interest
 ///   where the system reports them (epoll, event ports, IOCP; kqueue never does: a hang-up,
 ///   reset or pending error shows there as readable and/or writable, as asked for).
+///
+/// Deadlines ([`Poller::set_deadline`]): a socket whose deadline passed is reported once
+/// with [`TIMEDOUT`] (with whatever readiness holds too, in one event), and its deadline is
+/// cleared; a wait returns by the nearest deadline. A binary heap with lazy deletion
+/// (`timers.rs`): O(log n) to arm, O(1) to clear, O(log n) amortized to expire.
 pub struct Poller {
     backend: sys::PollerBackend,
     registered: HashMap<RawSocket, Registration>,
+    timers: Timers,
+    /// Counts waits, so that one wait writes one event per socket (a timer and readiness
+    /// of the same socket share it).
+    waits: u64,
 }
 
 impl Poller {
@@ -61,6 +87,8 @@ impl Poller {
         Ok(Poller {
             backend: sys::PollerBackend::new()?,
             registered: HashMap::new(),
+            timers: Timers::default(),
+            waits: 0,
         })
     }
 
@@ -99,7 +127,9 @@ impl Poller {
             Err(e) => return Err(e.into()),
         }
         // When `known`, the system had forgotten the old socket (closed without remove).
-        self.registered.insert(s, Registration { tag, interest });
+        if let Some(old) = self.registered.insert(s, Registration::new(tag, interest)) {
+            self.drop_timer(old.timer);
+        }
         Ok(())
     }
 
@@ -113,7 +143,8 @@ impl Poller {
         }
         let reg = self.registered.get_mut(&s).ok_or(Error::Invalid)?;
         self.backend.modify(s, interest)?;
-        *reg = Registration { tag, interest };
+        reg.tag = tag;
+        reg.interest = interest;
         Ok(())
     }
 
@@ -122,9 +153,8 @@ impl Poller {
     /// Errors: `Invalid` (not added); `Os` for an unexpected system error (the socket is
     /// forgotten all the same). A socket the caller already closed is not an error.
     pub fn remove(&mut self, s: RawSocket) -> Result<()> {
-        if self.registered.remove(&s).is_none() {
-            return Err(Error::Invalid);
-        }
+        let reg = self.registered.remove(&s).ok_or(Error::Invalid)?;
+        self.drop_timer(reg.timer);
         match self.backend.delete(s) {
             Ok(()) => Ok(()),
             Err(e) if sys::is_bad_socket_error(&e) => Ok(()),
@@ -146,22 +176,55 @@ impl Poller {
         }
         let want = out.len().min(MAX_EVENTS_PER_WAIT);
         loop {
+            self.waits += 1;
+            let wait_no = self.waits;
             let mut stale: Option<RawSocket> = None;
             let mut n = 0;
             let mut woken = false;
-            match self.backend.wait(want, deadline.remaining_ms()) {
+            let timeout = self.timeout_ms(deadline);
+            let registered = &mut self.registered;
+            match self.backend.wait(want, timeout) {
                 Ok((reports, wake)) => {
                     woken = wake;
+                    // Deadlines first: a timer that is due is never crowded out by readiness.
+                    let now = Instant::now();
+                    while n < want {
+                        let is_live = |s, id| live(registered, s, id);
+                        let s = match self.timers.pop_due(now, is_live) {
+                            Some(s) => s,
+                            None => break,
+                        };
+                        let reg = registered.get_mut(&s).expect("a live timer is registered");
+                        reg.timer = None;
+                        reg.reported = (wait_no, n);
+                        let tag = reg.tag;
+                        self.timers.forget(|s, id| live(registered, s, id));
+                        out[n] = E::from(Event {
+                            tag,
+                            events: TIMEDOUT,
+                        });
+                        n += 1;
+                    }
                     for rep in reports {
-                        let reg = match self.registered.get(&rep.socket) {
-                            Some(r) => *r,
+                        let reg = match registered.get_mut(&rep.socket) {
+                            Some(r) => r,
                             None => {
                                 stale = Some(rep.socket);
                                 continue;
                             }
                         };
                         let bits = reported_bits(rep, reg.interest);
-                        if bits != 0 && n < want {
+                        if bits == 0 {
+                            continue;
+                        }
+                        if reg.reported.0 == wait_no {
+                            // Timed out in this wait: one event with both.
+                            out[reg.reported.1] = E::from(Event {
+                                tag: reg.tag,
+                                events: TIMEDOUT | bits,
+                            });
+                        } else if n < want {
+                            reg.reported = (wait_no, n);
                             out[n] = E::from(Event {
                                 tag: reg.tag,
                                 events: bits,
@@ -182,6 +245,49 @@ impl Poller {
             if n > 0 || woken || deadline.expired() {
                 return Ok(n);
             }
+        }
+    }
+
+    /// Sets the deadline of socket `s` (already added): `Some(d)` from now (replacing the one
+    /// it had), `None` clears it. When it passes, a wait reports `s` with [`TIMEDOUT`] once
+    /// and the deadline is cleared (set it again to re-arm). O(log n). A deadline further
+    /// away than the clock can count never passes. `modify` keeps it; `remove` clears it.
+    ///
+    /// Errors: `Invalid` (`s` not added).
+    pub fn set_deadline(&mut self, s: RawSocket, after: Option<Duration>) -> Result<()> {
+        let reg = self.registered.get_mut(&s).ok_or(Error::Invalid)?;
+        let old = reg.timer.take();
+        if let Some(at) = after.and_then(|d| Instant::now().checked_add(d)) {
+            reg.timer = Some(self.timers.arm(s, at));
+        }
+        self.drop_timer(old);
+        Ok(())
+    }
+
+    /// Forgets a timer the caller's registration no longer holds.
+    fn drop_timer(&mut self, timer: Option<TimerId>) {
+        if timer.is_some() {
+            let registered = &self.registered;
+            self.timers.forget(|s, id| live(registered, s, id));
+        }
+    }
+
+    /// The backend's timeout for one wait: the caller's deadline or the nearest timer,
+    /// whichever comes first (rounded up to a whole millisecond, so that a wait never ends
+    /// just before a timer is due and spins).
+    fn timeout_ms(&mut self, deadline: Deadline) -> i32 {
+        let registered = &self.registered;
+        let caller = deadline.remaining_ms();
+        let at = match self.timers.nearest(|s, id| live(registered, s, id)) {
+            Some(at) => at,
+            None => return caller,
+        };
+        let left = at.saturating_duration_since(Instant::now());
+        let ms = ((left.as_nanos() + 999_999) / 1_000_000).min(i32::MAX as u128) as i32;
+        if caller < 0 {
+            ms
+        } else {
+            caller.min(ms)
         }
     }
 
@@ -215,6 +321,11 @@ impl Drop for Poller {
             let _ = self.backend.delete(s);
         }
     }
+}
+
+/// Whether timer `id` is the live one of socket `s`.
+fn live(registered: &HashMap<RawSocket, Registration>, s: RawSocket, id: TimerId) -> bool {
+    registered.get(&s).map_or(false, |r| r.timer == Some(id))
 }
 
 /// What of the backend's report the caller sees: readable / writable only where asked

@@ -836,3 +836,50 @@ fn c_examples_happy_connect_says_which_address_won() {
     let want = format!("connected to 127.0.0.1:{} after ", port);
     assert!(said.contains(&want), "happy_connect said: {}", said);
 }
+
+// ---------------------------------------------------------------------------
+// Servers at scale (issue 22): accept_ex, listen_ex, poller deadlines, passing sockets
+
+fn run_server_case(case: &str) {
+    let exe = build_c("server_sockets", &["tests/c/server_sockets.c"], &[]);
+    let out = run(&exe, &[case]);
+    assert_success(&format!("server_sockets {}", case), &out);
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// accept_ex sets exactly the flags asked (non-blocking, no-delay, close-on-exec), from a
+/// blocking or a non-blocking listener, writes the address, refuses bad flags and short
+/// buffers before anything is accepted, keeps its deadline, takes a Unix-domain listener.
+#[test]
+fn accept_ex_gives_the_socket_already_set_up() {
+    run_server_case("accept_ex");
+}
+
+/// Two listeners with SOCKHELP_LISTEN_REUSEPORT share one port and both get connections;
+/// without the flag the port is taken.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn listen_ex_reuseport_shares_a_port() {
+    run_server_case("reuseport");
+}
+
+/// Poller deadlines: the wait returns by the nearest one, one event per socket (TIMEDOUT
+/// with readiness), one-shot, replaced, cleared, kept by modify, cleared by remove.
+#[test]
+fn poller_deadlines_end_the_wait_and_come_once() {
+    run_server_case("timers");
+}
+
+/// 10,000 connections from a child process: the 5,000 idle ones are dropped by their
+/// deadlines (never before), the 5,000 that keep talking are all kept.
+#[test]
+fn poller_deadlines_drop_idle_clients_among_10000_and_keep_active_ones() {
+    run_server_case("timers_10k");
+}
+
+/// A real fork: the child gets a connection the parent accepted and serves it; a byte
+/// without a socket is EBADFRAME, extra descriptors are closed, the peer's close ECLOSED.
+#[test]
+fn a_socket_passed_to_another_process_is_served_there() {
+    run_server_case("pass");
+}

@@ -36,6 +36,9 @@
 //!   wait.
 //! - `connect`: Connecting by name: the address race with options, resolving names, the
 //!   connector for event loops, the user timeout.
+//! - `server`: Servers at scale: accepting a socket already non-blocking / no-delay /
+//!   close-on-exec, listeners sharing a port, deadlines in the poller, passing a socket to
+//!   another process.
 //! - `stream_io`: Streams: a connected byte stream (a plain socket or a TLS session) and the
 //!   stream form of every byte and frame call.
 //! - `tls`: TLS: whether this build has it, configurations (roots, certificates, ALPN), TLS
@@ -65,6 +68,7 @@ mod poller;
 mod reader;
 mod select;
 mod send;
+mod server;
 mod stream_io;
 mod tls;
 mod writer;

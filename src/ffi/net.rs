@@ -397,6 +397,21 @@ pub extern "C" fn sockhelp_accept_addr(
     addr: *mut c_char,
     cap: usize,
 ) -> c_int {
+    accept_addr_out(out, addr, cap, || {
+        net::accept_with_addr(listener, Deadline::from_timeout_ms(timeout_ms)?)
+    })
+}
+
+/// The shape of the accept calls that write the peer's address: `addr` NULL, or `cap` >=
+/// `SOCKHELP_ADDR_MAX` (checked before `accept` runs, so no connection is lost to a bad
+/// buffer); on success the address is written, or the new socket is closed and the call
+/// fails (never OK with `addr` unwritten). `*out` as `socket_out` says.
+pub(super) fn accept_addr_out(
+    out: *mut sockhelp_socket,
+    addr: *mut c_char,
+    cap: usize,
+    accept: impl FnOnce() -> Result<(sockhelp_socket, String)>,
+) -> c_int {
     socket_out(out, || {
         if !addr.is_null() {
             check_addr_buf(addr, cap)?;
@@ -404,8 +419,7 @@ pub extern "C" fn sockhelp_accept_addr(
                 return Err(Error::Invalid);
             }
         }
-        let deadline = Deadline::from_timeout_ms(timeout_ms)?;
-        let (s, text) = net::accept_with_addr(listener, deadline)?;
+        let (s, text) = accept()?;
         if !addr.is_null() {
             // Every address fits in SOCKHELP_ADDR_MAX (asserted above), so this cannot fail;
             // if it ever did, the caller must not get OK with an unwritten buffer.

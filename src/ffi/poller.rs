@@ -150,7 +150,9 @@ pub extern "C" fn sockhelp_poller_remove(p: *mut sockhelp_poller, s: sockhelp_so
 ///   for as long as it is ready (read the data or remove the socket to quiet it).
 /// - `SOCKHELP_READABLE` / `SOCKHELP_WRITABLE` appear only where asked for;
 ///   `SOCKHELP_HANGUP` / `SOCKHELP_ERROR` whatever the interest (where the system reports
-///   them). A TCP peer's orderly close shows as `SOCKHELP_READABLE` (the next recv returns
+///   them); `SOCKHELP_TIMEDOUT_EVENT` once the socket's deadline passed
+///   (`sockhelp_poller_set_deadline`: the wait returns by the nearest deadline). A TCP
+///   peer's orderly close shows as `SOCKHELP_READABLE` (the next recv returns
 ///   0); `SOCKHELP_HANGUP` means both directions are closed or the connection was reset;
 ///   `SOCKHELP_ERROR` that an error is pending (a reset, a failed connect).
 /// - On kqueue (macOS, the BSDs) `SOCKHELP_HANGUP` and `SOCKHELP_ERROR` are never set: the

@@ -45,7 +45,7 @@ pub struct sockhelp_stream {
 castable!(sockhelp_stream => Stream);
 
 /// Hands a new stream to C through `out`.
-pub(crate) fn stream_out(out: &crate::ffi::cast::Out<*mut sockhelp_stream>, st: Stream) {
+pub(super) fn stream_out(out: &crate::ffi::cast::Out<*mut sockhelp_stream>, st: Stream) {
     out.set(to_c::<sockhelp_stream>(st));
 }
 

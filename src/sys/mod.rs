@@ -30,15 +30,18 @@ pub type RawSocket = usize;
 /// What a wait is for (a name for one bit of the readiness set).
 pub use crate::event_bits::Interest;
 
+pub(crate) use imp::PASSES_SOCKETS;
 pub use imp::{
-    accept, connect_backlog_full, is_family_unsupported, is_listening, os_strerror, unix_name,
+    accept, accept_as, connect_backlog_full, is_family_unsupported, is_listening, os_strerror,
+    unix_name,
 };
 pub use imp::{
     as_raw, before_send, cleanup, close, connect_in_progress, get_nonblocking, init, into_raw,
     is_valid, prepare_listener, prepare_stream, recv, send, send_vectored, set_keepalive_params,
-    set_nonblocking, with_socket,
+    set_nonblocking, set_reuse_port, with_socket,
 };
 pub use imp::{getaddrinfo, set_user_timeout};
+pub use imp::{recv_socket, send_socket};
 pub(crate) use imp::{INVALID_SOCKET, LISTEN_BACKLOG_MAX};
 pub(crate) use imp::{NOT_CONNECTED, NOT_LISTENING};
 
@@ -56,6 +59,19 @@ pub(crate) fn distinct_addrs(
         return Err(crate::error::Error::NotFound);
     }
     Ok(out)
+}
+
+/// What one receive of a passed socket brought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(windows, allow(dead_code))] // Windows passes no sockets yet
+pub enum Passed {
+    /// A socket, now this process's (close-on-exec).
+    Socket(RawSocket),
+    /// The peer closed: nothing came.
+    Closed,
+    /// A byte came without a socket (nothing, or descriptors that were not sockets, now
+    /// closed).
+    Nothing,
 }
 
 /// The name of a Unix-domain address, raw bytes as the system holds them.

@@ -54,19 +54,88 @@ const ACCEPT_SLICE: Duration = Duration::from_micros(1);
 /// with `poll` and tries again; a raw blocking `accept()` on that listener sees `EAGAIN`
 /// too (the header says so). Elsewhere `accept` ignores `SO_RCVTIMEO` and the race stays.
 pub fn accept(listener: &SockRef<'_>, dontwait: bool) -> io::Result<(Socket, socket2::SockAddr)> {
+    sliced(listener, dontwait, || listener.accept())
+}
+
+/// `accept`, the new socket non-blocking and close-on-exec as asked, set atomically by
+/// `accept4` where the system has it (Linux, Android, the BSDs but macOS, illumos), by
+/// `fcntl` right after `accept` elsewhere (macOS, whose accepted socket inherits the
+/// listener's `O_NONBLOCK`: set either way).
+pub fn accept_as(
+    listener: &SockRef<'_>,
+    dontwait: bool,
+    nonblocking: bool,
+    cloexec: bool,
+) -> io::Result<(Socket, socket2::SockAddr)> {
+    sliced(listener, dontwait, || {
+        accept_flags(listener, nonblocking, cloexec)
+    })
+}
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "illumos",
+))]
+fn accept_flags(
+    listener: &SockRef<'_>,
+    nonblocking: bool,
+    cloexec: bool,
+) -> io::Result<(Socket, socket2::SockAddr)> {
+    let mut flags = 0;
+    if nonblocking {
+        flags |= libc::SOCK_NONBLOCK;
+    }
+    if cloexec {
+        flags |= libc::SOCK_CLOEXEC;
+    }
+    // accept4 sets both from `flags`, whatever the listener's own O_NONBLOCK.
+    listener.accept4(flags)
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "illumos",
+)))]
+fn accept_flags(
+    listener: &SockRef<'_>,
+    nonblocking: bool,
+    cloexec: bool,
+) -> io::Result<(Socket, socket2::SockAddr)> {
+    let (sock, addr) = listener.accept_raw()?;
+    sock.set_cloexec(cloexec)?;
+    sock.set_nonblocking(nonblocking)?;
+    Ok((sock, addr))
+}
+
+/// Runs `accept` (one system call on `listener`) with the shortest receive timeout given to
+/// a blocking listener first when `dontwait` (Linux; see `accept`).
+fn sliced(
+    listener: &SockRef<'_>,
+    dontwait: bool,
+    accept: impl FnOnce() -> io::Result<(Socket, socket2::SockAddr)>,
+) -> io::Result<(Socket, socket2::SockAddr)> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    if dontwait
-        && !super::get_nonblocking(listener.as_raw_fd()).unwrap_or(true)
-        && listener.read_timeout()?.is_none()
-    {
+    let sliced = dontwait && !super::get_nonblocking(listener.as_raw_fd()).unwrap_or(true);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if sliced && listener.read_timeout()?.is_none() {
         listener.set_read_timeout(Some(ACCEPT_SLICE))?;
     }
-    let _ = dontwait;
-    let (sock, addr) = listener.accept()?;
+    let _ = (dontwait, listener);
+    let (sock, addr) = accept()?;
     // The slice is the listener's business: never let a new connection carry it (Linux
     // does not copy SO_RCVTIMEO to accepted sockets today; this keeps it so).
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    if dontwait && matches!(sock.read_timeout(), Ok(Some(t)) if t <= ACCEPT_SLICE_MAX) {
+    if sliced && matches!(sock.read_timeout(), Ok(Some(t)) if t <= ACCEPT_SLICE_MAX) {
         sock.set_read_timeout(None)?;
     }
     Ok((sock, addr))

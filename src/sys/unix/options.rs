@@ -97,3 +97,38 @@ cfg_either! {
         Err(crate::error::Error::Unsupported)
     }
 }
+
+/// `SOCKHELP_LISTEN_REUSEPORT`: several listeners bound to one port, the system spreading
+/// new connections among them. `SO_REUSEPORT_LB` on FreeBSD (its plain `SO_REUSEPORT`
+/// does not spread them), `SO_REUSEPORT` on Linux, Android, the other BSDs and macOS;
+/// `Unsupported` elsewhere (illumos, Solaris).
+pub fn set_reuse_port(sock: &Socket) -> Result<()> {
+    #[cfg(target_os = "freebsd")]
+    sock.set_reuse_port_lb(true)?;
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+        target_os = "macos",
+        target_os = "ios",
+    ))]
+    sock.set_reuse_port(true)?;
+    #[cfg(not(any(
+        target_os = "freebsd",
+        target_os = "linux",
+        target_os = "android",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+        target_os = "macos",
+        target_os = "ios",
+    )))]
+    {
+        let _ = sock;
+        return Err(crate::error::Error::Unsupported);
+    }
+    #[allow(unreachable_code)]
+    Ok(())
+}

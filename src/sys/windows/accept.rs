@@ -75,6 +75,23 @@ pub fn accept(listener: &SockRef<'_>, dontwait: bool) -> io::Result<(Socket, soc
     Ok((new, peer))
 }
 
+/// `accept`, the new socket non-blocking as asked (`ioctlsocket(FIONBIO)`: an accepted
+/// socket inherits the listener's mode otherwise) and, with `cloexec`, not inherited by
+/// child processes (`HANDLE_FLAG_INHERIT` cleared; sockets sockhelp makes never are).
+pub fn accept_as(
+    listener: &SockRef<'_>,
+    dontwait: bool,
+    nonblocking: bool,
+    cloexec: bool,
+) -> io::Result<(Socket, socket2::SockAddr)> {
+    let (sock, addr) = accept(listener, dontwait)?;
+    sock.set_nonblocking(nonblocking)?;
+    if cloexec {
+        sock.set_no_inherit(true)?;
+    }
+    Ok((sock, addr))
+}
+
 /// `AcceptEx` as the provider of `listener` exports it (`WSAIoctl`
 /// `SIO_GET_EXTENSION_FUNCTION_POINTER`, Microsoft's recommended way: it needs no link
 /// against mswsock, so static consumers link with ws2_32 alone, as before).

@@ -1,7 +1,8 @@
 //! Windows (Winsock 2). One file per job: the socket handle, Winsock's start and its mode
 //! (`handle`), sending and receiving (`io`), waiting for readiness (`poll`), the options
 //! sockhelp sets (`options`), accepting connections (`accept`), Unix-domain addresses
-//! (`addr`), what an error number means to the core (`errors`) and its text (`strerror`).
+//! (`addr`), passing sockets to other processes (`fdpass`), what an error number means to
+//! the core (`errors`) and its text (`strerror`).
 //!
 //! The differences the HOWTO warns about live here: `SOCKET` is an unsigned
 //! handle, `closesocket`, `WSAGetLastError`, `ioctlsocket(FIONBIO)` with no way
@@ -18,24 +19,29 @@ mod accept;
 mod addr;
 mod client;
 mod errors;
+mod fdpass;
 mod handle;
 mod io;
 mod options;
 mod poll;
 mod strerror;
 
-pub use accept::{accept, is_listening};
+pub use accept::{accept, accept_as, is_listening};
 pub(crate) use accept::{NOT_CONNECTED, NOT_LISTENING};
 pub use addr::unix_name;
 pub use client::{getaddrinfo, set_user_timeout};
 pub use errors::{
     connect_backlog_full, connect_in_progress, is_bad_socket_error, is_family_unsupported,
 };
+pub(crate) use fdpass::PASSES_SOCKETS;
+pub use fdpass::{recv_socket, send_socket};
 pub use handle::{
     as_raw, cleanup, close, get_nonblocking, init, into_raw, is_valid, set_nonblocking, with_socket,
 };
 pub use io::{recv, send, send_vectored};
-pub use options::{before_send, prepare_listener, prepare_stream, set_keepalive_params};
+pub use options::{
+    before_send, prepare_listener, prepare_stream, set_keepalive_params, set_reuse_port,
+};
 pub use poll::{poll_sockets, poller_add, poller_delete, poller_modify};
 pub(in crate::sys) use poll::{OsPollFd, POLL_BITS};
 pub use strerror::os_strerror;

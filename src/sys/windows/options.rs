@@ -66,3 +66,9 @@ pub fn set_keepalive_params(
     sock.set_tcp_keepalive(&ka)?;
     Ok(())
 }
+
+/// `SOCKHELP_LISTEN_REUSEPORT`: Windows has no `SO_REUSEPORT` (its `SO_REUSEADDR` lets a
+/// port be taken over, not shared out): `Unsupported`.
+pub fn set_reuse_port(_sock: &Socket) -> Result<()> {
+    Err(Error::Unsupported)
+}
