@@ -319,6 +319,7 @@ static void on_close(struct srv_conn *c) { drop_args((struct client *)c); }
 int main(int argc, char **argv) {
     sockhelp_framing *lines = sockhelp_framing_delimited("\r\n", 2, MAX_BULK + 2);
     struct srv_proto pr = {"kv_server", lines, lines, sizeof(struct client), MAX_BULK + 64, on_frame, on_close};
+    if (grow() != 0) return 1; /* the table is never empty of buckets */
     int status = srv_main(&pr, argc, argv);
     sockhelp_framing_free(lines);
     for (size_t i = 0; i < table_cap; i++)
