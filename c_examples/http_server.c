@@ -24,6 +24,7 @@
 #define MAX_HEAD 8192        /* the largest header block; more is a 431 */
 #define MAX_BODY (1u << 20)  /* the largest request body; more is a 413 */
 #define BIG_LEN 65536
+#define BIG_DIRECT 16384     /* bodies this big are sent from their own memory when they can */
 
 static const char SMALL[] = "Hello, sockhelp"; /* 15 bytes */
 static unsigned char big[BIG_LEN];
@@ -52,7 +53,16 @@ static int respond(struct srv_conn *c, const char *status, const void *body, siz
                      "HTTP/1.1 %s\r\nServer: sockhelp\r\nContent-Type: text/plain\r\nContent-Length: %zu%s", status,
                      len, !keep_alive ? "\r\nConnection: close" : http10 ? "\r\nConnection: keep-alive" : "");
     if (sockhelp_writer_queue(c->w, head, (size_t)n) != SOCKHELP_OK) return -1;
-    if (send_body && len && sockhelp_writer_queue_raw(c->w, body, len) != SOCKHELP_OK) return -1;
+    if (send_body && len > 0 && len < BIG_DIRECT) {
+        if (sockhelp_writer_queue_raw(c->w, body, len) != SOCKHELP_OK) return -1;
+    } else if (send_body && len > 0) { /* a big body: what the socket takes goes from `body` itself, the rest is queued */
+        size_t sent = 0;
+        int rc = sockhelp_writer_flush(c->w, c->s, 0);
+        if (rc == SOCKHELP_OK) rc = sockhelp_sendall(c->s, body, len, 0, &sent);
+        if (rc != SOCKHELP_OK && rc != SOCKHELP_EWOULDBLOCK) return -1;
+        if (sent < len && sockhelp_writer_queue_raw(c->w, (const char *)body + sent, len - sent) != SOCKHELP_OK)
+            return -1;
+    }
     if (!keep_alive) c->closing = 1;
     return 0;
 }
