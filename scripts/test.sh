@@ -22,6 +22,12 @@ command -v readelf >/dev/null 2>&1 || need+=(binutils)
 # The TLS tests (tests/tls.rs): certificates made with the openssl command line tool, and
 # `openssl s_server` as one of the real TLS servers (no test or example links libssl).
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The example servers' tests (tests/example_servers.rs): real clients from Debian's packages.
+command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
+command -v redis-benchmark >/dev/null 2>&1 || need+=(redis-tools)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v ab >/dev/null 2>&1 || need+=(apache2-utils)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "installing: ${need[*]}"

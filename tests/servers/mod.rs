@@ -82,6 +82,11 @@ impl Server {
     pub fn log(&self) -> String {
         read_log(&self.log)
     }
+
+    /// The server's process id (to read its /proc status).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Server {
@@ -370,16 +375,21 @@ fn postgres_with(tls: Option<&certs::Pair>) -> Server {
 
 /// Redis: no persistence, its directory the temporary one, listening on 127.0.0.1 only.
 pub fn redis() -> Server {
-    redis_with(None)
+    redis_with(None, &[])
+}
+
+/// Redis as [`redis`], with `extra` arguments after the others (`--maxclients 20000`).
+pub fn redis_args(extra: &[&str]) -> Server {
+    redis_with(None, extra)
 }
 
 /// Redis as [`redis`], with TLS only (`--port 0 --tls-port PORT`), `tls` its certificate,
 /// clients not asked for certificates. Debian's redis-server is built with TLS.
 pub fn redis_tls(tls: &certs::Pair) -> Server {
-    redis_with(Some(tls))
+    redis_with(Some(tls), &[])
 }
 
-fn redis_with(tls: Option<&certs::Pair>) -> Server {
+fn redis_with(tls: Option<&certs::Pair>, extra: &[&str]) -> Server {
     let redis = find_program("redis-server", &[]);
     let tls = tls.cloned();
     let dir = TempDir::new("redis");
@@ -405,6 +415,7 @@ fn redis_with(tls: Option<&certs::Pair>) -> Server {
                 .args(["--save", "", "--appendonly", "no", "--dir"])
                 .arg(&d)
                 .args(["--logfile", "", "--daemonize", "no"])
+                .args(extra)
                 .current_dir(&d);
             cmd
         },
