@@ -505,6 +505,7 @@ fn an_idle_reader_holds_no_buffer_and_a_busy_one_keeps_it() {
     r.set_sizes(1024, 512);
     p.peer.write_all(b"\x00\x00\x00\x02hi").unwrap();
     assert_eq!(next_frames(&mut r, p.s, 1), vec![b"hi".to_vec()]);
+    assert_eq!(r.memory_held(), 1024, "the first allocation is the one set");
     assert_eq!(r.fill(p.s), Err(Error::WouldBlock));
     assert_eq!(r.memory_held(), 512);
     close(p.s);

@@ -364,7 +364,8 @@ impl FrameBuffer {
                 self.q.compact_if_cheap();
             }
         }
-        let mut want = MIN_FREE;
+        // A reader set to a small first allocation (set_sizes) asks no more than that.
+        let mut want = MIN_FREE.min(self.initial);
         if self.grow {
             self.grow = false;
             if size < RECV_GROW_MAX {
