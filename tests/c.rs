@@ -404,7 +404,7 @@ fn interrupt(child: &Child) {
 
 /// One 4-byte big-endian request to the server and its reversed reply.
 fn round_trip(s: &mut std::net::TcpStream, payload: &[u8]) {
-    use std::io::{Read, Write};
+    use std::io::Read;
     let mut frame = (payload.len() as u32).to_be_bytes().to_vec();
     frame.extend_from_slice(payload);
     s.write_all(&frame).unwrap();
