@@ -396,14 +396,19 @@ impl Framing {
     /// Writes the whole frame of `payload` at the start of `out` and returns its
     /// length: [`Framing::encode`], with a binary length field's encoding inline
     /// (one 8-byte store for the field, then the payload's copy: the writers'
-    /// per-frame path). Errors and their order: those of [`Framing::encode`]
-    /// (`out` is left untouched on every error).
+    /// per-frame path; a delimited payload's check, then its copy, with no header
+    /// step). Errors and their order: those of [`Framing::encode`] (`out` is left
+    /// untouched on every error).
     #[inline(always)]
     pub fn encode_into(&self, payload: &[u8], out: &mut [u8]) -> Result<usize> {
-        if let Framing::LengthField(l) = self {
-            if let Some(n) = l.encode_binary(payload, out) {
-                return Ok(n);
+        match self {
+            Framing::LengthField(l) => {
+                if let Some(n) = l.encode_binary(payload, out) {
+                    return Ok(n);
+                }
             }
+            Framing::Delimited(d) => return d.encode_into(payload, out),
+            _ => {}
         }
         self.encode(payload, out)
     }
