@@ -57,6 +57,14 @@ impl Delimited {
         self.max_len
     }
 
+    /// The same delimiter with a maximum payload of `max_len` (clamped to [`LEN_MAX`]).
+    pub(crate) fn with_max(&self, max_len: usize) -> Delimited {
+        Delimited {
+            max_len: max_len.min(LEN_MAX),
+            ..*self
+        }
+    }
+
     /// `TooBig` if longer than the maximum; `Invalid` if the payload would not
     /// come back intact (see [`round_trips`]).
     pub(crate) fn check(&self, payload: &[u8]) -> Result<()> {

@@ -13,6 +13,10 @@
 //! encoding (binary, varint, ASCII) is a file of its own too ([`binary`],
 //! [`varint`], [`ascii`]), dispatched by one line each in `field.rs`.
 //!
+//! [`length_line`] is not a `Framing` but a parser of one line that announces the
+//! length of the body after it (RESP's `$5\r\n`, an HTTP chunk's `1a;ext\r\n`); a
+//! reader takes the line with it, then the body as one raw frame.
+//!
 //! Guarantees kept by every format:
 //!
 //! - No panic and no arithmetic overflow on any input; no allocation at all when
@@ -31,6 +35,7 @@ pub mod delimited;
 mod field;
 pub mod fixed;
 pub mod length_field;
+pub mod length_line;
 mod span;
 pub mod typed;
 pub mod varint;
@@ -40,6 +45,7 @@ use crate::error::{Error, Result};
 pub use delimited::Delimited;
 pub use fixed::Fixed;
 pub use length_field::{LengthEncoding, LengthField, LengthFieldSpec};
+pub use length_line::{LengthLine, LengthLineSpec, LineValue, ParsedLine};
 pub use span::{DecodeState, Decoded, Encoded, FrameSpan};
 pub use typed::Typed;
 
@@ -223,6 +229,28 @@ impl Framing {
             Framing::LengthField(l) => l.max_payload(),
             Framing::Typed(t) => t.max_body().saturating_add(1),
         }
+    }
+
+    /// The same framing with a maximum payload of `max_len`, lower or higher than
+    /// this one's: one framing per format, several maximums (a server's reader
+    /// taking 512 MiB values, its writer bounded at 64 KiB). `max_len` is clamped as
+    /// the format's constructor clamps it (to [`LEN_MAX`], to what a length field
+    /// can announce), and for typed it bounds the body, each header type's own
+    /// maximum still applying on top (the one it was made with).
+    ///
+    /// `Err(Invalid)` when no frame would be left: fixed(N) with `max_len < N`
+    /// (fixed(N) is otherwise unchanged: its frames are N bytes), a length field
+    /// whose `max_len` is below its head or leaves no value its adjustment allows,
+    /// a typed table with a fixed body longer than `max_len` (the errors of the
+    /// constructors).
+    pub fn with_max_payload(&self, max_len: usize) -> Result<Framing> {
+        Ok(match self {
+            Framing::Fixed(f) if max_len < f.payload_len() => return Err(Error::Invalid),
+            Framing::Fixed(f) => Framing::Fixed(*f),
+            Framing::Delimited(d) => Framing::Delimited(d.with_max(max_len)),
+            Framing::LengthField(l) => Framing::LengthField(l.with_max(max_len)?),
+            Framing::Typed(t) => Framing::Typed(t.with_max(max_len)?),
+        })
     }
 
     /// The most bytes encoding adds to a payload (header + trailer; a head or a

@@ -33,6 +33,9 @@ pub struct Typed {
     rules: Vec<Option<Rule>>,
     max_body: usize,
     max_header: usize,
+    /// The table as given, its header framings' own maxima uncapped (`with_max` remakes
+    /// the framing from it).
+    declared: Vec<(u8, TypeBody)>,
 }
 
 impl Typed {
@@ -77,7 +80,13 @@ impl Typed {
             rules,
             max_body,
             max_header,
+            declared: entries.to_vec(),
         })
+    }
+
+    /// The same table under a body maximum of `max_len` instead (see `new` for the errors).
+    pub(crate) fn with_max(&self, max_len: usize) -> Result<Typed> {
+        Typed::new(&self.declared, max_len)
     }
 
     fn rule(&self, t: u8) -> Option<Rule> {
