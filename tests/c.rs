@@ -763,3 +763,16 @@ fn send_frames_keeps_its_deadline_against_a_fast_reader() {
 fn recvall_into_ordinary_memory_keeps_its_deadline_against_a_flooding_peer() {
     run_case("recvall_plain");
 }
+
+// ---------------------------------------------------------------------------
+// What a server needs (issue 22), through the header: raw frames, idle memory, length lines,
+// per-object maximums, a writer limit below one frame
+
+/// expect_raw on a RESP-like stream, set_idle + reader_memory after one request going idle,
+/// queue_raw between frames + writer_memory, next_length on RESP and HTTP chunk lines,
+/// reader/writer set_max, a writer limit below one frame (ETOOBIG).
+#[cfg(unix)]
+#[test]
+fn server_calls_frame_raw_bodies_length_lines_and_idle_memory() {
+    run_c_test("server_calls");
+}
