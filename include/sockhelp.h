@@ -1013,6 +1013,35 @@ int sockhelp_frame_encode(const struct sockhelp_framing *f,
  * ----------------------------------------------------------------------------------------- */
 
 /**
+ * `sockhelp_length_line.flags`: `;` and an extension (up to 4 KiB) may follow the number,
+ * skipped (HTTP chunk extensions).
+ */
+#define SOCKHELP_LENGTH_EXT 1
+
+/**
+ * `sockhelp_length_line.flags`: `-1` means "no value" (RESP's `$-1` null bulk string and
+ * `*-1` null array): `*value` is `SOCKHELP_LENGTH_NULL` and no body is armed.
+ */
+#define SOCKHELP_LENGTH_NULL_OK 2
+
+/**
+ * `sockhelp_length_line.flags`: the number counts what follows instead of giving a body's
+ * length (RESP's `*3` array header): no body is armed.
+ */
+#define SOCKHELP_LENGTH_COUNT 4
+
+/**
+ * `sockhelp_length_line.flags`: a value of 0 has no body (HTTP's last chunk `0`, after
+ * which trailer fields and the empty line come as lines of the reader's framing).
+ */
+#define SOCKHELP_LENGTH_ZERO_ENDS 8
+
+/**
+ * `*value` of `sockhelp_reader_next_length` for a `-1` line (`SOCKHELP_LENGTH_NULL_OK`).
+ */
+#define SOCKHELP_LENGTH_NULL UINT64_MAX
+
+/**
  * A framing plus the bytes received but not yet returned as frames: one `recv` may hold
  * the end of one message and the start of the next, and the reader keeps the leftovers.
  * Opaque; belongs to one thread at a time; one reader per connection.
@@ -1023,6 +1052,53 @@ int sockhelp_frame_encode(const struct sockhelp_framing *f,
  * that sends only a header announcing 64 MiB costs the reader 64 KiB.
  */
 typedef struct sockhelp_reader sockhelp_reader;
+
+/**
+ * How a length line is written: an optional prefix character, a number of 1 to
+ * `max_digits` digits, optionally `;` and an extension, then the terminator. RESP's bulk
+ * header `$5\r\n`: prefix `'$'`, base 10, terminator `"\r\n"`, trailer 2 (the CR LF after
+ * the value), flags `SOCKHELP_LENGTH_NULL_OK`. RESP's array header `*3\r\n`: prefix `'*'`,
+ * flags `SOCKHELP_LENGTH_COUNT | SOCKHELP_LENGTH_NULL_OK`. An HTTP chunk size `1a;ext\r\n`:
+ * prefix 0, base 16, trailer 2, flags `SOCKHELP_LENGTH_EXT | SOCKHELP_LENGTH_ZERO_ENDS`.
+ * Filled by the caller (on the stack is fine) and read during each call only.
+ */
+typedef struct sockhelp_length_line {
+  /**
+   * The character before the number, 0 for none.
+   */
+  char prefix;
+  /**
+   * 10 (digits 0-9) or 16 (0-9, a-f, A-F).
+   */
+  int base;
+  /**
+   * What ends the line (1 to 16 bytes; it may not start with a digit, nor with `;` under
+   * `SOCKHELP_LENGTH_EXT`, nor `-` under `SOCKHELP_LENGTH_NULL_OK`).
+   */
+  const char *terminator;
+  /**
+   * Bytes of `terminator`.
+   */
+  size_t terminator_len;
+  /**
+   * The most digits the number may have, leading zeros included: 1 to 20.
+   */
+  size_t max_digits;
+  /**
+   * Bytes after the body that belong to it (0 to 32): the raw frame armed is
+   * `value + trailer` bytes.
+   */
+  size_t trailer;
+  /**
+   * The largest value accepted.
+   */
+  uint64_t max_len;
+  /**
+   * `SOCKHELP_LENGTH_EXT`, `SOCKHELP_LENGTH_NULL_OK`, `SOCKHELP_LENGTH_COUNT`,
+   * `SOCKHELP_LENGTH_ZERO_ENDS`, or'ed; 0 for none.
+   */
+  unsigned int flags;
+} sockhelp_length_line;
 
 /**
  * Makes a reader for framing `f` (copied: `f` may be freed afterwards). The buffer is
@@ -1259,6 +1335,58 @@ int sockhelp_reader_set_idle(struct sockhelp_reader *r,
                              size_t idle);
 
 /**
+ * Sets the largest payload the reader takes, lower or higher than its framing's: one
+ * framing for a server, a maximum per reader (RESP values of 512 MiB on one connection, 64
+ * KiB requests on the rest), without a second `sockhelp_framing`. Everything else stays:
+ * buffered bytes, a raw frame armed by `sockhelp_reader_expect_raw`. The reader's memory
+ * bound follows: one maximal frame plus 64 KiB (bytes already held stay, even above it). A
+ * stream found broken under the old maximum is judged afresh. `max` is clamped as the
+ * framing's constructor clamps it (a length field to what its field can announce); for a
+ * typed framing it bounds the body. Never waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `r`; no frame would be left: fixed(N) with
+ * `max` < N, a length field's `max` below its head or its adjustment's minimum, a typed
+ * table with a fixed body over `max`: nothing changes); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_reader_set_max(struct sockhelp_reader *r,
+                            size_t max);
+
+/**
+ * Takes the next line buffered in the reader (after the frame last returned) as a length
+ * line written as `spec` says, sets `*value` to its number, and arms
+ * `sockhelp_reader_expect_raw(r, value + spec->trailer)`: the body then comes as the next
+ * frame of `sockhelp_reader_next`, `_next_batch`, `sockhelp_recv_frame` or
+ * `sockhelp_recv_batch` (`"$5\r\nhello\r\n"`: `*value` 5, then the frame `"hello\r\n"`).
+ * No body is armed for a `-1` line under `SOCKHELP_LENGTH_NULL_OK` (`*value` is
+ * `SOCKHELP_LENGTH_NULL`), a count (`SOCKHELP_LENGTH_COUNT`), or a 0 under
+ * `SOCKHELP_LENGTH_ZERO_ENDS`. What the line announces is never allocated: the reader
+ * receives the body as it arrives, within its memory bound.
+ *
+ * The line is parsed from the buffered bytes with `spec`'s terminator, not with the
+ * reader's framing; but `sockhelp_reader_fill` receives only while no whole frame of the
+ * framing is buffered, so the reader's framing should be lines ended by the same
+ * terminator (a delimited framing), as a RESP or HTTP server's is anyway. Never waits;
+ * receive with `sockhelp_reader_fill` (or `sockhelp_reader_feed`) and call again on
+ * `SOCKHELP_EWOULDBLOCK`. `*value` is 0 on every error.
+ *
+ * Returns `SOCKHELP_OK` (the line consumed); `SOCKHELP_EWOULDBLOCK` (the line is not whole
+ * yet: its bytes stay in the reader); `SOCKHELP_ECLOSED` (not whole, and the peer closed);
+ * `SOCKHELP_EBADFRAME` (a malformed line: a wrong prefix, no digit, more than
+ * `max_digits`, a byte that is neither a digit, `;` (under `SOCKHELP_LENGTH_EXT`) nor the
+ * terminator, a value over 64 bits, an extension over 4 KiB), found as soon as the byte is
+ * buffered; `SOCKHELP_ETOOBIG` (the value is over `spec->max_len`, or the body over the
+ * reader's maximum payload: see `sockhelp_reader_set_max`). On these two the line stays in
+ * the reader, unconsumed, still the next frame of its framing (an inline command, say), and
+ * the reader is not marked broken. `SOCKHELP_EINVAL` (NULL `r`, `spec` or `value`; a spec
+ * that cannot work: base not 10 or 16, unknown flags, a terminator NULL, empty, over 16
+ * bytes or starting with a digit, `max_digits` not 1 to 20, `trailer` over 32, a prefix
+ * that is a digit; a raw frame already armed); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_reader_next_length(struct sockhelp_reader *r,
+                                const struct sockhelp_length_line *spec,
+                                uint64_t *value);
+
+/**
  * The memory the reader's buffer holds now, in bytes (0 for NULL, and for an idle reader
  * that gave its buffer back).
  */
@@ -1302,8 +1430,11 @@ void sockhelp_writer_free(struct sockhelp_writer *w);
  * Bounds the bytes a writer may hold pending: `sockhelp_writer_queue` refuses a frame that
  * would take them past `max_pending` with `SOCKHELP_ENOSPACE` and queues nothing of it. The
  * pattern: on `SOCKHELP_ENOSPACE`, stop taking work from the producer, wait until the socket
- * is writable, `sockhelp_writer_flush`, then queue again. 0 (the default) means no limit.
- * Frames already queued stay, even above a new, lower limit.
+ * is writable, `sockhelp_writer_flush`, then queue again. A frame longer on the wire than
+ * `max_pending` by itself, which no flush could make room for, is refused with
+ * `SOCKHELP_ETOOBIG` instead (by `_queue`, `_queue_raw`, `_queue_many` and `_send`): not
+ * a full queue, a frame too big for this writer. 0 (the default) means no limit. Frames
+ * already queued stay, even above a new, lower limit.
  *
  * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `w`); `SOCKHELP_EINTERNAL`.
  */
@@ -1317,7 +1448,8 @@ int sockhelp_writer_set_limit(struct sockhelp_writer *w,
  *
  * Returns `SOCKHELP_OK`; the refusals of `sockhelp_frame_encode` (`SOCKHELP_EINVAL`,
  * `SOCKHELP_ETOOBIG`: nothing queued); `SOCKHELP_ENOSPACE` (the frame would take the
- * pending bytes past `sockhelp_writer_set_limit`'s limit: nothing queued);
+ * pending bytes past `sockhelp_writer_set_limit`'s limit: nothing queued; flush, then queue
+ * again); `SOCKHELP_ETOOBIG` also for a frame longer than that limit by itself;
  * `SOCKHELP_EINVAL` (NULL `w`, NULL `payload` with `len` > 0); `SOCKHELP_ENOMEM`,
  * `SOCKHELP_EINTERNAL`.
  */
@@ -1326,13 +1458,29 @@ int sockhelp_writer_queue(struct sockhelp_writer *w,
                           size_t len);
 
 /**
+ * Sets the largest payload the writer queues, lower or higher than its framing's: one
+ * framing, a maximum per writer (a server bounding its replies below what it accepts),
+ * without a second `sockhelp_framing`. Frames already queued stay. `max` is clamped as the
+ * framing's constructor clamps it. A payload over it is then refused by
+ * `sockhelp_writer_queue` and the other queueing calls with `SOCKHELP_ETOOBIG`. Never
+ * waits.
+ *
+ * Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `w`; no frame would be left: fixed(N) with
+ * `max` < N, a length field's `max` below its head or its adjustment's minimum, a typed
+ * table with a fixed body over `max`: nothing changes); `SOCKHELP_EINTERNAL`.
+ */
+int sockhelp_writer_set_max(struct sockhelp_writer *w,
+                            size_t max);
+
+/**
  * Queues the `len` bytes at `bytes` as they are, with no header or delimiter, behind the
  * frames already queued (one copy: `bytes` is yours again on return): an HTTP body, a
  * value that holds the framing's delimiter, bytes the caller framed itself. Sends nothing:
  * call `sockhelp_writer_flush`. Never waits.
  *
  * Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (the bytes would take the pending bytes past
- * `sockhelp_writer_set_limit`'s limit: nothing queued); `SOCKHELP_EINVAL` (NULL `w`, NULL
+ * `sockhelp_writer_set_limit`'s limit: nothing queued); `SOCKHELP_ETOOBIG` (`len` is over
+ * that limit by itself: nothing queued); `SOCKHELP_EINVAL` (NULL `w`, NULL
  * `bytes` with `len` > 0); `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_writer_queue_raw(struct sockhelp_writer *w,
@@ -1378,7 +1526,8 @@ int sockhelp_writer_queue_many(struct sockhelp_writer *w,
  *
  * Returns `SOCKHELP_OK` (the frame is sent, or its unsent part queued); the refusals of
  * `sockhelp_frame_encode` (`SOCKHELP_EINVAL`, `SOCKHELP_ETOOBIG`) and `SOCKHELP_ENOSPACE`
- * (over the limit of `sockhelp_writer_set_limit`): nothing sent or queued; `SOCKHELP_ERESET`,
+ * (over the limit of `sockhelp_writer_set_limit`; `SOCKHELP_ETOOBIG` for a frame over it by
+ * itself): nothing sent or queued; `SOCKHELP_ERESET`,
  * `SOCKHELP_EOS`: nothing queued when the socket failed before taking a byte, else the
  * frame's rest is queued (close the connection either way); `SOCKHELP_EINVAL` (NULL `w`,
  * NULL `payload` with `len` > 0, invalid socket: nothing sent); `SOCKHELP_ENOMEM` (nothing

@@ -39,6 +39,7 @@ tests=(
     "addresses:tests/c/addresses.c"
     "addresses_escaped:tests/c/addresses_escaped.c"
     "connect_finish_not_connecting:tests/c/connect_finish_not_connecting.c"
+    "server_calls:tests/c/server_calls.c"
     "framed_rpc:c_examples/framed_rpc.c:demo"
     "line_chat:c_examples/line_chat.c:demo"
 )

@@ -883,3 +883,16 @@ fn poller_deadlines_drop_idle_clients_among_10000_and_keep_active_ones() {
 fn a_socket_passed_to_another_process_is_served_there() {
     run_server_case("pass");
 }
+
+// ---------------------------------------------------------------------------
+// What a server needs (issue 22), through the header: raw frames, idle memory, length lines,
+// per-object maximums, a writer limit below one frame
+
+/// expect_raw on a RESP-like stream, set_idle + reader_memory after one request going idle,
+/// queue_raw between frames + writer_memory, next_length on RESP and HTTP chunk lines,
+/// reader/writer set_max, a writer limit below one frame (ETOOBIG).
+#[cfg(unix)]
+#[test]
+fn server_calls_frame_raw_bodies_length_lines_and_idle_memory() {
+    run_c_test("server_calls");
+}

@@ -1312,10 +1312,11 @@ fn send_or_queue_writes_through_and_queues_only_the_unsent_rest() {
     assert!(frames[1] == big);
     assert_eq!(frames[2], b"after");
     // Refusals send and queue nothing.
+    // An 11-byte frame under a limit of 10 could never be queued: TooBig, not NoSpace.
     w.set_limit(10);
     assert_eq!(
         w.send_or_queue(a.as_raw_fd(), &[0u8; 7]),
-        Err(Error::NoSpace)
+        Err(Error::TooBig)
     );
     assert_eq!(w.send_or_queue(-1, b"x"), Err(Error::Invalid));
     assert_eq!(w.pending(), 0);

@@ -13,6 +13,7 @@
 mod frames;
 mod net;
 mod poller;
+mod queue;
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -37,6 +38,8 @@ struct Config {
     poll_budget: Duration,
     /// `--case MODE,TRANSPORT,PAYLOAD,METHOD`: run only that framed case (for profiling).
     only: Option<(Mode, Transport, usize, Method)>,
+    /// `--queue`: only the writer-queue table (one payload queued, delimited vs length).
+    queue_only: bool,
 }
 
 fn parse_args() -> Config {
@@ -44,15 +47,17 @@ fn parse_args() -> Config {
     let mut json = None;
     let mut reps = None;
     let mut only = None;
+    let mut queue_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--quick" => quick = true,
+            "--queue" => queue_only = true,
             "--json" => json = Some(args.next().expect("--json FILE")),
             "--case" => only = Some(parse_case(&args.next().expect("--case T,P,M"))),
             "--reps" => reps = Some(args.next().expect("--reps N").parse().expect("--reps N")),
             "-h" | "--help" => {
-                println!("usage: sockhelp-bench [--quick] [--json FILE] [--reps N]");
+                println!("usage: sockhelp-bench [--quick] [--json FILE] [--reps N] [--queue]");
                 std::process::exit(0);
             }
             other => {
@@ -72,6 +77,7 @@ fn parse_args() -> Config {
             idle_sockets: 9000,
             poll_budget: Duration::from_millis(20),
             only,
+            queue_only,
         }
     } else {
         Config {
@@ -84,6 +90,7 @@ fn parse_args() -> Config {
             idle_sockets: 9000,
             poll_budget: Duration::from_millis(300),
             only,
+            queue_only,
         }
     }
 }
@@ -193,6 +200,11 @@ fn main() {
         if cfg.quick { "quick" } else { "full" },
         cfg.reps
     );
+
+    if cfg.queue_only {
+        queue_table(&cfg);
+        return;
+    }
 
     if let Some((mode, t, p, m)) = cfg.only {
         let n = calibrate(mode, t, m, p, cfg.target);
@@ -317,6 +329,40 @@ fn main() {
         let json = to_json(&cfg, &cases, &bulk, &waits, &targets);
         std::fs::write(path, json).expect("write --json file");
         eprintln!("wrote {path}");
+    }
+}
+
+/// The writer-queue table: ns per `queue` of one payload, delimited vs length-prefixed,
+/// repetitions interleaved, medians and their ratio.
+fn queue_table(cfg: &Config) {
+    use queue::QueueFraming;
+    let budget = if cfg.quick {
+        Duration::from_millis(50)
+    } else {
+        Duration::from_millis(300)
+    };
+    let sizes = [64usize, 4096, 64 << 10, 1 << 20];
+    let kinds = [QueueFraming::LengthPrefixed, QueueFraming::Delimited];
+    println!(
+        "\nWriter::queue of one payload (ns per call; rounds of a few calls of each in turn, \
+         medians over {} s per size):\n",
+        budget.as_secs_f64() * cfg.reps as f64
+    );
+    println!(
+        "| payload | {} | {} | delimited / length (median of the rounds' ratios) |",
+        kinds[0].name(),
+        kinds[1].name()
+    );
+    println!("|---|---|---|---|");
+    for &p in &sizes {
+        let (ns, ratio) = queue::measure(&kinds, p, budget * cfg.reps as u32);
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2}x |",
+            size_name(p),
+            ns[0],
+            ns[1],
+            ratio[1]
+        );
     }
 }
 

@@ -98,7 +98,7 @@ pub(super) fn free_boxed<T: Castable>(p: *mut T) {
 }
 
 /// An out-parameter that must not be NULL, checked: write through it with [`Out::set`].
-pub(super) struct Out<T>(NonNull<T>);
+pub(crate) struct Out<T>(NonNull<T>);
 
 impl<T> Out<T> {
     /// Stores `v` (the previous content is not read or dropped: it may be uninitialized).

@@ -3,7 +3,7 @@
 //! non-blocking ones (fill, then next / next_batch) and the sans-IO ones (feed, feed_some,
 //! take).
 
-use std::os::raw::{c_int, c_void};
+use std::os::raw::{c_char, c_int, c_uint, c_void};
 use std::ptr;
 
 use crate::deadline::Deadline;
@@ -12,11 +12,11 @@ use crate::ffi::bytes::sockhelp_slice;
 use crate::ffi::cast::castable;
 use crate::ffi::framing::{new_with_framing, sockhelp_framing};
 use crate::ffi::{
-    array_mut, boundary, bytes, bytes_mut, call, call_with_count, free_boxed, out_param, put,
-    sockhelp_socket, try_mut, try_ref,
+    array, array_mut, boundary, bytes, bytes_mut, call, call_with_count, free_boxed, out_param,
+    put, sockhelp_socket, try_mut, try_ref,
 };
 use crate::frames::Reader;
-use crate::framing::Framing;
+use crate::framing::{Framing, LengthLine, LengthLineSpec, LineValue};
 
 /// A framing plus the bytes received but not yet returned as frames: one `recv` may hold
 /// the end of one message and the start of the next, and the reader keeps the leftovers.
@@ -332,6 +332,141 @@ pub extern "C" fn sockhelp_reader_set_idle(
             return Err(Error::Invalid);
         }
         reader.set_sizes(initial, idle);
+        Ok(())
+    })
+}
+
+/// Sets the largest payload the reader takes, lower or higher than its framing's: one
+/// framing for a server, a maximum per reader (RESP values of 512 MiB on one connection, 64
+/// KiB requests on the rest), without a second `sockhelp_framing`. Everything else stays:
+/// buffered bytes, a raw frame armed by `sockhelp_reader_expect_raw`. The reader's memory
+/// bound follows: one maximal frame plus 64 KiB (bytes already held stay, even above it). A
+/// stream found broken under the old maximum is judged afresh. `max` is clamped as the
+/// framing's constructor clamps it (a length field to what its field can announce); for a
+/// typed framing it bounds the body. Never waits.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `r`; no frame would be left: fixed(N) with
+/// `max` < N, a length field's `max` below its head or its adjustment's minimum, a typed
+/// table with a fixed body over `max`: nothing changes); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_set_max(r: *mut sockhelp_reader, max: usize) -> c_int {
+    call(|| try_mut(r)?.set_max(max))
+}
+
+/// `sockhelp_length_line.flags`: `;` and an extension (up to 4 KiB) may follow the number,
+/// skipped (HTTP chunk extensions).
+pub const SOCKHELP_LENGTH_EXT: c_uint = 1;
+/// `sockhelp_length_line.flags`: `-1` means "no value" (RESP's `$-1` null bulk string and
+/// `*-1` null array): `*value` is `SOCKHELP_LENGTH_NULL` and no body is armed.
+pub const SOCKHELP_LENGTH_NULL_OK: c_uint = 2;
+/// `sockhelp_length_line.flags`: the number counts what follows instead of giving a body's
+/// length (RESP's `*3` array header): no body is armed.
+pub const SOCKHELP_LENGTH_COUNT: c_uint = 4;
+/// `sockhelp_length_line.flags`: a value of 0 has no body (HTTP's last chunk `0`, after
+/// which trailer fields and the empty line come as lines of the reader's framing).
+pub const SOCKHELP_LENGTH_ZERO_ENDS: c_uint = 8;
+/// `*value` of `sockhelp_reader_next_length` for a `-1` line (`SOCKHELP_LENGTH_NULL_OK`).
+pub const SOCKHELP_LENGTH_NULL: u64 = u64::MAX;
+
+/// How a length line is written: an optional prefix character, a number of 1 to
+/// `max_digits` digits, optionally `;` and an extension, then the terminator. RESP's bulk
+/// header `$5\r\n`: prefix `'$'`, base 10, terminator `"\r\n"`, trailer 2 (the CR LF after
+/// the value), flags `SOCKHELP_LENGTH_NULL_OK`. RESP's array header `*3\r\n`: prefix `'*'`,
+/// flags `SOCKHELP_LENGTH_COUNT | SOCKHELP_LENGTH_NULL_OK`. An HTTP chunk size `1a;ext\r\n`:
+/// prefix 0, base 16, trailer 2, flags `SOCKHELP_LENGTH_EXT | SOCKHELP_LENGTH_ZERO_ENDS`.
+/// Filled by the caller (on the stack is fine) and read during each call only.
+#[repr(C)]
+pub struct sockhelp_length_line {
+    /// The character before the number, 0 for none.
+    pub prefix: c_char,
+    /// 10 (digits 0-9) or 16 (0-9, a-f, A-F).
+    pub base: c_int,
+    /// What ends the line (1 to 16 bytes; it may not start with a digit, nor with `;` under
+    /// `SOCKHELP_LENGTH_EXT`, nor `-` under `SOCKHELP_LENGTH_NULL_OK`).
+    pub terminator: *const c_char,
+    /// Bytes of `terminator`.
+    pub terminator_len: usize,
+    /// The most digits the number may have, leading zeros included: 1 to 20.
+    pub max_digits: usize,
+    /// Bytes after the body that belong to it (0 to 32): the raw frame armed is
+    /// `value + trailer` bytes.
+    pub trailer: usize,
+    /// The largest value accepted.
+    pub max_len: u64,
+    /// `SOCKHELP_LENGTH_EXT`, `SOCKHELP_LENGTH_NULL_OK`, `SOCKHELP_LENGTH_COUNT`,
+    /// `SOCKHELP_LENGTH_ZERO_ENDS`, or'ed; 0 for none.
+    pub flags: c_uint,
+}
+
+/// The checked core spec of a C length line: `Invalid` for a NULL pointer, a base other
+/// than 10 or 16, unknown flags, or what `LengthLine::new` refuses.
+fn length_line(spec: *const sockhelp_length_line) -> Result<LengthLine> {
+    let spec = array(spec, 1)?.first().ok_or(Error::Invalid)?;
+    let all = SOCKHELP_LENGTH_EXT
+        | SOCKHELP_LENGTH_NULL_OK
+        | SOCKHELP_LENGTH_COUNT
+        | SOCKHELP_LENGTH_ZERO_ENDS;
+    if !matches!(spec.base, 10 | 16) || spec.flags & !all != 0 || spec.terminator_len == 0 {
+        return Err(Error::Invalid);
+    }
+    LengthLine::new(LengthLineSpec {
+        prefix: Some(spec.prefix as u8).filter(|&p| p != 0),
+        hex: spec.base == 16,
+        terminator: bytes(spec.terminator.cast(), spec.terminator_len)?,
+        max_digits: spec.max_digits,
+        trailer: spec.trailer,
+        max_len: spec.max_len,
+        extensions: spec.flags & SOCKHELP_LENGTH_EXT != 0,
+        null: spec.flags & SOCKHELP_LENGTH_NULL_OK != 0,
+        count: spec.flags & SOCKHELP_LENGTH_COUNT != 0,
+        zero_ends: spec.flags & SOCKHELP_LENGTH_ZERO_ENDS != 0,
+    })
+}
+
+/// Takes the next line buffered in the reader (after the frame last returned) as a length
+/// line written as `spec` says, sets `*value` to its number, and arms
+/// `sockhelp_reader_expect_raw(r, value + spec->trailer)`: the body then comes as the next
+/// frame of `sockhelp_reader_next`, `_next_batch`, `sockhelp_recv_frame` or
+/// `sockhelp_recv_batch` (`"$5\r\nhello\r\n"`: `*value` 5, then the frame `"hello\r\n"`).
+/// No body is armed for a `-1` line under `SOCKHELP_LENGTH_NULL_OK` (`*value` is
+/// `SOCKHELP_LENGTH_NULL`), a count (`SOCKHELP_LENGTH_COUNT`), or a 0 under
+/// `SOCKHELP_LENGTH_ZERO_ENDS`. What the line announces is never allocated: the reader
+/// receives the body as it arrives, within its memory bound.
+///
+/// The line is parsed from the buffered bytes with `spec`'s terminator, not with the
+/// reader's framing; but `sockhelp_reader_fill` receives only while no whole frame of the
+/// framing is buffered, so the reader's framing should be lines ended by the same
+/// terminator (a delimited framing), as a RESP or HTTP server's is anyway. Never waits;
+/// receive with `sockhelp_reader_fill` (or `sockhelp_reader_feed`) and call again on
+/// `SOCKHELP_EWOULDBLOCK`. `*value` is 0 on every error.
+///
+/// Returns `SOCKHELP_OK` (the line consumed); `SOCKHELP_EWOULDBLOCK` (the line is not whole
+/// yet: its bytes stay in the reader); `SOCKHELP_ECLOSED` (not whole, and the peer closed);
+/// `SOCKHELP_EBADFRAME` (a malformed line: a wrong prefix, no digit, more than
+/// `max_digits`, a byte that is neither a digit, `;` (under `SOCKHELP_LENGTH_EXT`) nor the
+/// terminator, a value over 64 bits, an extension over 4 KiB), found as soon as the byte is
+/// buffered; `SOCKHELP_ETOOBIG` (the value is over `spec->max_len`, or the body over the
+/// reader's maximum payload: see `sockhelp_reader_set_max`). On these two the line stays in
+/// the reader, unconsumed, still the next frame of its framing (an inline command, say), and
+/// the reader is not marked broken. `SOCKHELP_EINVAL` (NULL `r`, `spec` or `value`; a spec
+/// that cannot work: base not 10 or 16, unknown flags, a terminator NULL, empty, over 16
+/// bytes or starting with a digit, `max_digits` not 1 to 20, `trailer` over 32, a prefix
+/// that is a digit; a raw frame already armed); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_reader_next_length(
+    r: *mut sockhelp_reader,
+    spec: *const sockhelp_length_line,
+    value: *mut u64,
+) -> c_int {
+    put(value, 0);
+    call(|| {
+        let out = out_param(value)?;
+        let line = length_line(spec)?;
+        let v = match try_mut(r)?.next_length(&line)? {
+            LineValue::Value(v) => v,
+            LineValue::Null => SOCKHELP_LENGTH_NULL,
+        };
+        out.set(v);
         Ok(())
     })
 }

@@ -43,8 +43,11 @@ pub extern "C" fn sockhelp_writer_free(w: *mut sockhelp_writer) {
 /// Bounds the bytes a writer may hold pending: `sockhelp_writer_queue` refuses a frame that
 /// would take them past `max_pending` with `SOCKHELP_ENOSPACE` and queues nothing of it. The
 /// pattern: on `SOCKHELP_ENOSPACE`, stop taking work from the producer, wait until the socket
-/// is writable, `sockhelp_writer_flush`, then queue again. 0 (the default) means no limit.
-/// Frames already queued stay, even above a new, lower limit.
+/// is writable, `sockhelp_writer_flush`, then queue again. A frame longer on the wire than
+/// `max_pending` by itself, which no flush could make room for, is refused with
+/// `SOCKHELP_ETOOBIG` instead (by `_queue`, `_queue_raw`, `_queue_many` and `_send`): not
+/// a full queue, a frame too big for this writer. 0 (the default) means no limit. Frames
+/// already queued stay, even above a new, lower limit.
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `w`); `SOCKHELP_EINTERNAL`.
 #[no_mangle]
@@ -61,7 +64,8 @@ pub extern "C" fn sockhelp_writer_set_limit(w: *mut sockhelp_writer, max_pending
 ///
 /// Returns `SOCKHELP_OK`; the refusals of `sockhelp_frame_encode` (`SOCKHELP_EINVAL`,
 /// `SOCKHELP_ETOOBIG`: nothing queued); `SOCKHELP_ENOSPACE` (the frame would take the
-/// pending bytes past `sockhelp_writer_set_limit`'s limit: nothing queued);
+/// pending bytes past `sockhelp_writer_set_limit`'s limit: nothing queued; flush, then queue
+/// again); `SOCKHELP_ETOOBIG` also for a frame longer than that limit by itself;
 /// `SOCKHELP_EINVAL` (NULL `w`, NULL `payload` with `len` > 0); `SOCKHELP_ENOMEM`,
 /// `SOCKHELP_EINTERNAL`.
 #[no_mangle]
@@ -73,13 +77,29 @@ pub extern "C" fn sockhelp_writer_queue(
     call(|| try_mut(w)?.queue(bytes(payload, len)?))
 }
 
+/// Sets the largest payload the writer queues, lower or higher than its framing's: one
+/// framing, a maximum per writer (a server bounding its replies below what it accepts),
+/// without a second `sockhelp_framing`. Frames already queued stay. `max` is clamped as the
+/// framing's constructor clamps it. A payload over it is then refused by
+/// `sockhelp_writer_queue` and the other queueing calls with `SOCKHELP_ETOOBIG`. Never
+/// waits.
+///
+/// Returns `SOCKHELP_OK`; `SOCKHELP_EINVAL` (NULL `w`; no frame would be left: fixed(N) with
+/// `max` < N, a length field's `max` below its head or its adjustment's minimum, a typed
+/// table with a fixed body over `max`: nothing changes); `SOCKHELP_EINTERNAL`.
+#[no_mangle]
+pub extern "C" fn sockhelp_writer_set_max(w: *mut sockhelp_writer, max: usize) -> c_int {
+    call(|| try_mut(w)?.set_max(max))
+}
+
 /// Queues the `len` bytes at `bytes` as they are, with no header or delimiter, behind the
 /// frames already queued (one copy: `bytes` is yours again on return): an HTTP body, a
 /// value that holds the framing's delimiter, bytes the caller framed itself. Sends nothing:
 /// call `sockhelp_writer_flush`. Never waits.
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_ENOSPACE` (the bytes would take the pending bytes past
-/// `sockhelp_writer_set_limit`'s limit: nothing queued); `SOCKHELP_EINVAL` (NULL `w`, NULL
+/// `sockhelp_writer_set_limit`'s limit: nothing queued); `SOCKHELP_ETOOBIG` (`len` is over
+/// that limit by itself: nothing queued); `SOCKHELP_EINVAL` (NULL `w`, NULL
 /// `bytes` with `len` > 0); `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_writer_queue_raw(
@@ -141,7 +161,8 @@ pub extern "C" fn sockhelp_writer_queue_many(
 ///
 /// Returns `SOCKHELP_OK` (the frame is sent, or its unsent part queued); the refusals of
 /// `sockhelp_frame_encode` (`SOCKHELP_EINVAL`, `SOCKHELP_ETOOBIG`) and `SOCKHELP_ENOSPACE`
-/// (over the limit of `sockhelp_writer_set_limit`): nothing sent or queued; `SOCKHELP_ERESET`,
+/// (over the limit of `sockhelp_writer_set_limit`; `SOCKHELP_ETOOBIG` for a frame over it by
+/// itself): nothing sent or queued; `SOCKHELP_ERESET`,
 /// `SOCKHELP_EOS`: nothing queued when the socket failed before taking a byte, else the
 /// frame's rest is queued (close the connection either way); `SOCKHELP_EINVAL` (NULL `w`,
 /// NULL `payload` with `len` > 0, invalid socket: nothing sent); `SOCKHELP_ENOMEM` (nothing

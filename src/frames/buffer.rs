@@ -19,7 +19,7 @@
 //! [`FrameBuffer::memory_held`] tells the figure.
 
 use crate::error::{Error, Result};
-use crate::framing::{DecodeState, Decoded, FrameSpan, Framing};
+use crate::framing::{DecodeState, Decoded, FrameSpan, Framing, LengthLine, LineValue};
 
 use super::queue::ByteQueue;
 
@@ -139,6 +139,63 @@ impl FrameBuffer {
         self.broken = None;
         self.direct_tried = false;
         Ok(())
+    }
+
+    /// Takes the next line (after the frame last handed out) as a length line of `line`
+    /// (RESP's `$5\r\n`, an HTTP chunk's `1a;ext\r\n`) and arms `expect_raw` with the body
+    /// it announces (`value + trailer` bytes), so the body comes as the next frame; a line
+    /// without a body (a null, a count, a zero under `zero_ends`) arms nothing. The line is
+    /// parsed from the buffered bytes with `line`'s terminator, whatever the framing (which
+    /// should frame lines by that terminator: a receive only happens while no whole frame
+    /// of the framing is buffered). A broken-stream verdict is forgotten once a line is
+    /// taken (the bytes after it are judged afresh).
+    ///
+    /// `Ok(value)` (the line consumed); `WouldBlock` when the line is not whole yet (the
+    /// bytes stay), `Closed` when it is not and the peer closed; `BadFrame` (malformed) and
+    /// `TooBig` (over `line`'s maximum, or a body over the framing's maximum payload): the
+    /// line stays, unconsumed and not judged broken, so it is still the next frame;
+    /// `Invalid` when a raw frame is already expected.
+    pub fn next_length(&mut self, line: &LengthLine) -> Result<LineValue> {
+        self.settle();
+        if self.raw.is_some() {
+            return Err(Error::Invalid);
+        }
+        let parsed = match line.parse(self.q.bytes())? {
+            Some(p) => p,
+            None if self.eof => return Err(Error::Closed),
+            None => return Err(Error::WouldBlock),
+        };
+        if parsed
+            .body
+            .map_or(false, |n| n > self.framing.max_payload())
+        {
+            return Err(Error::TooBig);
+        }
+        self.consume_front(parsed.line_len);
+        self.broken = None;
+        self.raw = parsed.body;
+        Ok(parsed.value)
+    }
+
+    /// Frames from this point on may carry payloads of up to `max` bytes (lower or higher
+    /// than the framing's maximum: `Framing::with_max_payload`), and the memory bound
+    /// follows (one such frame plus [`READ_CHUNK`]; bytes already held stay). Everything
+    /// else stays: buffered bytes, an expected raw frame. A broken-stream verdict is
+    /// forgotten (the bytes are judged afresh under the new maximum). `Invalid` (nothing
+    /// changes) as `with_max_payload`.
+    pub fn set_max(&mut self, max: usize) -> Result<()> {
+        let framing = self.framing.with_max_payload(max)?;
+        self.settle();
+        self.limit = limit_of(&framing);
+        self.framing = framing;
+        self.state.reset();
+        self.broken = None;
+        Ok(())
+    }
+
+    /// The framing frames are taken with now.
+    pub fn framing(&self) -> &Framing {
+        &self.framing
     }
 
     /// Sets the buffer's first allocation (`initial` bytes, at least 1; default 4 KiB) and

@@ -268,10 +268,25 @@ impl Writer {
     }
 
     /// Bounds the pending bytes: a frame that would take them past `max` is refused with
-    /// `NoSpace` and nothing of it queued (0: no limit, the default). Frames already
-    /// queued stay, even above a new, lower limit.
+    /// `NoSpace` and nothing of it queued; a frame longer than `max` by itself (on the
+    /// wire), which no flush could ever make room for, with `TooBig` (0: no limit, the
+    /// default). Frames already queued stay, even above a new, lower limit.
     pub fn set_limit(&mut self, max: usize) {
         self.limit = max;
+    }
+
+    /// Frames from this point on may carry payloads of up to `max` bytes, lower or higher
+    /// than the framing's maximum (`Framing::with_max_payload`: one framing, a maximum per
+    /// writer). Frames already queued stay. `Invalid` (nothing changes) as
+    /// `with_max_payload`.
+    pub fn set_max(&mut self, max: usize) -> Result<()> {
+        self.framing = self.framing.with_max_payload(max)?;
+        Ok(())
+    }
+
+    /// The framing frames are queued with now.
+    pub fn framing(&self) -> &Framing {
+        &self.framing
     }
 
     /// Bytes queued and not yet sent.
@@ -285,18 +300,30 @@ impl Writer {
         self.q.capacity()
     }
 
-    /// `NoSpace` when `frame_len` more pending bytes would pass the limit.
+    /// `NoSpace` when `frame_len` more pending bytes would pass the limit; `TooBig` when
+    /// `frame_len` alone is over it (no flush would ever make room).
     #[inline]
     fn admit(&self, frame_len: usize) -> Result<()> {
         if self.limit != 0 && self.pending().saturating_add(frame_len) > self.limit {
-            return Err(Error::NoSpace);
+            return Err(self.refusal(frame_len));
         }
         Ok(())
     }
 
+    /// Why a frame of `frame_len` bytes does not fit under the limit.
+    #[cold]
+    fn refusal(&self, frame_len: usize) -> Error {
+        if frame_len > self.limit {
+            Error::TooBig
+        } else {
+            Error::NoSpace
+        }
+    }
+
     /// Encodes one frame of `payload` at the end of the queue (a copy: the caller's
     /// buffer is free again on return). Nothing is queued on error: `Invalid`, `TooBig`
-    /// from the framing; `NoSpace` past the limit; `NoMem`.
+    /// from the framing; `NoSpace` past the limit; `TooBig` for a frame longer than the
+    /// limit by itself; `NoMem`.
     #[inline]
     pub fn queue(&mut self, payload: &[u8]) -> Result<()> {
         // Room for the frame (at most OVERHEAD_MAX bytes more than the payload) and for
@@ -326,7 +353,8 @@ impl Writer {
 
     /// Queues `bytes` as they are, with no header or delimiter (an HTTP body, a value that
     /// holds the delimiter, bytes framed by the caller): a copy, behind the frames already
-    /// queued. `NoSpace` past the limit (nothing queued); `NoMem`.
+    /// queued. `NoSpace` past the limit, `TooBig` when `bytes` alone are longer than it
+    /// (nothing queued); `NoMem`.
     pub fn queue_raw(&mut self, bytes: &[u8]) -> Result<()> {
         self.admit(bytes.len())?;
         self.q.append(bytes, MIN_QUEUE)

@@ -106,6 +106,15 @@ impl LengthField {
         })
     }
 
+    /// The same spec with a maximum of `max_len` instead, lower or higher (clamped as
+    /// `new` clamps); `Invalid` if no frame is left.
+    pub(crate) fn with_max(&self, max_len: usize) -> Result<LengthField> {
+        LengthField::new(LengthFieldSpec {
+            max_len,
+            ..self.spec
+        })
+    }
+
     /// Bytes of the payload that come before the field.
     pub(crate) fn head(&self) -> usize {
         self.spec.head

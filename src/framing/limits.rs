@@ -17,3 +17,9 @@ pub const OVERHEAD_MAX: usize = 32;
 /// Every `max_len` given to a constructor is clamped to this, so that the length
 /// of any frame (payload + header + trailer) fits a `usize` without overflow.
 pub const LEN_MAX: usize = usize::MAX - OVERHEAD_MAX;
+
+/// The longest delimiter (a delimited framing's, a length line's terminator).
+pub const MAX_DELIMITER_LEN: usize = 16;
+
+/// The most decimal digits a length may have (10^20 - 1 exceeds every 64-bit length).
+pub const MAX_DIGITS: usize = 20;

@@ -23,6 +23,10 @@
 //! - [`Framing::frame_span`]: where the frame will lie once its header is
 //!   buffered, before its body is (to receive a body straight into place).
 //!
+//! [`length_line`] is not a `Framing` but a parser of one line that announces the
+//! length of the body after it (RESP's `$5\r\n`, an HTTP chunk's `1a;ext\r\n`); a
+//! reader takes the line with it, then the body as one raw frame.
+//!
 //! Guarantees kept by every format:
 //!
 //! - No panic and no arithmetic overflow on any input; no allocation at all when
@@ -39,6 +43,7 @@ mod delimited;
 mod field;
 mod fixed;
 mod length_field;
+mod length_line;
 mod limits;
 mod span;
 mod typed;
@@ -49,6 +54,7 @@ pub use delimited::Delimited;
 pub use field::LengthEncoding;
 pub use fixed::Fixed;
 pub use length_field::{LengthField, LengthFieldSpec};
+pub use length_line::{LengthLine, LengthLineSpec, LineValue, ParsedLine};
 pub(crate) use limits::{HEADER_MAX, OVERHEAD_MAX};
 pub use span::{DecodeState, Decoded, Encoded, FrameSpan};
 use typed::Rule;
@@ -239,6 +245,28 @@ impl Framing {
         }
     }
 
+    /// The same framing with a maximum payload of `max_len`, lower or higher than
+    /// this one's: one framing per format, several maximums (a server's reader
+    /// taking 512 MiB values, its writer bounded at 64 KiB). `max_len` is clamped as
+    /// the format's constructor clamps it (to [`LEN_MAX`], to what a length field
+    /// can announce), and for typed it bounds the body, each header type's own
+    /// maximum still applying on top (the one it was made with).
+    ///
+    /// `Err(Invalid)` when no frame would be left: fixed(N) with `max_len < N`
+    /// (fixed(N) is otherwise unchanged: its frames are N bytes), a length field
+    /// whose `max_len` is below its head or leaves no value its adjustment allows,
+    /// a typed table with a fixed body longer than `max_len` (the errors of the
+    /// constructors).
+    pub fn with_max_payload(&self, max_len: usize) -> Result<Framing> {
+        Ok(match self {
+            Framing::Fixed(f) if max_len < f.payload_len() => return Err(Error::Invalid),
+            Framing::Fixed(f) => Framing::Fixed(*f),
+            Framing::Delimited(d) => Framing::Delimited(d.with_max(max_len)),
+            Framing::LengthField(l) => Framing::LengthField(l.with_max(max_len)?),
+            Framing::Typed(t) => Framing::Typed(t.with_max(max_len)?),
+        })
+    }
+
     /// The most bytes encoding adds to a payload (header + trailer; a head or a
     /// type byte is part of the payload, so for typed frames this is the longest
     /// length field of the table, 0 if every type has a fixed body). At most
@@ -406,14 +434,19 @@ impl Framing {
     /// Writes the whole frame of `payload` at the start of `out` and returns its
     /// length: [`Framing::encode`], with a binary length field's encoding inline
     /// (one 8-byte store for the field, then the payload's copy: the writers'
-    /// per-frame path). Errors and their order: those of [`Framing::encode`]
-    /// (`out` is left untouched on every error).
+    /// per-frame path; a delimited payload's check, then its copy, with no header
+    /// step). Errors and their order: those of [`Framing::encode`] (`out` is left
+    /// untouched on every error).
     #[inline(always)]
     pub fn encode_into(&self, payload: &[u8], out: &mut [u8]) -> Result<usize> {
-        if let Framing::LengthField(l) = self {
-            if let Some(n) = l.encode_binary(payload, out) {
-                return Ok(n);
+        match self {
+            Framing::LengthField(l) => {
+                if let Some(n) = l.encode_binary(payload, out) {
+                    return Ok(n);
+                }
             }
+            Framing::Delimited(d) => return d.encode_into(payload, out),
+            _ => {}
         }
         self.encode(payload, out)
     }

@@ -36,6 +36,9 @@ pub struct Typed {
     rules: Vec<Option<Rule>>,
     max_body: usize,
     max_header: usize,
+    /// The table's rules as given, their length fields' own maxima uncapped (`with_max`
+    /// remakes the framing from them).
+    declared: Vec<(u8, Rule)>,
 }
 
 impl Typed {
@@ -51,10 +54,8 @@ impl Typed {
         let mut rules: Vec<Option<Rule>> = vec![None; 256];
         let mut max_body = 0;
         let mut max_header = 0;
-        let mut count = 0;
-        for entry in entries {
-            let (t, rule) = entry?;
-            count += 1;
+        let declared: Vec<(u8, Rule)> = entries.into_iter().collect::<Result<_>>()?;
+        for &(t, rule) in &declared {
             let slot = rules.get_mut(usize::from(t)).ok_or(Error::Internal)?;
             if slot.is_some() {
                 return Err(Error::Invalid);
@@ -78,14 +79,20 @@ impl Typed {
             };
             *slot = Some(rule);
         }
-        if count == 0 {
+        if declared.is_empty() {
             return Err(Error::Invalid);
         }
         Ok(Typed {
             rules,
             max_body,
             max_header,
+            declared,
         })
+    }
+
+    /// The same table under a body maximum of `max_len` instead (see `new` for the errors).
+    pub(crate) fn with_max(&self, max_len: usize) -> Result<Typed> {
+        Typed::new(self.declared.iter().map(|&entry| Ok(entry)), max_len)
     }
 
     fn rule(&self, t: u8) -> Option<Rule> {

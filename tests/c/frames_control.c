@@ -192,9 +192,10 @@ static void writer_queue_many(void) {
     CHECK_RC(sockhelp_writer_flush(one, sv[0], 1000), SOCKHELP_OK);
     CHECK_RC(sockhelp_recvall(sv[1], b, n, 1000, NULL), SOCKHELP_OK);
     CHECK(memcmp(a, b, n) == 0);
-    /* A limit that the third frame would pass: two queued, nothing of the third. */
+    /* A limit that the third frame would pass: two queued, nothing of the third (12 bytes,
+     * longer than the limit by itself: SOCKHELP_ETOOBIG, no flush would make room). */
     CHECK_RC(sockhelp_writer_set_limit(w, 10), SOCKHELP_OK);
-    CHECK_RC(sockhelp_writer_queue_many(w, p, 4, &queued), SOCKHELP_ENOSPACE);
+    CHECK_RC(sockhelp_writer_queue_many(w, p, 4, &queued), SOCKHELP_ETOOBIG);
     CHECK(queued == 2);
     CHECK(sockhelp_writer_pending(w) == 6 + 4);
     /* After a flush (and with room for the 12-byte frame), the rest goes in. */

@@ -5,9 +5,7 @@
 
 use super::codec::FieldCodec;
 use crate::error::{Error, Result};
-
-/// The most digits a length may have (10^20 - 1 exceeds every 64-bit length).
-const MAX_DIGITS: usize = 20;
+use crate::framing::limits::MAX_DIGITS;
 
 /// An ASCII field of `digits` digits in base `radix` (10 or 16).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
