@@ -152,6 +152,7 @@ struct Batch<'s, 'p> {
 }
 
 impl<'s, 'p> Batch<'s, 'p> {
+    #[inline(always)]
     fn new(scratch: &'s mut [u8; SCRATCH]) -> Self {
         Batch {
             scratch,
@@ -163,6 +164,7 @@ impl<'s, 'p> Batch<'s, 'p> {
 
     /// Encodes frames of `payloads` from the first until the batch is full; returns how
     /// many, and the framing's refusal of the next one if that is what stopped it.
+    #[inline(always)]
     fn encode<P: AsRef<[u8]>>(
         &mut self,
         framing: &'p Framing,
@@ -181,6 +183,8 @@ impl<'s, 'p> Batch<'s, 'p> {
 
     /// Adds one frame: encoded whole into the stack buffer when it is small, else its
     /// header there and the payload (and trailer) borrowed. Nothing is added on error.
+    /// Inlined into `encode`'s loop: at 64-byte frames the call showed in profiles.
+    #[inline(always)]
     fn add(&mut self, framing: &'p Framing, payload: &'p [u8]) -> Result<()> {
         let from = self.used;
         if payload.len() <= SMALL_FRAME - OVERHEAD_MAX {
@@ -212,7 +216,7 @@ impl<'s, 'p> Batch<'s, 'p> {
     /// Adds the stack buffer's bytes from `from` to `used` (nothing when empty), extending
     /// the previous range when it ends where this one starts (runs of small frames become
     /// one buffer).
-    #[inline]
+    #[inline(always)]
     fn push_scratch(&mut self, from: usize) {
         let to = self.used;
         if from == to {
@@ -229,6 +233,7 @@ impl<'s, 'p> Batch<'s, 'p> {
     }
 
     /// The batch as the buffers of one gathered write, in `out`.
+    #[inline(always)]
     fn parts<'o>(&'o self, out: &'o mut [&'o [u8]; PIECES]) -> &'o [&'o [u8]] {
         for (part, piece) in out.iter_mut().zip(&self.pieces[..self.count]) {
             *part = match *piece {
