@@ -329,10 +329,15 @@ pub extern "C" fn sockhelp_stream_recv_batch(
 }
 
 /// `sockhelp_reader_fill` on a stream, never waiting: takes every byte the session has
-/// decrypted (which the socket's readiness cannot show) and what the socket has now, as far
-/// as the reader's memory bound allows (it stops once a whole frame is buffered). The
-/// poller pattern: on a readable event, fill, take frames with `sockhelp_reader_next` until
-/// `SOCKHELP_EWOULDBLOCK`, and fill again until fill returns `SOCKHELP_EWOULDBLOCK`.
+/// decrypted (which the socket's readiness cannot show), whole frames already buffered or
+/// not, as far as the reader's memory bound allows; from the socket, one receive (none when
+/// a whole frame is already buffered). After it the session holds no plaintext (unless the
+/// reader is at its memory bound: `sockhelp_stream_buffered` says). The poller pattern: on a
+/// readable event, fill, take frames with `sockhelp_reader_next` until
+/// `SOCKHELP_EWOULDBLOCK`, and fill again until fill returns `SOCKHELP_EWOULDBLOCK` (or
+/// `sockhelp_stream_buffered` is 0); and after a handshake completes, in
+/// `sockhelp_stream_handshake` or already in `sockhelp_tls_server` / `sockhelp_tls_client`,
+/// fill at once: the peer's first data may have come with its last handshake message.
 ///
 /// Returns `SOCKHELP_OK` (bytes added, or a whole frame was already buffered);
 /// `SOCKHELP_EWOULDBLOCK` (nothing to read now: see `sockhelp_stream_wants`);
