@@ -12,7 +12,8 @@
  * memory an idle TLS connection holds (RSS growth over N idle sessions, server side and
  * client side measured in two processes). Median of --reps runs, the two contenders'
  * runs interleaved. --only 0..3 runs one row (bulk, frames, handshakes, memory: for a
- * profile). Markdown out.
+ * profile); --amount N runs N (bytes, frames, handshakes) per run on both, uncalibrated.
+ * Markdown out.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -367,11 +368,13 @@ int main(int argc, char **argv) {
     const char *cert = argv[1], *key = argv[2], *ca = argv[3];
     double seconds = 1.0;
     int reps = 5, idle = 1000, only = -1;
+    size_t fixed = 0; /* --amount: no calibration, the same amount for both (profiles) */
     for (int i = 4; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--time")) seconds = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--idle")) idle = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--only")) only = atoi(argv[i + 1]); /* 0..3, a profile */
+        else if (!strcmp(argv[i], "--amount")) fixed = (size_t)atol(argv[i + 1]);
     }
     if (reps < 1 || reps > 63) reps = 5;
     signal(SIGPIPE, SIG_IGN); /* OpenSSL writes with write(2); sockhelp never raises it */
@@ -414,7 +417,7 @@ int main(int argc, char **argv) {
         size_t amount[2];
         for (int i = 0; i < 2; i++) {
             r[i].kind = kind;
-            amount[i] = calibrate(&r[i], start[kind], seconds);
+            amount[i] = fixed > 0 ? fixed : calibrate(&r[i], start[kind], seconds);
             if (kind == 0) amount[i] = (amount[i] + BULK_CHUNK - 1) / BULK_CHUNK * BULK_CHUNK;
         }
         median_rates(r, amount, reps, rate[kind]);
