@@ -44,12 +44,12 @@ pub struct sockhelp_stream {
 castable!(sockhelp_stream => Stream);
 
 /// Hands a new stream to C through `out`.
-pub(crate) fn stream_out(out: &crate::ffi::cast::Out<*mut sockhelp_stream>, st: Stream) {
+pub(super) fn stream_out(out: &crate::ffi::cast::Out<*mut sockhelp_stream>, st: Stream) {
     out.set(to_c::<sockhelp_stream>(st));
 }
 
 /// Takes the stream out of its C box, which is freed (`Invalid` for NULL).
-pub(crate) fn take_stream(st: *mut sockhelp_stream) -> Result<Stream> {
+pub(super) fn take_stream(st: *mut sockhelp_stream) -> Result<Stream> {
     if st.is_null() {
         return Err(Error::Invalid);
     }
