@@ -11,8 +11,11 @@
  *      socket writable to go on reading (and readable to go on writing).
  *   3. Readiness cannot show bytes TLS has already decrypted. sockhelp_stream_fill takes
  *      every decrypted byte the session holds into the reader, so after a fill nothing is
- *      hidden inside the session; and after the handshake, fill once without waiting (the
- *      client's first data may have come with its Finished message).
+ *      hidden inside the session. And whenever a handshake completes (in
+ *      sockhelp_stream_handshake or already in sockhelp_tls_server, which can finish it at
+ *      once when the client was quick), serve at once without waiting: the client's first
+ *      data may have come with its Finished message, already decrypted, and no readable
+ *      event will announce it.
  *
  *   tls_echo_server CERT KEY [--clients N]
  *
@@ -66,16 +69,19 @@ static int watch(struct conn *c, uint64_t tag) {
 /* Takes every decrypted byte, echoes every whole line, sends what the socket takes now.
  * Returns 0 to keep the connection, 1 when it is over (closed, truncated, broken). */
 static int serve(struct conn *c) {
-    int rc = sockhelp_stream_fill(c->r, c->st);
-    int over = rc != SOCKHELP_OK && rc != SOCKHELP_EWOULDBLOCK;
-    const uint8_t *line;
-    size_t len;
-    int next;
-    while ((next = sockhelp_reader_next(c->r, &line, &len)) == SOCKHELP_OK) {
-        if (sockhelp_writer_queue(c->w, line, len) != SOCKHELP_OK) return 1;
-        echoed++;
-    }
-    if (next != SOCKHELP_EWOULDBLOCK && next != SOCKHELP_ECLOSED) return 1; /* a bad frame */
+    int rc, over;
+    do { /* again while the session still holds plaintext (a reader at its memory bound) */
+        rc = sockhelp_stream_fill(c->r, c->st);
+        over = rc != SOCKHELP_OK && rc != SOCKHELP_EWOULDBLOCK;
+        const uint8_t *line;
+        size_t len;
+        int next;
+        while ((next = sockhelp_reader_next(c->r, &line, &len)) == SOCKHELP_OK) {
+            if (sockhelp_writer_queue(c->w, line, len) != SOCKHELP_OK) return 1;
+            echoed++;
+        }
+        if (next != SOCKHELP_EWOULDBLOCK && next != SOCKHELP_ECLOSED) return 1; /* a bad frame */
+    } while (rc == SOCKHELP_OK && sockhelp_stream_buffered(c->st) > 0);
     rc = sockhelp_stream_flush(c->w, c->st, 0);
     c->unflushed = rc == SOCKHELP_EWOULDBLOCK || rc == SOCKHELP_ETIMEDOUT;
     if (rc != SOCKHELP_OK && !c->unflushed) return 1;
@@ -105,9 +111,14 @@ static void accept_all(sockhelp_socket listener, const sockhelp_tls_config *cfg)
         c->handshaking = rc == SOCKHELP_EWOULDBLOCK;
         c->r = sockhelp_reader_new(lines);
         c->w = sockhelp_writer_new(lines);
-        if (!c->r || !c->w || sockhelp_poller_add(p, s, SOCKHELP_READABLE, i) != SOCKHELP_OK ||
-            watch(c, i) != SOCKHELP_OK)
+        if (!c->r || !c->w || sockhelp_poller_add(p, s, SOCKHELP_READABLE, i) != SOCKHELP_OK) {
             conn_close(c, 0);
+            continue;
+        }
+        /* Handshake already complete: the client's first line may be decrypted already
+         * (rule 3), so serve now rather than wait for a readable event that will not come. */
+        if (!c->handshaking && serve(c)) conn_close(c, 1);
+        else if (watch(c, i) != SOCKHELP_OK) conn_close(c, 0);
     }
 }
 

@@ -2359,10 +2359,15 @@ int sockhelp_stream_recv_batch(struct sockhelp_reader *r,
 
 /**
  * `sockhelp_reader_fill` on a stream, never waiting: takes every byte the session has
- * decrypted (which the socket's readiness cannot show) and what the socket has now, as far
- * as the reader's memory bound allows (it stops once a whole frame is buffered). The
- * poller pattern: on a readable event, fill, take frames with `sockhelp_reader_next` until
- * `SOCKHELP_EWOULDBLOCK`, and fill again until fill returns `SOCKHELP_EWOULDBLOCK`.
+ * decrypted (which the socket's readiness cannot show), whole frames already buffered or
+ * not, as far as the reader's memory bound allows; from the socket, one receive (none when
+ * a whole frame is already buffered). After it the session holds no plaintext (unless the
+ * reader is at its memory bound: `sockhelp_stream_buffered` says). The poller pattern: on a
+ * readable event, fill, take frames with `sockhelp_reader_next` until
+ * `SOCKHELP_EWOULDBLOCK`, and fill again until fill returns `SOCKHELP_EWOULDBLOCK` (or
+ * `sockhelp_stream_buffered` is 0); and after a handshake completes, in
+ * `sockhelp_stream_handshake` or already in `sockhelp_tls_server` / `sockhelp_tls_client`,
+ * fill at once: the peer's first data may have come with its last handshake message.
  *
  * Returns `SOCKHELP_OK` (bytes added, or a whole frame was already buffered);
  * `SOCKHELP_EWOULDBLOCK` (nothing to read now: see `sockhelp_stream_wants`);
@@ -2625,7 +2630,10 @@ int sockhelp_tls_client(const struct sockhelp_tls_config *c,
 /**
  * Starts TLS as the server on accepted socket `s` and runs the handshake: `timeout_ms`,
  * ownership and `*out` as for `sockhelp_tls_client` (0: started only, for event loops:
- * `SOCKHELP_EWOULDBLOCK` with `*out` set).
+ * `SOCKHELP_EWOULDBLOCK` with `*out` set). Even with timeout 0 the handshake can complete
+ * in this call (`SOCKHELP_OK`) when the client's last flight is already there, and its
+ * first data with it, decrypted: an event loop serves the stream at once
+ * (`sockhelp_stream_fill`) rather than waiting for a readable event that will not come.
  *
  * Returns `SOCKHELP_OK`; `SOCKHELP_EWOULDBLOCK`; `SOCKHELP_ECERT` (a client certificate was
  * required and missing or refused); `SOCKHELP_ETLS` (no common version or cipher suite, no

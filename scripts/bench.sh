@@ -1,10 +1,14 @@
 #!/bin/sh
 # The C benchmark with contenders: sockhelp through its header against raw bulk transfer,
-# ZeroMQ, nng and libevent (throughput at 64 B to 1 MiB, 64 B ping-pong latency).
+# ZeroMQ, nng and libevent (throughput at 64 B to 1 MiB, 64 B ping-pong latency); then
+# TLS: sockhelp's TLS streams (the feature `tls`) against OpenSSL's libssl used directly
+# (c_examples/bench/tls/: bulk, 64 B frames batched, handshakes per second, memory per
+# idle connection).
 #
-#   scripts/bench.sh [--quick] [--reps N] [--time SECONDS] [--flush-at BYTES]
+#   scripts/bench.sh [--tls-only] [--quick] [--reps N] [--time SECONDS] [--flush-at BYTES]
 #
-# Installs Debian's libzmq3-dev, libnng-dev and libevent-dev when they are missing (as
+# --tls-only runs the TLS rows alone. Installs Debian's libzmq3-dev, libnng-dev,
+# libevent-dev and libssl-dev when they are missing (as
 # root, or through `sudo -n`), and fails, naming what is missing, when it cannot: no
 # contender is ever skipped. Builds the library (cargo build --release --lib) and
 # c_examples/build/bench_contenders, prints `uptime`, runs, prints `uptime` again. The
@@ -13,8 +17,13 @@
 # rough to quote: a check that everything runs).
 set -eu
 cd "$(dirname "$0")/.."
+tls_only_arg=""
+if [ "${1:-}" = "--tls-only" ]; then
+    tls_only_arg="--tls-only "
+    shift
+fi
 CC=${CC:-cc}
-PACKAGES="libzmq3-dev libnng-dev libevent-dev"
+PACKAGES="libzmq3-dev libnng-dev libevent-dev libssl-dev"
 
 # have HEADER LIB: can a program include HEADER and link -lLIB?
 have() {
@@ -26,6 +35,7 @@ missing() {
     have zmq.h zmq || m="$m libzmq3-dev"
     have nng/nng.h nng || m="$m libnng-dev"
     have event2/event.h event || m="$m libevent-dev"
+    have openssl/ssl.h ssl || m="$m libssl-dev"
     echo "$m"
 }
 
@@ -82,9 +92,35 @@ mkdir -p c_examples/build
     -Iinclude c_examples/bench/*.c target/release/libsockhelp.a \
     -lzmq -lnng -levent -lpthread -ldl -lm -o c_examples/build/bench_contenders
 
-echo "Command: scripts/bench.sh $*"
+# TLS: the library with the feature (its own target directory), the OpenSSL contender.
+cargo build --release --lib --quiet --features tls --target-dir target/bench-tls
+"$CC" -std=c99 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -pthread \
+    -Iinclude c_examples/bench/tls/*.c target/bench-tls/release/libsockhelp.a \
+    -lssl -lcrypto -lpthread -ldl -lm -o c_examples/build/bench_tls
+
+# The TLS run's options: --time and --reps carry over; --quick is 3 short runs and 200
+# idle sessions.
+tls_args="--time 1 --reps 5 --idle 1000"
+prev=""
+for a in "$@"; do
+    case "$prev" in
+    --time) tls_args="$tls_args --time $a" ;;
+    --reps) tls_args="$tls_args --reps $a" ;;
+    esac
+    [ "$a" = "--quick" ] && tls_args="--time 0.2 --reps 3 --idle 200"
+    prev=$a
+done
+
+echo "Command: scripts/bench.sh $tls_only_arg$*"
 echo
 echo "uptime before: $(uptime)"
 echo
-c_examples/build/bench_contenders "$@"
+[ -n "$tls_only_arg" ] || c_examples/build/bench_contenders "$@"
+echo
+echo "TLS (c_examples/build/bench_tls tests/tls_certs/server.pem server.key ca.pem $tls_args):"
+echo
+# shellcheck disable=SC2086
+c_examples/build/bench_tls tests/tls_certs/server.pem tests/tls_certs/server.key \
+    tests/tls_certs/ca.pem $tls_args
+echo
 echo "uptime after: $(uptime)"

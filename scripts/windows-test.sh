@@ -15,7 +15,10 @@
 #     CMakeLists.txt runs cargo for the Windows target), shared (sockhelp.dll through its
 #     import library, IMPORTED_IMPLIB) and static; and through find_package from a prefix
 #     that scripts/install.sh --os windows filled (bin/sockhelp.dll, lib/libsockhelp.dll.a);
-#     runs each consumer under wine64.
+#     runs each consumer under wine64;
+#  5. (TLS) builds tests/tls_core.rs with the feature tls and the rustup toolchain (Rust
+#     >= 1.71, which rustls needs), and runs it under wine64 with a stand-in
+#     bcryptprimitives.dll (scripts/windows/prng_shim.c; see the TLS step).
 #
 # Why not the rustup toolchain: Rust >= 1.78's std imports ProcessPrng from
 # bcryptprimitives.dll, which Wine 8 (Debian 12) does not provide, so its test binaries
@@ -59,7 +62,7 @@ src="$cache/src"
 mkdir -p "$cache"
 
 # A copy of the sources (tracked and new, not ignored) that Rust 1.63 can build: the
-# optional `header` feature (cbindgen, which needs a newer compiler) is dropped.
+# optional features that need a newer compiler, `header` (cbindgen) and `tls`, are dropped.
 # Modification times are kept so cargo rebuilds only what changed since the last run.
 rm -rf "$src"
 mkdir -p "$src"
@@ -67,9 +70,12 @@ git ls-files -z -co --exclude-standard | while IFS= read -r -d '' f; do
     [ -e "$f" ] && cp -p --parents "$f" "$src/"
 done
 sed -i '/^header = \["cbindgen"\]/d; /^cbindgen = /d' "$src/Cargo.toml"
+# And `tls` (rustls 0.23 needs Rust 1.71): its own step below builds it with rustup's cargo.
+sed -i '/^tls = \[/d; /^rustls[a-z-]* = /d' "$src/Cargo.toml"
+grep -q '^rustls\|dep:rustls' "$src/Cargo.toml" && { echo "windows-test: tls lines left in Cargo.toml" >&2; exit 1; }
 
 # Vendor the dependencies once per lockfile (the normal cargo can reach the registry).
-stamp=$(cat Cargo.toml Cargo.lock | sha256sum | cut -d' ' -f1)
+stamp=$(cat "$src/Cargo.toml" Cargo.lock | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$cache/vendor.stamp" 2>/dev/null)" != "$stamp" ]; then
     echo "== vendoring dependencies"
     rm -rf "$cache/vendor"
@@ -279,10 +285,51 @@ c_check "cmake find_package, static: configure + build" cmake_consumer find-stat
 c_check "cmake find_package, static: runs" consumer_runs "$cache/cmake-find-static" ""
 echo "  consumer.exe (shared) imports: $(imports "$cache/cmake-find-shared/consumer.exe" 2>/dev/null | tr '\n' ' ')"
 
+# TLS (the feature `tls`): rustls needs Rust 1.71, so Debian's 1.63 above cannot build it;
+# the rustup toolchain on PATH can (ring's C built by x86_64-w64-mingw32-gcc). Its std
+# imports ProcessPrng from bcryptprimitives.dll, which Wine 8 lacks: scripts/windows/
+# prng_shim.c stands in for it next to the test binary (Windows itself has the DLL).
+# tests/tls_core.rs runs here (its real-server cases are Linux-only: #[cfg(target_os =
+# "linux")]); tests/tls.rs (C programs against real TLS servers) is Linux-only.
+echo "== TLS: tests/tls_core.rs for $TARGET (the rustup toolchain, feature tls) under wine64"
+tls_passed=0
+tls_failed=0
+tls_status=0
+host_rustc=$(env -u RUSTC bash -c 'command -v rustc' || true)
+host_minor=$(env -u RUSTC "${host_rustc:-false}" --version 2>/dev/null | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p')
+if [ -z "$host_minor" ] || [ "$host_minor" -lt 71 ] || [ "$host_rustc" = /usr/bin/rustc ]; then
+    echo "windows-test: no Rust >= 1.71 (rustup) on PATH: the TLS feature cannot be built for $TARGET" >&2
+    exit 1
+fi
+if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx "$TARGET"; then
+    rustup target add "$TARGET"
+fi
+cd "$root"
+tls_target="$cache/tls-target"
+tls_exe=$(env -u RUSTC -u CARGO_TARGET_DIR cargo test --quiet --no-run --features tls \
+    --target "$TARGET" --target-dir "$tls_target" --test tls_core --message-format=json |
+    python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable"):
+        print(m["executable"])' | tail -1)
+[ -f "$tls_exe" ] || { echo "windows-test: the TLS test binary was not built" >&2; exit 1; }
+x86_64-w64-mingw32-gcc -shared -O2 -o "$(dirname "$tls_exe")/bcryptprimitives.dll" \
+    scripts/windows/prng_shim.c -lbcrypt
+log="$cache/tls-tests.log"
+set +e
+timeout 600 /usr/lib/wine/wine64 "$tls_exe" --test-threads=1 2>&1 | tee "$log"
+tls_status=${PIPESTATUS[0]}
+set -e
+tls_passed=$(sum_field passed)
+tls_failed=$(sum_field failed)
+[ "$tls_passed" -gt 0 ] || tls_status=1
+
 echo
 echo "windows-test: Rust tests under Wine: ${rust_passed:-0} passed, ${rust_failed:-0} failed, ${rust_skipped:-0} skipped (Wine skips listed above)"
 echo "windows-test: C under Wine: $c_tests_passed C test programs and $((c_passed - c_tests_passed)) example runs and CMake consumer checks passed, $c_failed failed, $c_skipped skipped (Wine skips listed above)"
-if [ "$rust_status" -ne 0 ] || [ "$c_failed" -ne 0 ]; then
+echo "windows-test: TLS (tests/tls_core.rs, rustup toolchain) under Wine: $tls_passed passed, $tls_failed failed"
+if [ "$rust_status" -ne 0 ] || [ "$c_failed" -ne 0 ] || [ "$tls_status" -ne 0 ]; then
     echo "windows-test: FAILED" >&2
     exit 1
 fi

@@ -272,25 +272,25 @@ impl Stream {
     }
 
     /// Fills `reader` from the stream without waiting, taking every byte the session has
-    /// decrypted (which the socket's readiness cannot show) as far as the reader's memory
-    /// bound allows: receives until nothing is left or a whole frame is buffered. The
-    /// bytes added; `WouldBlock` when none were there; `Closed` once the peer closed (with
-    /// nothing added).
+    /// decrypted (which the socket's readiness cannot show), whole frames already buffered
+    /// or not, as far as the reader's memory bound allows; then (or for a plain stream) one
+    /// receive as `Reader::fill` makes. The bytes added; `WouldBlock` when none were there;
+    /// `Closed` once the peer closed (with nothing added).
     pub fn fill(&mut self, reader: &mut Reader) -> Result<usize> {
-        let mut total = 0;
-        loop {
-            match reader.fill(&mut *self) {
-                Ok(0) => return Ok(total),
+        let mut total = match reader.fill(&mut *self) {
+            Ok(n) => n,
+            Err(e) if self.buffered() == 0 => return Err(e),
+            Err(_) => 0,
+        };
+        while self.buffered() > 0 {
+            match reader.fill_more(&mut *self) {
+                Ok(0) => break,
                 Ok(n) => total += n,
-                Err(e) if total > 0 && (e == Error::WouldBlock || e == Error::Closed) => {
-                    return Ok(total)
-                }
-                Err(e) => return Err(e),
-            }
-            if self.buffered() == 0 {
-                return Ok(total);
+                Err(e) if total == 0 => return Err(e),
+                Err(_) => break,
             }
         }
+        Ok(total)
     }
 
     fn note(&mut self, r: &io::Result<usize>, interest: Interest) {

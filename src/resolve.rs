@@ -117,6 +117,10 @@ fn remaining(deadline: Deadline) -> Option<Duration> {
 /// pool within the deadline (`TimedOut` when it passes). Failures: `NotFound` (no such
 /// name, or no address), `TryAgain` (a temporary failure: `EAI_AGAIN`), `NoMem`, `Os`.
 pub fn resolve(host: &str, port: u16, deadline: Deadline) -> Answer {
+    // An empty name names nothing: answered here, not by a worker (or the system).
+    if host.is_empty() {
+        return Err(Error::NotFound);
+    }
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }

@@ -571,3 +571,44 @@ mod hostile_peers {
         println!("oversized: {:?}: {}", e, detail);
     }
 }
+
+/// A poller user fills once per readable event: plaintext the session decrypted but left
+/// inside it would never be announced again. One record of many lines, bigger than the
+/// reader's first receive (4 KiB): a single fill must take all of it, whole lines already
+/// buffered or not.
+#[test]
+fn one_fill_takes_every_byte_the_session_decrypted() {
+    const LINES: usize = 300;
+    let line = b"a line of forty bytes, newline included\n";
+    let (port, h) = serve_one(server_config("server"), move |st| {
+        let mut st = st.unwrap();
+        let mut r = Reader::new(Framing::delimited(b"\n", 1 << 16).unwrap());
+        let mut rounds = 0;
+        let got = loop {
+            match st.fill(&mut r) {
+                Ok(n) if n > 0 => break n,
+                Ok(_) | Err(Error::WouldBlock) => {}
+                Err(e) => panic!("fill: {:?}", e),
+            }
+            let mut raw = st.socket();
+            sockhelp::stream::ByteStream::wait(&mut raw, sockhelp::Interest::Readable, 10_000)
+                .unwrap();
+            rounds += 1;
+            assert!(rounds < 1000, "no bytes came");
+        };
+        (got, st.buffered(), r.buffered())
+    });
+    let mut st = Stream::tls_connect(&client_config(), "localhost", port, ms(10_000)).unwrap();
+    let all: Vec<u8> = line
+        .iter()
+        .copied()
+        .cycle()
+        .take(LINES * line.len())
+        .collect();
+    // 12,000 bytes in one send: one record (the session seals up to 16 KiB at once).
+    assert_eq!(send_all(&mut st, &all, ms(10_000)), (all.len(), Ok(())));
+    st.flush(ms(10_000)).unwrap();
+    let (got, left_in_session, in_reader) = h.join().unwrap();
+    assert_eq!(left_in_session, 0, "plaintext left hidden in the session");
+    assert_eq!((got, in_reader), (all.len(), all.len()));
+}

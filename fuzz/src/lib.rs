@@ -2,6 +2,11 @@
 //! reader fed random chunkings. The first input bytes choose the framing's
 //! parameters; the rest is the byte stream a hostile peer sends.
 
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(feature = "tls")]
+pub use tls::fuzz_tls_chunks;
+
 use sockhelp::frames::Reader;
 use sockhelp::framing::{DecodeState, Decoded, Framing, LengthEncoding, LengthFieldSpec, TypeBody};
 
@@ -599,4 +604,29 @@ pub fn fuzz_recv_direct(data: &[u8]) {
     }
     assert_eq!(got.len(), payloads.len(), "frames lost");
     assert!(got == payloads, "frames corrupted");
+}
+
+#[cfg(all(test, feature = "tls"))]
+mod tls_tests {
+    /// The committed seeds and xorshift inputs through the TLS target, without libFuzzer
+    /// (`cargo test --features tls` in fuzz/): clean relays and flipped bytes alike.
+    #[test]
+    fn tls_seeds_and_random_inputs_pass_the_checks() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/tls_chunks");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            super::fuzz_tls_chunks(&std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for i in 0..300usize {
+            let data: Vec<u8> = (0..4 + i % 40)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            super::fuzz_tls_chunks(&data);
+        }
+    }
 }

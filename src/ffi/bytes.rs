@@ -4,7 +4,8 @@
 use std::os::raw::{c_int, c_void};
 
 use crate::deadline::Deadline;
-use crate::ffi::{bytes, bytes_mut, call_with_count, sockhelp_socket};
+use crate::error::Result;
+use crate::ffi::{array, bytes, bytes_mut, call_with_count, sockhelp_socket};
 use crate::io;
 
 /// Sends all `len` bytes of `buf`, looping over short sends (the HOWTO's first lesson).
@@ -100,4 +101,14 @@ impl sockhelp_slice {
             len: payload.len(),
         }
     }
+}
+
+/// The caller's `n` payload views (`views` may be NULL only with `n` 0), each checked as
+/// `bytes` checks: `Invalid` before anything is done when one is not a valid view.
+pub(super) fn payloads<'a>(views: *const sockhelp_slice, n: usize) -> Result<&'a [sockhelp_slice]> {
+    let views = array(views, n)?;
+    for v in views {
+        bytes(v.ptr, v.len)?;
+    }
+    Ok(views)
 }

@@ -95,10 +95,8 @@ pub extern "C" fn sockhelp_recv_frame(
     len: *mut usize,
     timeout_ms: c_int,
 ) -> c_int {
-    call_with_count(len, || {
-        let reader = try_mut(r)?;
-        let out = bytes_mut(buf, cap)?;
-        Ok(reader.recv_frame(s, out, Deadline::from_timeout_ms(timeout_ms)?))
+    into_buf(r, buf, cap, timeout_ms, len, |reader, out, deadline| {
+        Ok(reader.recv_frame(s, out, deadline))
     })
 }
 
@@ -157,11 +155,14 @@ pub extern "C" fn sockhelp_reader_recvall(
     timeout_ms: c_int,
     received: *mut usize,
 ) -> c_int {
-    call_with_count(received, || {
-        let reader = try_mut(r)?;
-        let out = bytes_mut(buf, len)?;
-        Ok(reader.recv_all(s, out, Deadline::from_timeout_ms(timeout_ms)?))
-    })
+    into_buf(
+        r,
+        buf,
+        len,
+        timeout_ms,
+        received,
+        |reader, out, deadline| Ok(reader.recv_all(s, out, deadline)),
+    )
 }
 
 /// At most one `recv` from `s` into the reader, never waiting (the non-blocking path: call
@@ -485,14 +486,32 @@ pub extern "C" fn sockhelp_reader_buffered(r: *const sockhelp_reader) -> usize {
     boundary(|| try_ref(r).map_or(0, |r| r.buffered()))
 }
 
+/// The shape of the calls that receive into the caller's `buf` (`cap` bytes) through the
+/// reader: `*count` (may be NULL) zeroed, then written on every return with what `recv`
+/// answers.
+pub(super) fn into_buf(
+    r: *mut sockhelp_reader,
+    buf: *mut c_void,
+    cap: usize,
+    timeout_ms: c_int,
+    count: *mut usize,
+    recv: impl FnOnce(&mut Reader, &mut [u8], Deadline) -> Result<(usize, Result<()>)>,
+) -> c_int {
+    call_with_count(count, || {
+        let reader = try_mut(r)?;
+        let out = bytes_mut(buf, cap)?;
+        recv(reader, out, Deadline::from_timeout_ms(timeout_ms)?)
+    })
+}
+
 /// The shape of the batch calls: `*n` (required) is 0 until `take` has handed the reader's
 /// frames to the views `frames[0..cap]` (`cap` > 0), then how many it handed.
-fn batch(
+pub(super) fn batch(
     r: *mut sockhelp_reader,
     frames: *mut sockhelp_slice,
     cap: usize,
     n: *mut usize,
-    take: impl FnOnce(&mut Reader, &mut Views) -> Result<usize>,
+    take: impl FnOnce(&mut Reader, &mut Views<'_>) -> Result<usize>,
 ) -> c_int {
     call_with_count(n, || {
         out_param(n)?;
@@ -510,13 +529,13 @@ fn batch(
 
 /// The caller's array of views, filled from the front (the batch calls never hand out more
 /// than `out.len()` frames).
-struct Views<'a> {
+pub(super) struct Views<'a> {
     out: &'a mut [sockhelp_slice],
     count: usize,
 }
 
 impl Views<'_> {
-    fn push(&mut self, payload: &[u8]) {
+    pub(super) fn push(&mut self, payload: &[u8]) {
         self.out[self.count] = sockhelp_slice::of(payload);
         self.count += 1;
     }

@@ -4,10 +4,12 @@
 use std::os::raw::{c_int, c_void};
 
 use crate::deadline::Deadline;
-use crate::ffi::bytes::sockhelp_slice;
+use crate::error::Result;
+use crate::ffi::bytes::{payloads, sockhelp_slice};
 use crate::ffi::framing::sockhelp_framing;
-use crate::ffi::{array, bytes, call_with_count, put, sockhelp_socket, try_ref};
+use crate::ffi::{bytes, call_with_count, put, sockhelp_socket, try_ref};
 use crate::frames;
+use crate::stream::ByteStream;
 
 /// Sends one frame of `payload` on `s`: header, payload and delimiter in one gathered write
 /// (`writev`/`WSASend`; the payload is never copied), looping over short writes.
@@ -31,11 +33,40 @@ pub extern "C" fn sockhelp_send_frame(
     sent: *mut usize,
 ) -> c_int {
     call_with_count(sent, || {
-        let framing = try_ref(f)?;
-        let payload = bytes(payload, len)?;
         let deadline = Deadline::from_timeout_ms(timeout_ms)?;
-        Ok(frames::send_frame(s, framing, payload, deadline))
+        send_one(s, f, payload, len, deadline)
     })
+}
+
+/// `send_frame` on any stream, its arguments checked: (wire bytes sent, result).
+pub(super) fn send_one(
+    s: impl ByteStream,
+    f: *const sockhelp_framing,
+    payload: *const c_void,
+    len: usize,
+    deadline: Deadline,
+) -> Result<(usize, Result<()>)> {
+    let framing = try_ref(f)?;
+    let payload = bytes(payload, len)?;
+    Ok(frames::send_frame(s, framing, payload, deadline))
+}
+
+/// `send_frames` on any stream, its arguments checked (every view before anything is
+/// sent): (frames sent whole, result), the wire bytes sent into `bytes_sent`.
+pub(super) fn send_many(
+    s: impl ByteStream,
+    f: *const sockhelp_framing,
+    views: *const sockhelp_slice,
+    n: usize,
+    deadline: Deadline,
+    bytes_sent: *mut usize,
+) -> Result<(usize, Result<()>)> {
+    let framing = try_ref::<sockhelp_framing>(f)?;
+    // One core call for all of them (the views are read as payloads in place), so every
+    // gathered write is as full as its buffer allows.
+    let (frames, sent, r) = frames::send_frames(s, framing, payloads(views, n)?, deadline);
+    put(bytes_sent, sent);
+    Ok((frames, r))
 }
 
 /// Sends one frame of framing `f` per payload of `payloads[0..n]`, in order, in as few
@@ -68,16 +99,7 @@ pub extern "C" fn sockhelp_send_frames(
 ) -> c_int {
     put(bytes_sent, 0);
     call_with_count(frames_sent, || {
-        let framing = try_ref::<sockhelp_framing>(f)?;
         let deadline = Deadline::from_timeout_ms(timeout_ms)?;
-        let views = array(payloads, n)?;
-        for v in views {
-            bytes(v.ptr, v.len)?;
-        }
-        // One core call for all of them (the views are read as payloads in place), so
-        // every gathered write is as full as its buffer allows.
-        let (frames, sent, r) = frames::send_frames(s, framing, views, deadline);
-        put(bytes_sent, sent);
-        Ok((frames, r))
+        send_many(s, f, payloads, n, deadline, bytes_sent)
     })
 }

@@ -9,7 +9,6 @@
 
 use std::os::raw::{c_int, c_void};
 use std::ptr;
-use std::slice;
 
 use crate::any_stream::Stream;
 use crate::deadline::Deadline;
@@ -17,13 +16,13 @@ use crate::error::{Error, Result};
 use crate::ffi::bytes::sockhelp_slice;
 use crate::ffi::cast::castable;
 use crate::ffi::framing::sockhelp_framing;
-use crate::ffi::reader::sockhelp_reader;
+use crate::ffi::reader::{batch, into_buf, sockhelp_reader};
+use crate::ffi::send::{send_many, send_one};
 use crate::ffi::writer::sockhelp_writer;
 use crate::ffi::{
-    boundary, bytes, bytes_mut, call, free_boxed, out_param, put, sockhelp_socket, to_c, try_mut,
-    try_ref,
+    boundary, bytes, bytes_mut, call, call_with_count, free_boxed, out_param, put, sockhelp_socket,
+    to_c, try_mut, try_ref,
 };
-use crate::frames;
 use crate::io::{recv_all, send_all};
 
 /// A connected byte stream: a plain socket (`sockhelp_stream_plain`) or a TLS session over
@@ -50,7 +49,7 @@ pub(super) fn stream_out(out: &crate::ffi::cast::Out<*mut sockhelp_stream>, st: 
 }
 
 /// Takes the stream out of its C box, which is freed (`Invalid` for NULL).
-pub(crate) fn take_stream(st: *mut sockhelp_stream) -> Result<Stream> {
+pub(super) fn take_stream(st: *mut sockhelp_stream) -> Result<Stream> {
     if st.is_null() {
         return Err(Error::Invalid);
     }
@@ -128,14 +127,12 @@ pub extern "C" fn sockhelp_stream_sendall(
     timeout_ms: c_int,
     sent: *mut usize,
 ) -> c_int {
-    put(sent, 0);
-    call(|| {
+    call_with_count(sent, || {
         let st = try_mut(st)?;
         let data = bytes(buf, len)?;
         let deadline = Deadline::from_timeout_ms(timeout_ms)?;
         let (n, r) = send_all(&mut *st, data, deadline);
-        put(sent, n);
-        then_flush(st, r, deadline)
+        Ok((n, then_flush(st, r, deadline)))
     })
 }
 
@@ -157,13 +154,10 @@ pub extern "C" fn sockhelp_stream_recvall(
     timeout_ms: c_int,
     received: *mut usize,
 ) -> c_int {
-    put(received, 0);
-    call(|| {
+    call_with_count(received, || {
         let st = try_mut(st)?;
         let out = bytes_mut(buf, len)?;
-        let (n, r) = recv_all(st, out, Deadline::from_timeout_ms(timeout_ms)?);
-        put(received, n);
-        r
+        Ok(recv_all(st, out, Deadline::from_timeout_ms(timeout_ms)?))
     })
 }
 
@@ -185,47 +179,12 @@ pub extern "C" fn sockhelp_stream_send_frame(
     timeout_ms: c_int,
     sent: *mut usize,
 ) -> c_int {
-    put(sent, 0);
-    call(|| {
+    call_with_count(sent, || {
         let st = try_mut(st)?;
-        let framing = try_ref::<sockhelp_framing>(f)?;
-        let data = bytes(payload, len)?;
         let deadline = Deadline::from_timeout_ms(timeout_ms)?;
-        let (n, r) = frames::send_frame(&mut *st, framing, data, deadline);
-        put(sent, n);
-        then_flush(st, r, deadline)
+        let (n, r) = send_one(&mut *st, f, payload, len, deadline)?;
+        Ok((n, then_flush(st, r, deadline)))
     })
-}
-
-/// The caller's `n` views (none for `n` 0, where `payloads` may be NULL), each checked.
-fn payload_views<'a>(payloads: *const sockhelp_slice, n: usize) -> Result<&'a [sockhelp_slice]> {
-    if n == 0 {
-        return Ok(&[]);
-    }
-    if payloads.is_null() || n > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>() {
-        return Err(Error::Invalid);
-    }
-    // SAFETY: the C caller promises `n` readable sockhelp_slice at `payloads`, alive for the
-    // call (checked non-NULL and not absurdly long above).
-    let views = unsafe { slice::from_raw_parts(payloads, n) };
-    for v in views {
-        bytes(v.ptr, v.len)?;
-    }
-    Ok(views)
-}
-
-/// The caller's array of `cap` views to fill: `Invalid` for NULL, `cap` 0 or a length no
-/// array can have.
-fn frame_views<'a>(frames: *mut sockhelp_slice, cap: usize) -> Result<&'a mut [sockhelp_slice]> {
-    if frames.is_null()
-        || cap == 0
-        || cap > isize::MAX as usize / std::mem::size_of::<sockhelp_slice>()
-    {
-        return Err(Error::Invalid);
-    }
-    // SAFETY: the C caller promises `cap` writable sockhelp_slice at `frames`, alive and
-    // unaliased for the call (checked non-NULL and not absurdly long above).
-    Ok(unsafe { slice::from_raw_parts_mut(frames, cap) })
 }
 
 /// `sockhelp_send_frames` on a stream: one frame per payload, in as few writes (TLS: as
@@ -248,17 +207,12 @@ pub extern "C" fn sockhelp_stream_send_frames(
     frames_sent: *mut usize,
     bytes_sent: *mut usize,
 ) -> c_int {
-    put(frames_sent, 0);
     put(bytes_sent, 0);
-    call(|| {
+    call_with_count(frames_sent, || {
         let st = try_mut(st)?;
-        let framing = try_ref::<sockhelp_framing>(f)?;
         let deadline = Deadline::from_timeout_ms(timeout_ms)?;
-        let views = payload_views(payloads, n)?;
-        let (frames, sent, r) = frames::send_frames(&mut *st, framing, views, deadline);
-        put(frames_sent, frames);
-        put(bytes_sent, sent);
-        then_flush(st, r, deadline)
+        let (frames, r) = send_many(&mut *st, f, payloads, n, deadline, bytes_sent)?;
+        Ok((frames, then_flush(st, r, deadline)))
     })
 }
 
@@ -280,14 +234,8 @@ pub extern "C" fn sockhelp_stream_recv_frame(
     len: *mut usize,
     timeout_ms: c_int,
 ) -> c_int {
-    put(len, 0);
-    call(|| {
-        let reader = try_mut(r)?;
-        let st = try_mut(st)?;
-        let out = bytes_mut(buf, cap)?;
-        let (n, res) = reader.recv_frame(st, out, Deadline::from_timeout_ms(timeout_ms)?);
-        put(len, n);
-        res
+    into_buf(r, buf, cap, timeout_ms, len, |reader, out, deadline| {
+        Ok(reader.recv_frame(try_mut(st)?, out, deadline))
     })
 }
 
@@ -309,30 +257,22 @@ pub extern "C" fn sockhelp_stream_recv_batch(
     n: *mut usize,
     timeout_ms: c_int,
 ) -> c_int {
-    put(n, 0);
-    call(|| {
-        let n = out_param(n)?;
-        let out = frame_views(frames, cap)?;
+    batch(r, frames, cap, n, |reader, views| {
         let deadline = Deadline::from_timeout_ms(timeout_ms)?;
-        let st = try_mut(st)?;
-        let mut count = 0;
-        try_mut(r)?.recv_batch(st, cap, deadline, |payload| {
-            out[count] = sockhelp_slice {
-                ptr: payload.as_ptr().cast(),
-                len: payload.len(),
-            };
-            count += 1;
-        })?;
-        n.set(count);
-        Ok(())
+        reader.recv_batch(try_mut(st)?, cap, deadline, |payload| views.push(payload))
     })
 }
 
 /// `sockhelp_reader_fill` on a stream, never waiting: takes every byte the session has
-/// decrypted (which the socket's readiness cannot show) and what the socket has now, as far
-/// as the reader's memory bound allows (it stops once a whole frame is buffered). The
-/// poller pattern: on a readable event, fill, take frames with `sockhelp_reader_next` until
-/// `SOCKHELP_EWOULDBLOCK`, and fill again until fill returns `SOCKHELP_EWOULDBLOCK`.
+/// decrypted (which the socket's readiness cannot show), whole frames already buffered or
+/// not, as far as the reader's memory bound allows; from the socket, one receive (none when
+/// a whole frame is already buffered). After it the session holds no plaintext (unless the
+/// reader is at its memory bound: `sockhelp_stream_buffered` says). The poller pattern: on a
+/// readable event, fill, take frames with `sockhelp_reader_next` until
+/// `SOCKHELP_EWOULDBLOCK`, and fill again until fill returns `SOCKHELP_EWOULDBLOCK` (or
+/// `sockhelp_stream_buffered` is 0); and after a handshake completes, in
+/// `sockhelp_stream_handshake` or already in `sockhelp_tls_server` / `sockhelp_tls_client`,
+/// fill at once: the peer's first data may have come with its last handshake message.
 ///
 /// Returns `SOCKHELP_OK` (bytes added, or a whole frame was already buffered);
 /// `SOCKHELP_EWOULDBLOCK` (nothing to read now: see `sockhelp_stream_wants`);
@@ -365,15 +305,14 @@ pub extern "C" fn sockhelp_stream_reader_recvall(
     timeout_ms: c_int,
     received: *mut usize,
 ) -> c_int {
-    put(received, 0);
-    call(|| {
-        let reader = try_mut(r)?;
-        let st = try_mut(st)?;
-        let out = bytes_mut(buf, len)?;
-        let (n, res) = reader.recv_all(st, out, Deadline::from_timeout_ms(timeout_ms)?);
-        put(received, n);
-        res
-    })
+    into_buf(
+        r,
+        buf,
+        len,
+        timeout_ms,
+        received,
+        |reader, out, deadline| Ok(reader.recv_all(try_mut(st)?, out, deadline)),
+    )
 }
 
 /// `sockhelp_writer_flush` on a stream: sends the writer's queue (`w` may be NULL: none),

@@ -384,7 +384,10 @@ pub extern "C" fn sockhelp_tls_client(
 
 /// Starts TLS as the server on accepted socket `s` and runs the handshake: `timeout_ms`,
 /// ownership and `*out` as for `sockhelp_tls_client` (0: started only, for event loops:
-/// `SOCKHELP_EWOULDBLOCK` with `*out` set).
+/// `SOCKHELP_EWOULDBLOCK` with `*out` set). Even with timeout 0 the handshake can complete
+/// in this call (`SOCKHELP_OK`) when the client's last flight is already there, and its
+/// first data with it, decrypted: an event loop serves the stream at once
+/// (`sockhelp_stream_fill`) rather than waiting for a readable event that will not come.
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_EWOULDBLOCK`; `SOCKHELP_ECERT` (a client certificate was
 /// required and missing or refused); `SOCKHELP_ETLS` (no common version or cipher suite, no

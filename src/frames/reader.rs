@@ -72,6 +72,27 @@ impl Reader {
         self.receive(&mut s, Deadline::Now)
     }
 
+    /// One receive from `s` without waiting, made even when a whole frame is already
+    /// buffered: for bytes that no readiness will announce again (plaintext a TLS session
+    /// already decrypted), which must come into the reader now. `Ok(0)` only at the
+    /// buffer's memory limit; `WouldBlock`, `Closed` as for `fill`.
+    pub(crate) fn fill_more(&mut self, mut s: impl ByteStream) -> Result<usize> {
+        self.frames.settle();
+        if !s.is_valid() {
+            return Err(Error::Invalid);
+        }
+        if self.frames.is_eof() {
+            return Err(Error::Closed);
+        }
+        if self.frames.is_full() {
+            return Ok(0);
+        }
+        match self.recv_more(&mut s, None, Deadline::Now)? {
+            0 => Err(Error::Closed),
+            n => Ok(n),
+        }
+    }
+
     /// `fill` within a deadline: one receive that waits for bytes until the deadline
     /// (`TimedOut`; `WouldBlock` for `Deadline::Now`, an idle point of the buffer when
     /// nothing is buffered: see `FrameBuffer::idle_point`).
