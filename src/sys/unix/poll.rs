@@ -4,7 +4,9 @@
 
 use std::io;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-use std::os::unix::io::{BorrowedFd, RawFd};
+use std::os::unix::io::BorrowedFd;
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "illumos")))]
+use std::os::unix::io::RawFd;
 
 use super::check;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
