@@ -223,7 +223,32 @@ int sockhelp_frame_encode(const struct sockhelp_framing *f,
                           size_t cap,
                           size_t *written);
 
+#define SOCKHELP_LENGTH_EXT 1
+#define SOCKHELP_LENGTH_NULL_OK 2
+#define SOCKHELP_LENGTH_COUNT 4
+#define SOCKHELP_LENGTH_ZERO_ENDS 8
+#define SOCKHELP_LENGTH_NULL 18446744073709551615
+
 typedef struct sockhelp_reader sockhelp_reader;
+
+typedef struct sockhelp_length_line {
+
+  char prefix;
+
+  int base;
+
+  const char *terminator;
+
+  size_t terminator_len;
+
+  size_t max_digits;
+
+  size_t trailer;
+
+  uint64_t max_len;
+
+  unsigned int flags;
+} sockhelp_length_line;
 
 struct sockhelp_reader *sockhelp_reader_new(const struct sockhelp_framing *f);
 
@@ -285,6 +310,13 @@ int sockhelp_reader_set_idle(struct sockhelp_reader *r,
                              size_t initial,
                              size_t idle);
 
+int sockhelp_reader_set_max(struct sockhelp_reader *r,
+                            size_t max);
+
+int sockhelp_reader_next_length(struct sockhelp_reader *r,
+                                const struct sockhelp_length_line *spec,
+                                uint64_t *value);
+
 size_t sockhelp_reader_memory(const struct sockhelp_reader *r);
 
 size_t sockhelp_reader_buffered(const struct sockhelp_reader *r);
@@ -301,6 +333,9 @@ int sockhelp_writer_set_limit(struct sockhelp_writer *w,
 int sockhelp_writer_queue(struct sockhelp_writer *w,
                           const void *payload,
                           size_t len);
+
+int sockhelp_writer_set_max(struct sockhelp_writer *w,
+                            size_t max);
 
 int sockhelp_writer_queue_raw(struct sockhelp_writer *w,
                               const void *bytes,

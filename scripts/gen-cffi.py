@@ -74,6 +74,9 @@ def cdef_of(header_text, windows):
                     out.append("#define %s %s" % (parts[1], m.group(1)))
                 elif parts[1] == "SOCKHELP_INVALID_SOCKET" and windows:
                     out.append("#define %s %d" % (parts[1], 2 ** 64 - 1))
+                elif value in ("UINT64_MAX", "SIZE_MAX"):
+                    # cffi's cdef takes integer constants only (SIZE_MAX: a 64-bit build).
+                    out.append("#define %s %d" % (parts[1], 2 ** 64 - 1))
                 else:
                     raise SystemExit("gen-cffi: %s is not an integer: %r" % (parts[1], value))
             continue
