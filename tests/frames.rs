@@ -1618,3 +1618,20 @@ fn recv_batch_deadline_partial_frames_and_errors() {
         Err(Error::Invalid)
     );
 }
+
+/// A reader that found the bytes after a line broken (a raw body the line framing refuses)
+/// frames again once those bytes are taken raw (deb7344 kept the verdict: the feed after
+/// the take failed with TooBig).
+#[test]
+fn take_forgets_a_broken_verdict_and_framing_resumes() {
+    let mut r = Reader::new(Framing::delimited(b"\r\n", 64).unwrap());
+    let mut wire = b"LEN 100\r\n".to_vec();
+    wire.extend(std::iter::repeat(b'x').take(100));
+    r.feed(&wire).unwrap();
+    assert_eq!(r.next_frame().unwrap(), b"LEN 100");
+    assert_eq!(r.next_frame(), Err(Error::TooBig));
+    let mut out = vec![0u8; 100];
+    assert_eq!(r.take(&mut out), 100);
+    r.feed(b"after\r\n").unwrap();
+    assert_eq!(r.next_frame().unwrap(), b"after");
+}
