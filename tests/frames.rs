@@ -15,13 +15,13 @@ use std::time::{Duration, Instant};
 
 use common::sock::*;
 use sockhelp::error::Error;
-use sockhelp::frames::{send_frame, Reader, Writer};
+use sockhelp::frames::{send_frame, send_frames, Reader, Writer};
 use sockhelp::framing::{Framing, LengthEncoding, LengthFieldSpec, TypeBody};
 
 #[cfg(unix)]
 use sockhelp::deadline::Deadline;
 #[cfg(unix)]
-use sockhelp::frames::{send_frames, FrameBuffer, READ_CHUNK};
+use sockhelp::frames::{FrameBuffer, READ_CHUNK};
 #[cfg(unix)]
 use std::os::unix::io::AsRawFd;
 #[cfg(unix)]
@@ -1634,4 +1634,58 @@ fn take_forgets_a_broken_verdict_and_framing_resumes() {
     assert_eq!(r.take(&mut out), 100);
     r.feed(b"after\r\n").unwrap();
     assert_eq!(r.next_frame().unwrap(), b"after");
+}
+
+/// What the destructor below reports: the frames `send_frames` sent, and its result.
+type Report = std::sync::mpsc::Sender<(usize, Result<(), Error>)>;
+
+/// Sends three frames on `s` with `send_frames` when dropped (a thread-local's destructor).
+struct SendOnExit {
+    s: sockhelp::RawSocket,
+    done: Option<Report>,
+}
+
+impl Drop for SendOnExit {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            let f = Framing::length_prefixed(4, false, 1 << 16).expect("framing");
+            let (frames, _, r) =
+                send_frames(self.s, &f, &[&b"one"[..], b"two", b"three"], ms(5000));
+            let _ = done.send((frames, r));
+        }
+    }
+}
+
+thread_local! {
+    static ON_EXIT: std::cell::RefCell<Option<SendOnExit>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `send_frames` keeps a buffer per thread; a call made after that buffer is gone (from a
+/// thread-exit destructor that runs after the library's) still sends, on a buffer of its own.
+#[test]
+fn send_frames_works_from_a_thread_exit_destructor() {
+    let p = pair();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let s = p.s;
+    thread::spawn(move || {
+        // Registered first, so destroyed last: after send_frames' own buffer.
+        ON_EXIT.with(|c| *c.borrow_mut() = Some(SendOnExit { s, done: Some(tx) }));
+        let f = Framing::length_prefixed(4, false, 1 << 16).expect("framing");
+        let (frames, _, r) = send_frames(s, &f, &[&b"zero"[..]], ms(5000));
+        assert_eq!((frames, r), (1, Ok(())));
+    })
+    .join()
+    .expect("the thread ends");
+    let (frames, r) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the destructor ran");
+    assert_eq!((frames, r), (3, Ok(())));
+    let mut peer = p.peer;
+    let mut got = vec![0u8; 4 * 4 + 4 + 3 + 3 + 5];
+    peer.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    peer.read_exact(&mut got).expect("the four frames");
+    assert_eq!(&got[..8], b"\0\0\0\x04zero");
+    assert_eq!(&got[got.len() - 9..], b"\0\0\0\x05three");
+    close(s);
 }

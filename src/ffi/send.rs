@@ -70,9 +70,10 @@ pub(super) fn send_many(
 }
 
 /// Sends one frame of framing `f` per payload of `payloads[0..n]`, in order, in as few
-/// gathered writes as the system allows (runs of small frames are copied into one buffer on
-/// the stack, big payloads are sent from your memory): the way to send many frames on a
-/// blocking socket without one system call each.
+/// gathered writes as the system allows (runs of small frames are copied into one 32 KiB
+/// buffer, big payloads are sent from your memory): the way to send many frames on a
+/// blocking socket without one system call each. The buffer belongs to the calling thread:
+/// allocated on its first call, kept until the thread ends.
 ///
 /// - `timeout_ms`: -1 forever, 0 what the socket takes now, > 0 a deadline for the whole
 ///   call (the rules of `sockhelp_send_frame`).

@@ -2,6 +2,8 @@
 //! frames per gathered write), and the `Writer` that queues frames for non-blocking
 //! sockets and flushes as much as the socket takes.
 
+use std::cell::RefCell;
+
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
 use crate::framing::{Framing, HEADER_MAX, OVERHEAD_MAX};
@@ -20,7 +22,7 @@ const SMALL_FRAME: usize = 512;
 /// `send_frame`'s buffer for the smallest frames (up to 128 bytes on the wire).
 const TINY_FRAME: usize = 128;
 
-/// The stack buffer of one `send_frames` batch: small frames and the headers of big ones.
+/// The buffer of one `send_frames` batch: small frames and the headers of big ones.
 const SCRATCH: usize = 32 * 1024;
 
 /// Buffers of one `send_frames` batch (at most `io::GATHER_MAX`).
@@ -76,9 +78,11 @@ fn send_encoded<const N: usize>(
 
 /// Sends one frame per payload, in order, in as few gathered writes as the system allows,
 /// all within one deadline (the rules of `send_frame`). Frames of up to 512 bytes are
-/// encoded straight into a 32 KiB stack buffer (one bounded copy each, the framing's inline
+/// encoded straight into a 32 KiB buffer (one bounded copy each, the framing's inline
 /// encoder) and go out back to back as one buffer; bigger payloads are never copied (their
-/// headers join that buffer). About 40 KiB of stack.
+/// headers join that buffer). The buffer is the calling thread's, allocated on its first
+/// call and kept until the thread ends (zeroed once, not on every call); about 10 KiB of
+/// stack besides.
 ///
 /// Returns `(frames, bytes, result)` on success and on failure: the frames sent whole and
 /// the wire bytes sent (which may end inside a frame after a timeout or a reset). A payload
@@ -93,11 +97,43 @@ pub fn send_frames<P: AsRef<[u8]>>(
     if !s.is_valid() {
         return (0, 0, Err(Error::Invalid));
     }
+    let mut done = None;
+    // Err when the thread's buffer is gone (a call from a thread-exit destructor).
+    let _ = SCRATCH_BUF.try_with(|cell| {
+        if let Ok(mut kept) = cell.try_borrow_mut() {
+            let scratch = kept.get_or_insert_with(new_scratch);
+            done = Some(send_batches(&mut s, framing, payloads, deadline, scratch));
+        }
+    });
+    done.unwrap_or_else(|| send_batches(s, framing, payloads, deadline, &mut new_scratch()))
+}
+
+thread_local! {
+    /// `send_frames`' buffer, one per thread, zeroed once (a stack buffer would be zeroed on
+    /// every call: at 64-byte frames that was as many instructions as the frames' encoding).
+    static SCRATCH_BUF: RefCell<Option<Box<[u8; SCRATCH]>>> = const { RefCell::new(None) };
+}
+
+/// A zeroed buffer for `send_frames` (the thread's own, or one for a call made while the
+/// thread's is in use or gone: a call from a thread-exit destructor).
+#[cold]
+fn new_scratch() -> Box<[u8; SCRATCH]> {
+    Box::new([0u8; SCRATCH])
+}
+
+/// `send_frames`' loop: one batch per gathered write, encoded into `scratch`.
+#[inline(always)]
+fn send_batches<P: AsRef<[u8]>>(
+    mut s: impl ByteStream,
+    framing: &Framing,
+    payloads: &[P],
+    deadline: Deadline,
+    scratch: &mut [u8; SCRATCH],
+) -> (usize, usize, Result<()>) {
     let (mut frames, mut bytes) = (0, 0);
-    let mut scratch = [0u8; SCRATCH];
     let mut rest = payloads;
     while !rest.is_empty() {
-        let mut batch = Batch::new(&mut scratch);
+        let mut batch = Batch::new(scratch);
         let (taken, refused) = batch.encode(framing, rest);
         let mut parts: [&[u8]; PIECES] = [&[]; PIECES];
         let parts = batch.parts(&mut parts);
