@@ -14,7 +14,8 @@
  * one raw frame. What this file parses is what the block says: the request line and the
  * Connection / Content-Length / Transfer-Encoding headers. Replies: the response head is a
  * frame of a "\r\n\r\n" writer (the writer adds the blank line), the body raw bytes
- * (sockhelp_writer_queue_raw).
+ * (sockhelp_writer_queue_raw; a big one with sockhelp_writer_send_raw: head and body in one
+ * gathered write, the body never copied unless the socket leaves part of it).
  *
  *   http_server [--port P] [--idle-ms MS]
  * prints "listening on PORT" and serves on 127.0.0.1 until SIGINT or SIGTERM.
@@ -55,13 +56,9 @@ static int respond(struct srv_conn *c, const char *status, const void *body, siz
     if (sockhelp_writer_queue(c->w, head, (size_t)n) != SOCKHELP_OK) return -1;
     if (send_body && len > 0 && len < BIG_DIRECT) {
         if (sockhelp_writer_queue_raw(c->w, body, len) != SOCKHELP_OK) return -1;
-    } else if (send_body && len > 0) { /* a big body: what the socket takes goes from `body` itself, the rest is queued */
-        size_t sent = 0;
-        int rc = sockhelp_writer_flush(c->w, c->s, 0);
-        if (rc == SOCKHELP_OK) rc = sockhelp_sendall(c->s, body, len, 0, &sent);
-        if (rc != SOCKHELP_OK && rc != SOCKHELP_EWOULDBLOCK) return -1;
-        if (sent < len && sockhelp_writer_queue_raw(c->w, (const char *)body + sent, len - sent) != SOCKHELP_OK)
-            return -1;
+    } else if (send_body && len > 0) { /* a big body: head and body in one gathered write, from `body` itself;
+                                           * only what the socket leaves is copied into the writer */
+        if (sockhelp_writer_send_raw(c->w, c->s, body, len) != SOCKHELP_OK) return -1;
     }
     if (!keep_alive) c->closing = 1;
     return 0;

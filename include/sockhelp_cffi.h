@@ -353,6 +353,11 @@ int sockhelp_writer_send(struct sockhelp_writer *w,
                          const void *payload,
                          size_t len);
 
+int sockhelp_writer_send_raw(struct sockhelp_writer *w,
+                             sockhelp_socket s,
+                             const void *bytes,
+                             size_t len);
+
 int sockhelp_writer_flush(struct sockhelp_writer *w,
                           sockhelp_socket s,
                           int timeout_ms);
@@ -565,6 +570,11 @@ int sockhelp_stream_writer_send(struct sockhelp_writer *w,
                                 struct sockhelp_stream *st,
                                 const void *payload,
                                 size_t len);
+
+int sockhelp_stream_writer_send_raw(struct sockhelp_writer *w,
+                                    struct sockhelp_stream *st,
+                                    const void *bytes,
+                                    size_t len);
 
 typedef struct sockhelp_tls_config sockhelp_tls_config;
 

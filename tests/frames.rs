@@ -530,6 +530,118 @@ fn raw_bytes_queue_between_frames_and_an_idle_writer_holds_nothing() {
     close(p.s);
 }
 
+#[test]
+fn send_raw_sends_the_queue_and_the_bytes_and_queues_only_what_the_socket_left() {
+    let mut p = pair();
+    set_nonblocking(p.s, true);
+    let mut w = Writer::new(Framing::delimited(b"\r\n\r\n", 1024).unwrap());
+    // A head and a small body: both go now, nothing stays queued.
+    w.queue(b"HTTP/1.1 200 OK\r\nContent-Length: 5").unwrap();
+    w.send_raw(p.s, b"hello").unwrap();
+    assert_eq!(w.pending(), 0);
+    let head = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+    let mut got = vec![0u8; head.len()];
+    p.peer
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    p.peer.read_exact(&mut got).unwrap();
+    assert_eq!(&got[..], &head[..]);
+    // A body bigger than the socket takes: the rest queued, in order, the caller's buffer free.
+    let body = pattern(16 << 20);
+    w.queue(b"HEAD").unwrap();
+    w.send_raw(p.s, &body).unwrap();
+    let left = w.pending();
+    assert!(
+        left > 0 && left < body.len(),
+        "the socket took part: {} left",
+        left
+    );
+    let reader = thread::spawn(move || {
+        let mut got = vec![0u8; 8 + (16 << 20)];
+        p.peer.read_exact(&mut got).map(|_| got)
+    });
+    let t0 = Instant::now();
+    while w.pending() > 0 && t0.elapsed() < Duration::from_secs(30) {
+        match w.flush(p.s, ms(1000)) {
+            Ok(()) | Err(Error::TimedOut) | Err(Error::WouldBlock) => {}
+            Err(e) => panic!("flush: {:?}", e),
+        }
+    }
+    assert_eq!(w.pending(), 0);
+    let got = reader.join().unwrap().unwrap();
+    assert_eq!(&got[..8], b"HEAD\r\n\r\n");
+    assert!(got[8..] == body[..], "the body arrives whole and in order");
+    assert_eq!(w.memory_held(), 0, "a drained writer gives its memory back");
+    close(p.s);
+}
+
+#[test]
+fn send_raw_refusals_send_nothing_and_queue_nothing() {
+    let mut p = pair();
+    set_nonblocking(p.s, true);
+    let mut w = Writer::new(Framing::delimited(b"\r\n", 1024).unwrap());
+    w.queue(b"+OK").unwrap();
+    w.set_limit(16);
+    assert_eq!(w.send_raw(p.s, &[b'x'; 17]), Err(Error::TooBig));
+    assert_eq!(w.send_raw(p.s, &[b'x'; 12]), Err(Error::NoSpace));
+    assert_eq!(w.pending(), 5);
+    assert_eq!(
+        w.send_raw(!0 as sockhelp::RawSocket, b"x"),
+        Err(Error::Invalid)
+    );
+    assert_eq!(w.pending(), 5);
+    // Nothing went: the peer sees nothing until a flush sends the frame.
+    p.peer
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut one = [0u8; 1];
+    assert!(p.peer.read(&mut one).is_err(), "nothing was sent");
+    w.send_raw(p.s, b"abc").unwrap();
+    let mut got = [0u8; 8];
+    p.peer
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    p.peer.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"+OK\r\nabc");
+    close(p.s);
+}
+
+#[test]
+fn send_raw_to_a_reset_peer_queues_nothing_it_did_not_send() {
+    let p = pair();
+    set_nonblocking(p.s, true);
+    reset(p.peer);
+    let mut w = Writer::new(Framing::delimited(b"\r\n", 1024).unwrap());
+    // The first send may still be taken (the reset not seen yet); a bounded number of tries
+    // reaches it.
+    let mut verdict = Ok(());
+    for _ in 0..100 {
+        verdict = w.send_raw(p.s, &[b'x'; 4096]);
+        if verdict.is_err() {
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        matches!(verdict, Err(Error::Reset(_)) | Err(Error::Os(_))),
+        "{:?}",
+        verdict
+    );
+    let after = w.pending();
+    let again = w.send_raw(p.s, b"more");
+    assert!(
+        matches!(again, Err(Error::Reset(_)) | Err(Error::Os(_))),
+        "{:?}",
+        again
+    );
+    assert_eq!(
+        w.pending(),
+        after,
+        "nothing of what the socket refused is queued"
+    );
+    close(p.s);
+}
+
 // ---------------------------------------------------------------------------
 // POSIX only: over socketpairs
 

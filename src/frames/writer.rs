@@ -451,6 +451,37 @@ impl Writer {
         }
     }
 
+    /// Sends the queue and then `bytes` as they are (no header or delimiter: an HTTP body
+    /// after its queued head), in one gathered write, now; the part of `bytes` the stream
+    /// did not take is queued (a copy), so `bytes` is the caller's again on return and the
+    /// bytes it holds that went out were never copied. Never waits. `Ok` once everything
+    /// is sent or queued (see `pending`). Nothing is sent or queued on a refusal: `Invalid`
+    /// socket; `NoSpace` / `TooBig` when `bytes` could pass the limit (the rules of
+    /// `queue_raw`). When the stream fails (`Reset`, `Os`), the rest of `bytes` is queued
+    /// if it took some of them, nothing of them if not, and the error returned. (`NoMem`
+    /// while queueing the rest leaves the stream mid-body: close the connection.)
+    pub fn send_raw(&mut self, s: impl ByteStream, bytes: &[u8]) -> Result<()> {
+        if !s.is_valid() {
+            return Err(Error::Invalid);
+        }
+        self.admit(bytes.len())?;
+        let queued = self.pending();
+        let (sent, r) = send_parts(s, &[self.q.bytes(), bytes], Deadline::Now);
+        self.q.consume(sent.min(queued));
+        let taken = sent.saturating_sub(queued);
+        let failed = !matches!(r, Ok(()) | Err(Error::WouldBlock));
+        if taken < bytes.len() && !(failed && taken == 0) {
+            self.q.append(&bytes[taken..], MIN_QUEUE)?;
+        }
+        if self.pending() == 0 {
+            self.q.idle_point(0);
+        }
+        match r {
+            Err(Error::WouldBlock) => Ok(()),
+            other => other,
+        }
+    }
+
     /// Sends as much of the queue as the stream takes within the deadline (many frames
     /// per system call). `Ok` when the queue is empty; `WouldBlock` / `TimedOut` with
     /// bytes left (see `pending`). A queue emptied by a flush is an idle point: an
