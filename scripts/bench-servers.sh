@@ -69,6 +69,9 @@ redis-server --port "$REDIS" --bind 127.0.0.1 --save '' --appendonly no --dir "$
     --logfile "$TMP/redis.log" --daemonize no &
 PIDS="$PIDS $!"
 NGINX_PORT=$(free_port)
+# nginx's worker runs as `nobody`: it must be able to read the files (mktemp -d is 0700;
+# without this every request was a 403 of 153 bytes).
+chmod 755 "$TMP"
 mkdir -p "$TMP/www"
 printf 'Hello, sockhelp' >"$TMP/www/small"
 python3 -c "import sys; sys.stdout.write(''.join(chr(97 + i % 26) for i in range(65536)))" >"$TMP/www/big"
@@ -93,14 +96,28 @@ EOF
 PIDS="$PIDS $!"
 wait_port "$REDIS"
 wait_port "$NGINX_PORT"
+# Both HTTP servers must serve the same bodies (status 200, the same sizes) before they
+# are compared.
+for path in small big; do
+    for p in "$HTTP" "$NGINX_PORT"; do
+        got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "http://127.0.0.1:$p/$path")
+        want="200 $(wc -c <"$TMP/www/$path" | tr -d ' ')"
+        [ "$got" = "$want" ] || { echo "bench-servers: port $p /$path: $got, not $want" >&2; exit 1; }
+    done
+done
 
 rb() { # PORT TEST PIPELINE: requests per second
     redis-benchmark -p "$1" -q -c "$CLIENTS" -n "$REQUESTS" -P "$3" -t "$2" -d 16 2>/dev/null |
         tr '\r' '\n' | sed -n 's/^[A-Z_]*: \([0-9.]*\) requests per second.*/\1/p' | tail -1
 }
-wk() { # PORT PATH: requests per second
-    wrk -t 1 -c "$CLIENTS" -d "${SECONDS_EACH}s" "http://127.0.0.1:$1$2" |
-        sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p'
+wk() { # PORT PATH: requests per second (refused when any response was not a 2xx/3xx)
+    wrk -t 1 -c "$CLIENTS" -d "${SECONDS_EACH}s" "http://127.0.0.1:$1$2" >"$TMP/wrk.out"
+    if grep -q "Non-2xx" "$TMP/wrk.out"; then
+        echo "bench-servers: port $1 $2 answered errors:" >&2
+        cat "$TMP/wrk.out" >&2
+        exit 1
+    fi
+    sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' "$TMP/wrk.out"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
