@@ -612,3 +612,37 @@ fn one_fill_takes_every_byte_the_session_decrypted() {
     assert_eq!(left_in_session, 0, "plaintext left hidden in the session");
     assert_eq!((got, in_reader), (all.len(), all.len()));
 }
+
+#[test]
+fn a_writer_sends_its_queue_and_raw_bytes_over_tls_in_order() {
+    let (port, h) = serve_one(server_config("server"), |st| {
+        let mut st = st.unwrap();
+        let mut got = vec![0u8; 8 + (1 << 20) + 6];
+        let (n, r) = recv_all(&mut st, &mut got, ms(20_000));
+        assert_eq!((n, r), (got.len(), Ok(())));
+        got
+    });
+    let mut st = Stream::tls_connect(&client_config(), "127.0.0.1", port, ms(10_000)).unwrap();
+    let mut w = sockhelp::frames::Writer::new(Framing::delimited(b"\r\n\r\n", 1024).unwrap());
+    let body: Vec<u8> = (0..1 << 20).map(|i| (i * 13) as u8).collect();
+    w.queue(b"HEAD").unwrap();
+    w.send_raw(&mut st, &body).unwrap();
+    w.queue(b"tail").unwrap();
+    let t0 = Instant::now();
+    loop {
+        match w.flush(&mut st, ms(1000)) {
+            Ok(()) | Err(Error::TimedOut) | Err(Error::WouldBlock) => {}
+            Err(e) => panic!("flush: {:?}", e),
+        }
+        st.flush(ms(1000)).ok();
+        if w.pending() == 0 || t0.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+    }
+    assert_eq!(w.pending(), 0);
+    st.flush(ms(20_000)).unwrap();
+    let got = h.join().unwrap();
+    assert_eq!(&got[..8], b"HEAD\r\n\r\n");
+    assert!(got[8..8 + body.len()] == body[..], "the body in order");
+    assert_eq!(&got[8 + body.len()..], b"tail\r\n");
+}
