@@ -1,5 +1,6 @@
 #!/bin/sh
 # The C benchmark with contenders: sockhelp through its header against raw bulk transfer,
+# the C floor (framed transfer by hand, one copy each way: c_examples/bench/floor_case.c),
 # ZeroMQ, nng and libevent (throughput at 64 B to 1 MiB, 64 B ping-pong latency); then
 # TLS: sockhelp's TLS streams (the feature `tls`) against OpenSSL's libssl used directly
 # (c_examples/bench/tls/: bulk, 64 B frames batched, handshakes per second, memory per

@@ -78,6 +78,8 @@ extern size_t sh_flush_at;
 /* --per-call: ns per 64-byte frame of each receive call, caches warm (percall.c). */
 void per_call(void);
 
+/* The C floor (floor_case.c): framed transfer by hand, one copy each way, no library. */
+double floor_run(const struct spec *s);
 double zmq_run(const struct spec *s); /* ZeroMQ PUSH/PULL */
 double nng_run(const struct spec *s); /* nng push0/pull0 */
 double lev_run(const struct spec *s); /* libevent bufferevents, 4-byte length */

@@ -1,6 +1,7 @@
 /*
  * bench_contenders: sockhelp's framed I/O from C, through the header, against raw bulk
- * transfer of the same wire bytes and against ZeroMQ, nng and libevent. Run it with
+ * transfer of the same wire bytes, the C floor (framed transfer by hand, one copy each way:
+ * floor_case.c) and against ZeroMQ, nng and libevent. Run it with
  * scripts/bench.sh (installs the contenders' Debian packages when missing, builds, runs).
  *
  * Throughput: messages of 64 B, 1 KiB, 4 KiB and 1 MiB over a Unix socketpair (ZeroMQ
@@ -15,13 +16,18 @@
  * Latency: 64 B ping-pong over loopback TCP, each round trip timed; the contenders'
  * rounds interleaved too; median and 99th percentile.
  *
- *   bench_contenders [--quick] [--reps N] [--time SECONDS] [--flush-at BYTES]
+ *   bench_contenders [--quick] [--reps N] [--time SECONDS] [--flush-at BYTES] [--count N]
  *                    [--only TEXT] [--payload BYTES] [--transport unix|tcp]
- *                    [--no-latency | --latency-only | --per-call-only] [--pin]
+ *                    [--no-latency] [--no-per-call] [--latency-only | --per-call-only]
+ *                    [--pin]
  *
  * The selection options are for profiling one case (perf record -g -- bench_contenders
  * --only "recv_frame*" --payload 64 --transport unix --no-latency): --only keeps the
- * contenders whose name contains TEXT (raw bulk always runs: every ratio is to it).
+ * contenders whose name contains TEXT (raw bulk and the C floor always run: the ratios are to
+ * them).
+ * --count N moves N messages in every run of every case, without calibration: for instruction
+ * counts per frame under valgrind --tool=callgrind (which makes the calibration's timing
+ * meaningless), e.g. --count 1000000 --reps 1 --no-per-call.
  * --pin runs the ping-pong with both threads on one CPU (the round trip without the
  * scheduler's cross-CPU wake-ups, whose spread hides a 1% difference). Per call (percall.c):
  * ns per frame of each receive call, caches warm, one thread.
@@ -42,6 +48,7 @@
 
 enum contender {
     C_RAW,
+    C_FLOOR,
     C_NB,
     C_BLK,
     C_SEND_FRAMES,
@@ -59,6 +66,7 @@ enum contender {
 
 static const char *contender_name[CONTENDERS] = {
     "raw bulk (256 KiB send/recv)",
+    "the C floor (by hand: encode into 256 KiB, send; recv 256 KiB, parse, copy out)",
     "sockhelp non-blocking (writer queue+flush, fill+next)",
     "sockhelp blocking (send_frame / recv_frame)",
     "sockhelp send_frames + blocking recv_frame",
@@ -89,13 +97,15 @@ static long pp_rounds = 5, pp_per_round = 3000, pp_warmup = 1000;
 static const char *only;
 static size_t only_payload;
 static int only_tcp = -1;
+/* --count: every case moves this many messages, no calibration (0: calibrate). */
+static long fixed_count;
 static int run_throughput = 1, run_latency = 1, run_per_call = 1, pin = 0;
 
 static const char *size_name(size_t p);
 
 /* Whether the library this bench was built against has what the contender calls. */
 static int available(int c) {
-    if (c != C_RAW && only && !strstr(contender_name[c], only)) return 0;
+    if (c != C_RAW && c != C_FLOOR && only && !strstr(contender_name[c], only)) return 0;
     if (c == C_SEND_FRAMES) return sh_have_send_frames();
     if (c == C_RECV_BATCH) return sh_have_next_batch();
     if (c == C_NB_BATCHED) return sh_have_queue_many();
@@ -106,6 +116,7 @@ static int available(int c) {
 static double run_case(const struct bcase *k) {
     switch (k->c) {
     case C_RAW: return sh_run(SH_RAW, &k->s);
+    case C_FLOOR: return floor_run(&k->s);
     case C_NB: return sh_run(SH_NONBLOCKING, &k->s);
     case C_BLK: return sh_run(SH_BLOCKING, &k->s);
     case C_SEND_FRAMES: return sh_run(SH_SEND_FRAMES, &k->s);
@@ -154,6 +165,10 @@ static double run_bounded(const struct bcase *k) {
  * rescale until a run lands within 0.7x to 1.4x target_s (at most 4 times: the first runs
  * of a case can be slower than the later ones). These runs are the case's warm-up. */
 static void calibrate(struct bcase *k) {
+    if (fixed_count > 0) {
+        k->s.n = fixed_count;
+        return;
+    }
     size_t wire = k->s.payload + 4;
     long n = (long)(CHUNK / wire);
     if (n < 4) n = 4;
@@ -223,6 +238,76 @@ static struct bcase *find(struct bcase *all, int count, int tcp, size_t p, enum 
     return NULL;
 }
 
+/* Whether a contender is one of sockhelp's (the rows that get a "vs floor"). */
+static int is_sockhelp(int c) { return strstr(contender_name[c], "sockhelp") != NULL; }
+
+/* The summary: each contender's median msgs/s over `base`'s in the same group, per size,
+ * unix / tcp (sockhelp's rows only when `sockhelp_only`). */
+static void ratio_table(struct bcase *all, int count, const char *title, enum contender base,
+                        int sockhelp_only) {
+    printf("\n#### Summary: throughput / %s, same run (median; unix / tcp)\n\n| contender |",
+           title);
+    for (size_t pi = 0; pi < PAYLOADS; pi++) printf(" %s |", size_name(payloads[pi]));
+    printf("\n|---|");
+    for (size_t pi = 0; pi < PAYLOADS; pi++) printf("---|");
+    printf("\n");
+    for (int c = 0; c < CONTENDERS; c++) {
+        if (c == (int)base || !available(c) || (sockhelp_only && !is_sockhelp(c))) continue;
+        printf("| %s |", contender_name[c]);
+        for (size_t pi = 0; pi < PAYLOADS; pi++) {
+            char v[2][16];
+            for (int tcp = 0; tcp < 2; tcp++) {
+                struct bcase *k = find(all, count, tcp, payloads[pi], (enum contender)c);
+                struct bcase *b = find(all, count, tcp, payloads[pi], base);
+                if (k && b) snprintf(v[tcp], sizeof v[tcp], "%.3f", msgs_per_s(k) / msgs_per_s(b));
+                else snprintf(v[tcp], sizeof v[tcp], "-");
+            }
+            printf(" %s / %s |", v[0], v[1]);
+        }
+        printf("\n");
+    }
+}
+
+/* Each sockhelp row over the C floor of its group (median msgs/s), and issue 22's targets:
+ * the batch calls >= 0.9x the floor, one call per frame >= 0.7x. */
+static void floor_summary(struct bcase *all, int count) {
+    static const struct {
+        enum contender c;
+        const char *kind;
+        double target;
+    } targets[] = {
+        {C_NB_BATCHED, "batch calls", 0.9},
+        {C_SEND_FRAMES_RBATCH, "batch calls", 0.9},
+        {C_NB, "one call per frame", 0.7},
+        {C_BLK, "one call per frame", 0.7},
+    };
+    ratio_table(all, count, "the C floor", C_FLOOR, 1);
+    printf("\n#### Issue 22's targets against the C floor (median msgs/s over the floor's; "
+           "unix / tcp)\n\n| calls | target | 64 B | 1 KiB | 4 KiB | 1 MiB |\n"
+           "|---|---|---|---|---|---|\n");
+    for (size_t ti = 0; ti < sizeof targets / sizeof targets[0]; ti++) {
+        if (!available(targets[ti].c)) continue;
+        printf("| %s (%s) | >= %.1fx |", contender_name[targets[ti].c], targets[ti].kind,
+               targets[ti].target);
+        for (size_t pi = 0; pi < PAYLOADS; pi++) {
+            char v[2][24];
+            for (int tcp = 0; tcp < 2; tcp++) {
+                struct bcase *k = find(all, count, tcp, payloads[pi], targets[ti].c);
+                struct bcase *flo = find(all, count, tcp, payloads[pi], C_FLOOR);
+                if (k && flo) {
+                    double r = msgs_per_s(k) / msgs_per_s(flo);
+                    snprintf(v[tcp], sizeof v[tcp], "%.2f %s", r,
+                             r >= targets[ti].target ? "met" : "**missed**");
+                } else {
+                    snprintf(v[tcp], sizeof v[tcp], "-");
+                }
+            }
+            printf(" %s / %s |", v[0], v[1]);
+        }
+        printf("\n");
+    }
+}
+
 static void throughput(void) {
     static struct bcase all[2 * PAYLOADS * CONTENDERS];
     int count = 0;
@@ -253,44 +338,35 @@ static void throughput(void) {
            "msgs/s over ZeroMQ's. `*`: the receiver alone, fed pre-encoded frames in 256 KiB "
            "calls (as fast as raw). Non-blocking writer flushes at %zu bytes queued.\n\n",
            sh_flush_at);
+    printf("\"vs floor\" (sockhelp rows): median msgs/s over the C floor's in the same group; "
+           "\"floor range\": the lowest and highest ratio of one repetition to the floor's "
+           "repetition of the same round.\n\n");
     printf("| transport | payload | contender | msgs/run | s/run | msgs/s | MB/s | vs raw | range "
-           "| vs ZeroMQ |\n");
-    printf("|---|---|---|---:|---:|---:|---:|---:|---|---:|\n");
+           "| vs ZeroMQ | vs floor | floor range |\n");
+    printf("|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|\n");
     for (int i = 0; i < count; i++) {
         struct bcase *k = &all[i];
         struct bcase *raw = find(all, count, k->s.tcp, k->s.payload, C_RAW);
         struct bcase *zmq = find(all, count, k->s.tcp, k->s.payload, C_ZMQ);
+        struct bcase *flo = find(all, count, k->s.tcp, k->s.payload, C_FLOOR);
         double m = msgs_per_s(k), lo = 0, hi = 0;
-        char vs_zmq[32] = "-";
+        char vs_zmq[32] = "-", vs_floor[32] = "-", floor_range[32] = "-";
         ratio_range(k, raw, &lo, &hi);
         if (zmq) snprintf(vs_zmq, sizeof vs_zmq, "%.2f", m / msgs_per_s(zmq));
-        printf("| %s | %s | %s | %ld | %.3f | %.0f | %.0f | %.3f | %.3f-%.3f | %s |\n",
+        if (flo && is_sockhelp(k->c)) {
+            double flo_lo = 0, flo_hi = 0;
+            ratio_range(k, flo, &flo_lo, &flo_hi);
+            snprintf(vs_floor, sizeof vs_floor, "%.3f", m / msgs_per_s(flo));
+            snprintf(floor_range, sizeof floor_range, "%.3f-%.3f", flo_lo, flo_hi);
+        }
+        printf("| %s | %s | %s | %ld | %.3f | %.0f | %.0f | %.3f | %.3f-%.3f | %s | %s | %s |\n",
                k->s.tcp ? "tcp" : "unix", size_name(k->s.payload), contender_name[k->c],
                k->s.n, median(k->t, reps), m, m * (double)(k->s.payload + 4) / 1e6,
-               m / msgs_per_s(raw), lo, hi, vs_zmq);
+               m / msgs_per_s(raw), lo, hi, vs_zmq, vs_floor, floor_range);
     }
 
-    printf("\n#### Summary: throughput / raw bulk of the same wire bytes, same run "
-           "(median; unix / tcp)\n\n| contender |");
-    for (size_t pi = 0; pi < PAYLOADS; pi++) printf(" %s |", size_name(payloads[pi]));
-    printf("\n|---|");
-    for (size_t pi = 0; pi < PAYLOADS; pi++) printf("---|");
-    printf("\n");
-    for (int c = 1; c < CONTENDERS; c++) {
-        if (!available(c)) continue;
-        printf("| %s |", contender_name[c]);
-        for (size_t pi = 0; pi < PAYLOADS; pi++) {
-            char v[2][16];
-            for (int tcp = 0; tcp < 2; tcp++) {
-                struct bcase *k = find(all, count, tcp, payloads[pi], (enum contender)c);
-                struct bcase *raw = find(all, count, tcp, payloads[pi], C_RAW);
-                if (k && raw) snprintf(v[tcp], sizeof v[tcp], "%.3f", msgs_per_s(k) / msgs_per_s(raw));
-                else snprintf(v[tcp], sizeof v[tcp], "-");
-            }
-            printf(" %s / %s |", v[0], v[1]);
-        }
-        printf("\n");
-    }
+    ratio_table(all, count, "raw bulk of the same wire bytes", C_RAW, 0);
+    floor_summary(all, count);
     if (!sh_have_send_frames())
         printf("\nsockhelp_send_frames: not in this library's header; its row is not measured.\n");
     if (!sh_have_next_batch())
@@ -365,8 +441,9 @@ static void latency(void) {
 
 static void usage(void) {
     fprintf(stderr, "usage: bench_contenders [--quick] [--reps N (1-%d)] [--time SECONDS] "
-                    "[--flush-at BYTES] [--only TEXT] [--payload BYTES] [--transport unix|tcp] "
-                    "[--no-latency | --latency-only | --per-call-only] [--pin]\n",
+                    "[--flush-at BYTES] [--count N] [--only TEXT] [--payload BYTES] "
+                    "[--transport unix|tcp] "
+                    "[--no-latency] [--no-per-call] [--latency-only | --per-call-only] [--pin]\n",
             MAX_REPS);
     exit(2);
 }
@@ -389,6 +466,9 @@ int main(int argc, char **argv) {
             long v = atol(argv[++i]);
             if (v < 1) usage();
             sh_flush_at = (size_t)v;
+        } else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
+            fixed_count = atol(argv[++i]);
+            if (fixed_count < 1) usage();
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else if (strcmp(argv[i], "--payload") == 0 && i + 1 < argc) {
@@ -404,6 +484,8 @@ int main(int argc, char **argv) {
             else usage();
         } else if (strcmp(argv[i], "--no-latency") == 0) {
             run_latency = 0;
+        } else if (strcmp(argv[i], "--no-per-call") == 0) {
+            run_per_call = 0;
         } else if (strcmp(argv[i], "--latency-only") == 0) {
             run_throughput = 0;
             run_per_call = 0;
@@ -423,7 +505,7 @@ int main(int argc, char **argv) {
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
     double t0 = now();
-    printf("### One run: sockhelp %s from C vs raw, ZeroMQ, nng, libevent (%s)\n\n",
+    printf("### One run: sockhelp %s from C vs raw, the C floor, ZeroMQ, nng, libevent (%s)\n\n",
            sockhelp_version(), when);
     print_load("at the start");
     printf("\n");
