@@ -1608,7 +1608,7 @@ int sockhelp_send_frame(sockhelp_socket s,
 
 /**
  * Sends one frame of framing `f` per payload of `payloads[0..n]`, in order, in as few
- * gathered writes as the system allows (runs of small frames are copied into one 32 KiB
+ * gathered writes as the system allows (runs of small frames are copied into one 256 KiB
  * buffer, big payloads are sent from your memory): the way to send many frames on a
  * blocking socket without one system call each. The buffer belongs to the calling thread:
  * allocated on its first call, kept until the thread ends.
@@ -1625,6 +1625,7 @@ int sockhelp_send_frame(sockhelp_socket s,
  * (`SOCKHELP_EINVAL`, `SOCKHELP_ETOOBIG`); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`,
  * `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `f`, NULL `payloads` with `n` > 0, a payload
  * with a NULL `ptr` and `len` > 0: nothing sent; invalid socket, `timeout_ms` < -1);
+ * `SOCKHELP_ENOMEM` (the thread's first call could not have its buffer: nothing sent);
  * `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_send_frames(sockhelp_socket s,
@@ -2334,7 +2335,8 @@ int sockhelp_stream_send_frame(struct sockhelp_stream *st,
  * before it are sent, nothing of it); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`,
  * `SOCKHELP_ERESET`; `SOCKHELP_ETLS`, `SOCKHELP_ECERT`; `SOCKHELP_EINVAL` (NULL `st` or `f`,
  * NULL `payloads` with `n` > 0, a payload with NULL `ptr` and `len` > 0: nothing sent;
- * `timeout_ms` < -1); `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+ * `timeout_ms` < -1); `SOCKHELP_ENOMEM` (as `sockhelp_send_frames`: nothing sent);
+ * `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_stream_send_frames(struct sockhelp_stream *st,
                                 const struct sockhelp_framing *f,

@@ -1801,3 +1801,46 @@ fn send_frames_works_from_a_thread_exit_destructor() {
     assert_eq!(&got[got.len() - 9..], b"\0\0\0\x05three");
     close(s);
 }
+
+/// `Writer::queue_many` queues exactly what `queue` one by one would, and stops at the first
+/// refusal (the framing's, the limit's, or a view the caller could not make) with the count
+/// before it: on the binary fast path (no limit), with a limit, and for another framing.
+#[test]
+fn queue_many_queues_what_queue_would_and_stops_at_the_first_refusal() {
+    let formats = [
+        Framing::length_prefixed(4, false, 100).unwrap(),
+        Framing::length_prefixed(2, true, 100).unwrap(),
+        Framing::delimited(b"\r\n", 100).unwrap(),
+    ];
+    for f in formats {
+        for limit in [0usize, 1 << 20] {
+            let payloads: Vec<Vec<u8>> = (0..300)
+                .map(|i| vec![b'a' + (i % 26) as u8; i % 97])
+                .collect();
+            let mut one = Writer::new(f.clone());
+            let mut many = Writer::new(f.clone());
+            one.set_limit(limit);
+            many.set_limit(limit);
+            for p in &payloads {
+                one.queue(p).unwrap();
+            }
+            let (n, r) = many.queue_many(payloads.iter().map(|p| Ok(&p[..])));
+            assert_eq!((n, r), (300, Ok(())));
+            assert_eq!(many.pending(), one.pending());
+            // A payload over the maximum, then one the caller could not make: each stops it.
+            let bad: Vec<Result<&[u8], Error>> = vec![Ok(b"x"), Ok(&[0u8; 101][..]), Ok(b"never")];
+            let before = many.pending();
+            let (n, r) = many.queue_many(bad);
+            assert_eq!((n, r), (1, Err(Error::TooBig)));
+            assert_eq!(many.pending(), before + f.encoded_len_of(b"x").unwrap());
+            let (n, r) = many.queue_many(vec![Ok(&b"y"[..]), Err(Error::Invalid), Ok(b"z")]);
+            assert_eq!((n, r), (1, Err(Error::Invalid)));
+        }
+    }
+    // A limit: the frame that would pass it is refused, the ones before it queued.
+    let mut w = Writer::new(Framing::length_prefixed(4, false, 100).unwrap());
+    w.set_limit(30);
+    let (n, r) = w.queue_many([&[1u8; 10][..], &[2; 10], &[3; 10]].iter().map(|p| Ok(*p)));
+    assert_eq!((n, r), (2, Err(Error::NoSpace)));
+    assert_eq!(w.pending(), 28);
+}

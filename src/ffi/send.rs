@@ -70,7 +70,7 @@ pub(super) fn send_many(
 }
 
 /// Sends one frame of framing `f` per payload of `payloads[0..n]`, in order, in as few
-/// gathered writes as the system allows (runs of small frames are copied into one 32 KiB
+/// gathered writes as the system allows (runs of small frames are copied into one 256 KiB
 /// buffer, big payloads are sent from your memory): the way to send many frames on a
 /// blocking socket without one system call each. The buffer belongs to the calling thread:
 /// allocated on its first call, kept until the thread ends.
@@ -87,6 +87,7 @@ pub(super) fn send_many(
 /// (`SOCKHELP_EINVAL`, `SOCKHELP_ETOOBIG`); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`,
 /// `SOCKHELP_ERESET`; `SOCKHELP_EINVAL` (NULL `f`, NULL `payloads` with `n` > 0, a payload
 /// with a NULL `ptr` and `len` > 0: nothing sent; invalid socket, `timeout_ms` < -1);
+/// `SOCKHELP_ENOMEM` (the thread's first call could not have its buffer: nothing sent);
 /// `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_send_frames(

@@ -196,7 +196,8 @@ pub extern "C" fn sockhelp_stream_send_frame(
 /// before it are sent, nothing of it); `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK`,
 /// `SOCKHELP_ERESET`; `SOCKHELP_ETLS`, `SOCKHELP_ECERT`; `SOCKHELP_EINVAL` (NULL `st` or `f`,
 /// NULL `payloads` with `n` > 0, a payload with NULL `ptr` and `len` > 0: nothing sent;
-/// `timeout_ms` < -1); `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
+/// `timeout_ms` < -1); `SOCKHELP_ENOMEM` (as `sockhelp_send_frames`: nothing sent);
+/// `SOCKHELP_EOS`, `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_stream_send_frames(
     st: *mut sockhelp_stream,

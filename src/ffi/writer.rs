@@ -140,12 +140,7 @@ pub extern "C" fn sockhelp_writer_queue_many(
     call_with_count(queued, || {
         let writer = try_mut(w)?;
         let views = array(payloads, n)?;
-        for (i, v) in views.iter().enumerate() {
-            if let Err(e) = bytes(v.ptr, v.len).and_then(|p| writer.queue(p)) {
-                return Ok((i, Err(e)));
-            }
-        }
-        Ok((n, Ok(())))
+        Ok(writer.queue_many(views.iter().map(|v| bytes(v.ptr, v.len))))
     })
 }
 

@@ -22,8 +22,11 @@ const SMALL_FRAME: usize = 512;
 /// `send_frame`'s buffer for the smallest frames (up to 128 bytes on the wire).
 const TINY_FRAME: usize = 128;
 
-/// The buffer of one `send_frames` batch: small frames and the headers of big ones.
-const SCRATCH: usize = 32 * 1024;
+/// The buffer of one `send_frames` batch: small frames and the headers of big ones. As big
+/// as the bulk transfers that are the floor of framed I/O: at 32 KiB, 64-byte frames took
+/// nine times the system calls of 256 KiB sends (each call, and each wake-up of the
+/// receiver, costs more than the bytes).
+const SCRATCH: usize = 256 * 1024;
 
 /// Buffers of one `send_frames` batch (at most `io::GATHER_MAX`).
 const PIECES: usize = 256;
@@ -78,11 +81,11 @@ fn send_encoded<const N: usize>(
 
 /// Sends one frame per payload, in order, in as few gathered writes as the system allows,
 /// all within one deadline (the rules of `send_frame`). Frames of up to 512 bytes are
-/// encoded straight into a 32 KiB buffer (one bounded copy each, the framing's inline
+/// encoded straight into a 256 KiB buffer (one bounded copy each, the framing's inline
 /// encoder) and go out back to back as one buffer; bigger payloads are never copied (their
 /// headers join that buffer). The buffer is the calling thread's, allocated on its first
-/// call and kept until the thread ends (zeroed once, not on every call); about 10 KiB of
-/// stack besides.
+/// call and kept until the thread ends (zeroed once, not on every call; `NoMem`, nothing
+/// sent, when it cannot be had); about 10 KiB of stack besides.
 ///
 /// Returns `(frames, bytes, result)` on success and on failure: the frames sent whole and
 /// the wire bytes sent (which may end inside a frame after a timeout or a reset). A payload
@@ -101,24 +104,39 @@ pub fn send_frames<P: AsRef<[u8]>>(
     // Err when the thread's buffer is gone (a call from a thread-exit destructor).
     let _ = SCRATCH_BUF.try_with(|cell| {
         if let Ok(mut kept) = cell.try_borrow_mut() {
-            let scratch = kept.get_or_insert_with(new_scratch);
-            done = Some(send_batches(&mut s, framing, payloads, deadline, scratch));
+            if kept.len() != SCRATCH {
+                match new_scratch() {
+                    Ok(fresh) => *kept = fresh,
+                    Err(e) => {
+                        done = Some((0, 0, Err(e)));
+                        return;
+                    }
+                }
+            }
+            done = Some(send_batches(&mut s, framing, payloads, deadline, &mut kept));
         }
     });
-    done.unwrap_or_else(|| send_batches(s, framing, payloads, deadline, &mut new_scratch()))
+    done.unwrap_or_else(|| match new_scratch() {
+        Ok(mut own) => send_batches(s, framing, payloads, deadline, &mut own),
+        Err(e) => (0, 0, Err(e)),
+    })
 }
 
 thread_local! {
-    /// `send_frames`' buffer, one per thread, zeroed once (a stack buffer would be zeroed on
-    /// every call: at 64-byte frames that was as many instructions as the frames' encoding).
-    static SCRATCH_BUF: RefCell<Option<Box<[u8; SCRATCH]>>> = const { RefCell::new(None) };
+    /// `send_frames`' buffer (`SCRATCH` bytes once allocated), one per thread, zeroed once
+    /// (a stack buffer is zeroed on every call: at 64-byte frames that was as many
+    /// instructions as the frames' encoding, and it could not be this big).
+    static SCRATCH_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A zeroed buffer for `send_frames` (the thread's own, or one for a call made while the
-/// thread's is in use or gone: a call from a thread-exit destructor).
+/// thread's is in use or gone: a call from a thread-exit destructor); `NoMem`.
 #[cold]
-fn new_scratch() -> Box<[u8; SCRATCH]> {
-    Box::new([0u8; SCRATCH])
+fn new_scratch() -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(SCRATCH).map_err(|_| Error::NoMem)?;
+    v.resize(SCRATCH, 0);
+    Ok(v)
 }
 
 /// `send_frames`' loop: one batch per gathered write, encoded into `scratch`.
@@ -128,7 +146,7 @@ fn send_batches<P: AsRef<[u8]>>(
     framing: &Framing,
     payloads: &[P],
     deadline: Deadline,
-    scratch: &mut [u8; SCRATCH],
+    scratch: &mut [u8],
 ) -> (usize, usize, Result<()>) {
     let (mut frames, mut bytes) = (0, 0);
     let mut rest = payloads;
@@ -181,7 +199,8 @@ enum Piece<'a> {
 /// The buffers of one gathered write of `send_frames`: small frames and headers encoded
 /// into the stack buffer, big payloads borrowed.
 struct Batch<'s, 'p> {
-    scratch: &'s mut [u8; SCRATCH],
+    /// `SCRATCH` bytes.
+    scratch: &'s mut [u8],
     used: usize,
     pieces: [Piece<'p>; PIECES],
     count: usize,
@@ -189,7 +208,7 @@ struct Batch<'s, 'p> {
 
 impl<'s, 'p> Batch<'s, 'p> {
     #[inline(always)]
-    fn new(scratch: &'s mut [u8; SCRATCH]) -> Self {
+    fn new(scratch: &'s mut [u8]) -> Self {
         Batch {
             scratch,
             used: 0,
@@ -206,13 +225,40 @@ impl<'s, 'p> Batch<'s, 'p> {
         framing: &'p Framing,
         payloads: &'p [P],
     ) -> (usize, Option<Error>) {
-        for (n, payload) in payloads.iter().enumerate() {
+        let fast = framing.binary_fast_path();
+        let mut n = 0;
+        while n < payloads.len() {
             if self.count + 3 > PIECES || SCRATCH - self.used < HEADER_MAX + SMALL_FRAME {
                 return (n, None);
             }
-            if let Err(e) = self.add(framing, payload.as_ref()) {
+            // A run of small frames of a binary length field: encoded back to back by the
+            // fast path, one range of the buffer.
+            if let Some(l) = fast {
+                let from = self.used;
+                let mut used = from;
+                while let Some(p) = payloads.get(n) {
+                    let p = p.as_ref();
+                    if p.len() > SMALL_FRAME - OVERHEAD_MAX
+                        || SCRATCH - used < HEADER_MAX + SMALL_FRAME
+                    {
+                        break;
+                    }
+                    match l.encode_binary(p, &mut self.scratch[used..]) {
+                        Some(k) => used += k,
+                        None => break,
+                    }
+                    n += 1;
+                }
+                if used > from {
+                    self.used = used;
+                    self.push_scratch(from);
+                    continue;
+                }
+            }
+            if let Err(e) = self.add(framing, payloads[n].as_ref()) {
                 return (n, Some(e));
             }
+            n += 1;
         }
         (payloads.len(), None)
     }
@@ -365,7 +411,7 @@ impl Writer {
     /// buffer is free again on return). Nothing is queued on error: `Invalid`, `TooBig`
     /// from the framing; `NoSpace` past the limit; `TooBig` for a frame longer than the
     /// limit by itself; `NoMem`.
-    #[inline]
+    #[inline(always)]
     pub fn queue(&mut self, payload: &[u8]) -> Result<()> {
         // Room for the frame (at most OVERHEAD_MAX bytes more than the payload) and for
         // the 8-byte store of a binary field.
@@ -377,6 +423,39 @@ impl Writer {
         self.admit(n)?;
         self.q.commit(n);
         Ok(())
+    }
+
+    /// Queues one frame per payload, in order, with the rules of `queue`, stopping at the
+    /// first payload refused (or the first `Err` the iterator yields, for a view the
+    /// caller could not make): returns how many were queued, and that refusal. With no
+    /// limit set and a binary length field, each frame is one header store and one copy
+    /// straight into the queue's free space, in a loop that matches the framing once.
+    pub fn queue_many<'p, I>(&mut self, payloads: I) -> (usize, Result<()>)
+    where
+        I: IntoIterator<Item = Result<&'p [u8]>>,
+    {
+        let mut queued = 0;
+        let fast = match self.framing.binary_fast_path() {
+            Some(l) if self.limit == 0 => Some(*l),
+            _ => None,
+        };
+        for payload in payloads {
+            let r = payload.and_then(|p| {
+                if let Some(n) = fast
+                    .as_ref()
+                    .and_then(|l| l.encode_binary(p, self.q.free_mut()))
+                {
+                    self.q.commit(n);
+                    return Ok(());
+                }
+                self.queue(p)
+            });
+            if let Err(e) = r {
+                return (queued, Err(e));
+            }
+            queued += 1;
+        }
+        (queued, Ok(()))
     }
 
     /// The slow part of `queue`: the payload checked and the limit applied before the

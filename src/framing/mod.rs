@@ -451,6 +451,17 @@ impl Framing {
         self.encode(payload, out)
     }
 
+    /// The length field when this framing is one the writers' binary fast path serves
+    /// (`LengthField::encode_binary`), so that a loop over many payloads matches the
+    /// framing once, not once per frame.
+    #[inline(always)]
+    pub(crate) fn binary_fast_path(&self) -> Option<&LengthField> {
+        match self {
+            Framing::LengthField(l) => Some(l),
+            _ => None,
+        }
+    }
+
     /// For formats whose frame length is known from the header (all but
     /// delimited): once the header at the start of `buf` is whole, where the frame
     /// will lie, even if its body is not buffered yet; `None` before that, and
