@@ -413,6 +413,15 @@ impl Writer {
     /// limit by itself; `NoMem`.
     #[inline(always)]
     pub fn queue(&mut self, payload: &[u8]) -> Result<()> {
+        // The fast path: no limit, a binary length field, room in the queue.
+        if self.limit == 0 {
+            if let Some(l) = self.framing.binary_fast_path() {
+                if let Some(n) = l.encode_binary(payload, self.q.free_mut()) {
+                    self.q.commit(n);
+                    return Ok(());
+                }
+            }
+        }
         // Room for the frame (at most OVERHEAD_MAX bytes more than the payload) and for
         // the 8-byte store of a binary field.
         let room = payload.len().saturating_add(OVERHEAD_MAX);
@@ -427,30 +436,15 @@ impl Writer {
 
     /// Queues one frame per payload, in order, with the rules of `queue`, stopping at the
     /// first payload refused (or the first `Err` the iterator yields, for a view the
-    /// caller could not make): returns how many were queued, and that refusal. With no
-    /// limit set and a binary length field, each frame is one header store and one copy
-    /// straight into the queue's free space, in a loop that matches the framing once.
+    /// caller could not make): returns how many were queued, and that refusal. One call
+    /// for the whole batch: `queue` is inlined into its loop.
     pub fn queue_many<'p, I>(&mut self, payloads: I) -> (usize, Result<()>)
     where
         I: IntoIterator<Item = Result<&'p [u8]>>,
     {
         let mut queued = 0;
-        let fast = match self.framing.binary_fast_path() {
-            Some(l) if self.limit == 0 => Some(*l),
-            _ => None,
-        };
         for payload in payloads {
-            let r = payload.and_then(|p| {
-                if let Some(n) = fast
-                    .as_ref()
-                    .and_then(|l| l.encode_binary(p, self.q.free_mut()))
-                {
-                    self.q.commit(n);
-                    return Ok(());
-                }
-                self.queue(p)
-            });
-            if let Err(e) = r {
+            if let Err(e) = payload.and_then(|p| self.queue(p)) {
                 return (queued, Err(e));
             }
             queued += 1;
