@@ -301,11 +301,15 @@ mod tests {
 
     use super::*;
 
-    /// A connected loopback TCP pair.
+    /// A connected loopback TCP pair. Its receives give up after a minute
+    /// (`SO_RCVTIMEO`), so that a receive that wrongly blocks fails the test, not hangs it.
     fn pair() -> (TcpStream, TcpStream) {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let (a, _) = l.accept().unwrap();
+        for s in [&c, &a] {
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        }
         (c, a)
     }
 
@@ -469,5 +473,74 @@ mod tests {
         assert!(peer_pid(raw(&c1)).is_err());
         assert!(send_socket(raw(&c1), raw(&c2), true).is_err());
         assert!(would_block(recv_socket(raw(&c2), true)));
+    }
+
+    /// The child's side of `a_socket_passes_to_another_process`: set, the carrier's port.
+    const CHILD_PORT: &str = "SOCKHELP_FDPASS_CHILD_PORT";
+
+    /// Across processes, as a pre-forked server does: this test binary runs itself again
+    /// (this test only, `CHILD_PORT` set), the child connects to the carrier and tells its
+    /// process id (what `SIO_AF_UNIX_GETPEERPID` tells over `AF_UNIX`), the parent sends a
+    /// connection and closes its handle, the child answers on the connection and exits.
+    #[test]
+    fn a_socket_passes_to_another_process() {
+        if let Ok(port) = std::env::var(CHILD_PORT) {
+            let mut carrier = TcpStream::connect(("127.0.0.1", port.parse().unwrap())).unwrap();
+            carrier
+                .set_read_timeout(Some(Duration::from_secs(60)))
+                .unwrap();
+            carrier.write_all(&me().to_le_bytes()).unwrap();
+            let mut u = take(recv_socket(raw(&carrier), false).unwrap());
+            u.write_all(b"from-child").unwrap();
+            return;
+        }
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let (x, mut y) = pair();
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "sys::windows::fdpass::tests::a_socket_passes_to_another_process",
+                "--test-threads=1",
+            ])
+            .env(CHILD_PORT, l.local_addr().unwrap().port().to_string())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Bounded: a child that fails before connecting ends the test, not hangs it.
+        l.set_nonblocking(true).unwrap();
+        let t0 = Instant::now();
+        let mut carrier = loop {
+            match l.accept() {
+                Ok((c, _)) => break c,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => panic!("accept: {}", e),
+            }
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("the child exited without connecting: {}", status);
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "the child never connected"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        carrier.set_nonblocking(false).unwrap();
+        carrier
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let mut pid = [0u8; 4];
+        carrier.read_exact(&mut pid).unwrap();
+        assert_eq!(u32::from_le_bytes(pid), child.id());
+        send_to(raw(&carrier), raw(&x), child.id()).unwrap();
+        drop(x);
+        let mut buf = [0u8; 10];
+        y.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"from-child");
+        assert!(child.wait().unwrap().success());
+        assert_eq!(
+            y.read(&mut buf).unwrap(),
+            0,
+            "the child's handle closed with it: EOF"
+        );
     }
 }
