@@ -14,17 +14,21 @@
 //!   info Winsock refuses (consumed: it is gone, like POSIX's byte), or a message cut short
 //!   (left in place) that stays short for `REST_WAIT_MS` in a call that may wait forever.
 //!
-//! Limits: `WSADuplicateSocketW` puts the duplicate into the receiver's process at once; if
-//! the message then cannot be sent (the call checks that `unix_sock` is writable first, so
-//! only a failure of the send itself does this), or the receiver never takes it, that
-//! duplicate stays there unused until the receiver exits (Winsock has no way to take it
-//! back). Wine 8 has no `AF_UNIX` at all (`socket(AF_UNIX, ..)` fails with
-//! `WSAEAFNOSUPPORT`), so there the whole call is reached only by the unit tests below,
-//! which carry the message over loopback TCP to this very process (`WSADuplicateSocketW`
-//! with its own id); `SIO_AF_UNIX_GETPEERPID` is then not exercised. Wine's
-//! `WSASocketW(FROM_PROTOCOL_INFO)` also trusts the handle written in the info (it returns
-//! it unchecked), so under Wine a forged message could name another handle of the process;
-//! Windows checks it.
+//! Limits: `WSADuplicateSocketW` puts the duplicate into the receiver's process at once (so
+//! Wine does, by `DuplicateHandle`; Windows documents only that the info is for that process
+//! and good once); if the message then cannot be sent (the call checks that `unix_sock` is
+//! writable first, so only a failure of the send itself does this), or the receiver never
+//! takes it, that duplicate stays there unused until the receiver exits: Winsock has no way
+//! to take it back.
+//!
+//! Wine 8 has no `AF_UNIX` at all (`socket(AF_UNIX, ..)` fails with `WSAEAFNOSUPPORT`), so
+//! `SIO_AF_UNIX_GETPEERPID` and the core's path (which checks for a Unix-domain socket
+//! first) cannot run there; `WSADuplicateSocketW` and `WSASocketW(FROM_PROTOCOL_INFO)` work,
+//! within a process and across processes, so the unit tests below carry the message over
+//! loopback TCP (the receiver tells its id itself), to this process and to a child. Wine's
+//! `WSASocketW(FROM_PROTOCOL_INFO)` returns the handle written in the info unchecked, so
+//! under Wine a forged message could name another handle of the process (not checked on
+//! Windows here).
 
 use std::io;
 use std::mem::{size_of, zeroed};
