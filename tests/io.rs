@@ -802,3 +802,50 @@ fn deadlines_hold_during_an_eintr_storm() {
         took
     );
 }
+
+/// Windows (10 1803+, `AF_UNIX`): a socket passes over a Unix-domain connection, within
+/// this process (the peer process id `SIO_AF_UNIX_GETPEERPID` answers is this one's): the
+/// core's whole path, `WSADuplicateSocketW` and `WSASocketW(FROM_PROTOCOL_INFO)`. The
+/// received socket serves the connection after the sender's handle is closed; nothing
+/// there is `WouldBlock` / `TimedOut`; data that is not a message is `BadFrame`; the
+/// sender's close is `Closed`. Wine 8 has no `AF_UNIX`: scripts/windows-test.sh skips it
+/// there (the Windows side's unit tests in src/sys/windows/fdpass.rs run under Wine).
+#[cfg(windows)]
+#[test]
+fn socket_passes_over_af_unix_on_windows() {
+    init();
+    let dir = std::env::temp_dir().join(format!("sockhelp-pass-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s");
+    let path_str = path.to_str().unwrap();
+    let _ = std::fs::remove_file(&path);
+    let l = net::listen_unix(path_str, 4).unwrap();
+    let us = net::connect_unix(path_str, ms(5000)).unwrap();
+    let them = net::accept(l, ms(5000)).unwrap();
+    close(l);
+    let (a, b) = raw_pair();
+    assert_eq!(net::recv_socket(them, ms(0)), Err(Error::WouldBlock));
+    assert_eq!(net::recv_socket(them, ms(50)), Err(Error::TimedOut));
+    assert_eq!(net::send_socket(us, a, ms(5000)), Ok(()));
+    let got = net::recv_socket(them, ms(5000)).unwrap();
+    assert_ne!(got, a);
+    close(a);
+    assert_eq!(send_all(got, b"ping", ms(5000)), (4, Ok(())));
+    let mut buf = [0u8; 4];
+    assert_eq!(recv_all(b, &mut buf, ms(5000)), (4, Ok(())));
+    assert_eq!(&buf, b"ping");
+    close(got);
+    assert_eq!(recv_all(b, &mut buf, ms(5000)), (0, Err(Error::Closed)));
+    close(b);
+    // A TCP socket is no carrier.
+    let (c, d) = raw_pair();
+    assert_eq!(net::send_socket(c, d, ms(1000)), Err(Error::Invalid));
+    close(c);
+    close(d);
+    assert_eq!(send_all(us, b"not a socket", ms(5000)), (12, Ok(())));
+    assert_eq!(net::recv_socket(them, ms(5000)), Err(Error::BadFrame));
+    close(them);
+    assert_eq!(net::recv_socket(us, ms(5000)), Err(Error::Closed));
+    close(us);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

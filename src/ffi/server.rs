@@ -153,19 +153,27 @@ pub extern "C" fn sockhelp_poller_set_deadline(
 ///
 /// - `s` stays the caller's: the receiver gets its own descriptor of the same connection
 ///   (close yours when you are done with it; the connection lives while either is open).
-/// - What goes over `unix_sock` is one byte carrying the descriptor (`SCM_RIGHTS`): keep
+/// - POSIX: what goes over `unix_sock` is one byte carrying the descriptor (`SCM_RIGHTS`): keep
 ///   `unix_sock` for passing sockets only, or the receiver may take your data for one.
+/// - Windows (10 1803+, which has `AF_UNIX`): the receiver's process id comes from
+///   `unix_sock` (`SIO_AF_UNIX_GETPEERPID`), `s` is duplicated for that process
+///   (`WSADuplicateSocketW`) and one message of 632 bytes goes (a 4-byte tag, then the
+///   `WSAPROTOCOL_INFOW`; keep `unix_sock` for passing sockets only). The call waits for `unix_sock` to be writable before it
+///   duplicates, so a timeout leaves nothing behind; a send that fails after that leaves an
+///   unused duplicate in the receiver's process until it exits (Winsock cannot take it back).
 /// - `timeout_ms`: -1 forever, 0 only if it can be sent at once, > 0 a deadline. The socket
 ///   mode of `unix_sock` is never changed.
-/// - POSIX only for now: **Windows returns `SOCKHELP_EUNSUPPORTED`** (its way,
-///   `WSADuplicateSocket`, needs the receiving process's id first; not built yet).
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0),
-/// `SOCKHELP_ERESET` (the receiver is gone, or `unix_sock` is not connected),
+/// `SOCKHELP_ERESET` (the receiver is gone, or `unix_sock` is not connected; on Windows
+/// also a message Winsock took only part of and could not finish within 2 s:
+/// `WSAECONNABORTED`, the stream is broken),
 /// `SOCKHELP_EINVAL` (an invalid socket, `unix_sock` not a Unix-domain socket: checked
 /// first, since a TCP socket would send the byte and drop the descriptor; `timeout_ms` <
-/// -1), `SOCKHELP_EOS` (e.g. `EBADF`: `s` or `unix_sock` is not open; `ENOTSOCK`),
-/// `SOCKHELP_EUNSUPPORTED`, `SOCKHELP_EINTERNAL`.
+/// -1), `SOCKHELP_EOS` (e.g. `EBADF`: `s` or `unix_sock` is not open; `ENOTSOCK`; on
+/// Windows what `SIO_AF_UNIX_GETPEERPID` or `WSADuplicateSocketW` refused),
+/// `SOCKHELP_EUNSUPPORTED` (a platform that cannot pass sockets: none of those built now;
+/// Windows before 10 1803 has no `AF_UNIX` to make `unix_sock` with), `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_send_socket(
     unix_sock: sockhelp_socket,
@@ -178,24 +186,33 @@ pub extern "C" fn sockhelp_send_socket(
 /// Receives a socket `sockhelp_send_socket` sent over the Unix-domain stream socket
 /// `unix_sock`: on success `*out` is a new socket of this process (the same connection the
 /// sender holds), close-on-exec (atomically with `MSG_CMSG_CLOEXEC` on Linux, Android, the
-/// BSDs and illumos; by `fcntl` right after elsewhere), in the mode the sender's socket is
-/// in (the mode belongs to the connection, shared with the sender), owned by the caller;
+/// BSDs and illumos; by `fcntl` right after elsewhere; Windows: see below), on POSIX in the
+/// mode the sender's socket is in (the mode belongs to the connection, shared with the
+/// sender), owned by the caller;
 /// on failure `SOCKHELP_INVALID_SOCKET`.
 ///
-/// - One byte is read. A sender passing several descriptors at once gets the first that is
+/// - POSIX: one byte is read. A sender passing several descriptors at once gets the first that is
 ///   a socket through; every other one is closed here, none leaks (the control buffer
 ///   holds 256 bytes, about 60 descriptors: the system closes any beyond, as it truncates).
 /// - `timeout_ms`: -1 forever, 0 only if one is there now, > 0 a deadline.
-/// - POSIX only for now: Windows returns `SOCKHELP_EUNSUPPORTED` (see
-///   `sockhelp_send_socket`).
+/// - Windows: the socket is made from the sender's message (`WSASocketW` with
+///   `FROM_PROTOCOL_INFO`, overlapped, not inherited: `WSA_FLAG_NO_HANDLE_INHERIT`), taken
+///   only once all 632 bytes are there, so a timeout consumes nothing. Data that does not
+///   start with the tag is `SOCKHELP_EBADFRAME` and is left in place (the stream is out of
+///   step: close `unix_sock`); a whole message Winsock refuses is `SOCKHELP_EBADFRAME` and is
+///   consumed; a message cut short (the sender died mid-send) is waited for until the
+///   deadline (`SOCKHELP_ETIMEDOUT`), or with `timeout_ms` -1 for 2 s, then
+///   `SOCKHELP_EBADFRAME`, left in place. Whether the new socket is blocking is not
+///   specified there (Windows cannot read the mode back): set the mode you need.
 ///
 /// Returns `SOCKHELP_OK`; `SOCKHELP_ECLOSED` (the sender closed `unix_sock`: nothing more
 /// will come), `SOCKHELP_EBADFRAME` (a byte came without a socket: data that was not from
 /// `sockhelp_send_socket`, or descriptors that were not sockets, now closed),
 /// `SOCKHELP_ETIMEDOUT`, `SOCKHELP_EWOULDBLOCK` (`timeout_ms` 0), `SOCKHELP_EINVAL` (invalid
 /// `unix_sock` or not a Unix-domain socket, NULL `out`, `timeout_ms` < -1), `SOCKHELP_EOS`
-/// (e.g. `EMFILE`: the descriptors that came were closed; `EBADF`, `ENOTSOCK`),
-/// `SOCKHELP_EUNSUPPORTED`, `SOCKHELP_EINTERNAL`.
+/// (e.g. `EMFILE`: the descriptors that came were closed; `EBADF`, `ENOTSOCK`; on Windows
+/// `WSAEMFILE` / `WSAENOBUFS` from `WSASocketW`: the message was consumed),
+/// `SOCKHELP_EUNSUPPORTED` (as for `sockhelp_send_socket`), `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_recv_socket(
     unix_sock: sockhelp_socket,

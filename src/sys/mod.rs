@@ -63,7 +63,6 @@ pub(crate) fn distinct_addrs(
 
 /// What one receive of a passed socket brought.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(windows, allow(dead_code))] // Windows passes no sockets yet
 pub enum Passed {
     /// A socket, now this process's (close-on-exec).
     Socket(RawSocket),

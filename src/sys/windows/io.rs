@@ -16,7 +16,7 @@ const CHUNK_MAX: usize = 1 << 30;
 const BUFS_MAX: usize = 64;
 
 /// Without `MSG_DONTWAIT`, a non-waiting call first asks `WSAPoll` with a zero timeout.
-fn ready_now(s: RawSocket, interest: Interest) -> io::Result<()> {
+pub(super) fn ready_now(s: RawSocket, interest: Interest) -> io::Result<()> {
     if wait(s, interest, 0)? {
         Ok(())
     } else {
