@@ -454,8 +454,10 @@ fn drain_after_shutdown(s: RawSocket, deadline: Deadline) -> Result<()> {
 
 /// Sends socket `s` (which stays the caller's: the receiver gets a duplicate) to the process
 /// at the other end of the connected Unix-domain socket `unix_sock`, within the deadline:
-/// one byte with `SCM_RIGHTS`. `Unsupported` where sockets cannot pass (Windows, for now);
-/// `Invalid` when `unix_sock` is not a Unix-domain socket.
+/// one byte with `SCM_RIGHTS` on POSIX; on Windows one message holding the
+/// `WSAPROTOCOL_INFOW` of `WSADuplicateSocketW` for the peer's process id (read from the
+/// Unix-domain socket). `Unsupported` where sockets cannot pass (no `AF_UNIX`); `Invalid`
+/// when `unix_sock` is not a Unix-domain socket.
 pub fn send_socket(unix_sock: RawSocket, s: RawSocket, deadline: Deadline) -> Result<()> {
     if !sys::PASSES_SOCKETS {
         return Err(Error::Unsupported);
