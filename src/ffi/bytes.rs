@@ -85,14 +85,6 @@ pub struct sockhelp_slice {
     pub len: usize,
 }
 
-impl AsRef<[u8]> for sockhelp_slice {
-    /// The bytes viewed: for views already checked with `bytes` (a view that fails the
-    /// check reads as empty, never as memory it does not name).
-    fn as_ref(&self) -> &[u8] {
-        bytes(self.ptr, self.len).unwrap_or(&[])
-    }
-}
-
 impl sockhelp_slice {
     /// The view of `payload` (bytes the library hands out: a frame inside a reader).
     pub(super) fn of(payload: &[u8]) -> sockhelp_slice {
@@ -103,12 +95,34 @@ impl sockhelp_slice {
     }
 }
 
+/// A payload view `payloads` has checked (as `bytes` checks): read as its bytes with no
+/// check of its own, on the per-frame path of `send_frames`.
+#[repr(transparent)]
+pub(super) struct CheckedView(sockhelp_slice);
+
+impl AsRef<[u8]> for CheckedView {
+    #[inline(always)]
+    fn as_ref(&self) -> &[u8] {
+        let v = &self.0;
+        if v.len == 0 {
+            return &[];
+        }
+        // SAFETY: a `CheckedView` is made only by `payloads`, which checked this view as
+        // `bytes` does (non-NULL with `len` > 0, `len` within `isize`); the C caller
+        // promises the `len` bytes readable and unchanged for the call.
+        unsafe { std::slice::from_raw_parts(v.ptr.cast::<u8>(), v.len) }
+    }
+}
+
 /// The caller's `n` payload views (`views` may be NULL only with `n` 0), each checked as
 /// `bytes` checks: `Invalid` before anything is done when one is not a valid view.
-pub(super) fn payloads<'a>(views: *const sockhelp_slice, n: usize) -> Result<&'a [sockhelp_slice]> {
+pub(super) fn payloads<'a>(views: *const sockhelp_slice, n: usize) -> Result<&'a [CheckedView]> {
     let views = array(views, n)?;
     for v in views {
         bytes(v.ptr, v.len)?;
     }
-    Ok(views)
+    // SAFETY: `CheckedView` is `repr(transparent)` over `sockhelp_slice`, so the slice of
+    // views, every one checked above, reads as a slice of checked views (same length,
+    // same lifetime).
+    Ok(unsafe { &*(views as *const [sockhelp_slice] as *const [CheckedView]) })
 }
