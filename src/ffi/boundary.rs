@@ -94,7 +94,8 @@ pub(super) fn boundary<T: OnPanic>(f: impl FnOnce() -> T) -> T {
         }
         f()
     }));
-    depth.set(depth.get().saturating_sub(1));
+    // Never below zero: the increment above came first, on this thread.
+    depth.set(depth.get().wrapping_sub(1));
     r.unwrap_or_else(|_| T::on_panic())
 }
 

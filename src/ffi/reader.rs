@@ -203,15 +203,19 @@ pub extern "C" fn sockhelp_reader_next(
     frame: *mut *const u8,
     len: *mut usize,
 ) -> c_int {
-    put(frame, ptr::null());
-    put(len, 0);
-    call(|| {
-        let (frame, len) = (out_param(frame)?, out_param(len)?);
+    // The outputs are written once, on every return (NULL / 0 on an error).
+    let (mut at, mut n) = (ptr::null(), 0);
+    let rc = call(|| {
+        out_param(frame)?;
+        out_param(len)?;
         let payload = try_mut(r)?.next_frame()?;
-        frame.set(payload.as_ptr());
-        len.set(payload.len());
+        at = payload.as_ptr();
+        n = payload.len();
         Ok(())
-    })
+    });
+    put(frame, at);
+    put(len, n);
+    rc
 }
 
 /// Takes up to `cap` whole buffered frames at once without copying: `frames[0..*n]` point at
