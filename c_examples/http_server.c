@@ -143,7 +143,8 @@ int main(int argc, char **argv) {
      * by it); the header block's own bound is checked above. */
     sockhelp_framing *in = sockhelp_framing_delimited("\r\n\r\n", 4, MAX_BODY);
     sockhelp_framing *out = sockhelp_framing_delimited("\r\n\r\n", 4, MAX_HEAD);
-    struct srv_proto pr = {"http_server", in, out, sizeof(struct client), MAX_BODY + MAX_HEAD, on_frame, NULL};
+    struct srv_proto pr = {"http_server", in, out, sizeof(struct client), MAX_BODY + MAX_HEAD, on_frame, NULL,
+                           NULL, NULL};
     int status = srv_main(&pr, argc, argv);
     sockhelp_framing_free(in);
     sockhelp_framing_free(out);

@@ -7,10 +7,12 @@
  * `SET a 1` typed into telnet); pipelining; values are binary-safe. Errors carry Redis' own
  * texts, so clients written against redis-server read them alike.
  *
- * Framing, all by the library: the reader frames CRLF lines (`*3`, `$5`, inline commands);
- * after a `$5` line, sockhelp_reader_expect_raw(r, 5 + 2) makes the value and its CRLF one
- * raw frame, whatever bytes it holds. What this file parses is what the lines say: the
- * numbers of `*N` and `$N`, the words of an inline command, the integer INCR reads.
+ * Framing, all by the library: the `*3` and `$5` lines are length lines
+ * (sockhelp_reader_next_length with the two sockhelp_length_line specs below: the library
+ * finds the line, reads its number and, after `$5`, arms the value and its CRLF as the next
+ * raw frame, whatever bytes it holds); inline commands are frames of the reader's CRLF line
+ * framing. What this file parses is what the frames say: the words of an inline command,
+ * the command names, the integer INCR reads.
  * Replies: status and header lines are frames of the CRLF writer; values go out with
  * sockhelp_writer_queue_raw (they may hold CR LF).
  *
@@ -90,7 +92,7 @@ struct client {
     struct srv_conn conn;
     long long want; /* arguments the `*N` line announced; 0 between commands */
     long long got;
-    int in_bulk;    /* the next frame is a value: its raw frame */
+    int in_bulk;    /* the next frame is a value: its raw frame (armed by the `$N` line) */
     struct arg *args; /* copies of the arguments before the last; freed after each command */
     size_t cap;
 };
@@ -257,6 +259,25 @@ static int inline_command(struct srv_conn *c, const unsigned char *p, size_t len
     return n ? execute(c, a, n) : 0; /* an empty line is no command */
 }
 
+/* RESP's two length lines: `*N` (how many arguments follow; `*-1` a null array) and `$N`
+ * (the value's length; its N bytes and CRLF then come as one raw frame). */
+static const sockhelp_length_line ARRAY = {'*', 10, "\r\n", 2, 20, 0, MAX_ARGS,
+                                           SOCKHELP_LENGTH_COUNT | SOCKHELP_LENGTH_NULL_OK};
+static const sockhelp_length_line BULK = {'$', 10, "\r\n", 2, 20, 2, MAX_BULK, 0};
+
+static const sockhelp_length_line *length_line(struct srv_conn *c) {
+    struct client *k = (struct client *)c;
+    return k->in_bulk ? NULL : k->want == 0 ? &ARRAY : &BULK;
+}
+
+static int on_length(struct srv_conn *c, uint64_t n) {
+    struct client *k = (struct client *)c;
+    if (k->want == 0) k->want = n == SOCKHELP_LENGTH_NULL ? 0 : (long long)n; /* *0, *-1: no command */
+    else k->in_bulk = 1;                                                       /* its value comes next */
+    return 0;
+}
+
+/* A frame: a value (its raw frame), or a line that was not the length line expected. */
 static int on_frame(struct srv_conn *c, const uint8_t *f, size_t len) {
     struct client *k = (struct client *)c;
     if (k->in_bulk) { /* the value and its CRLF, as one raw frame */
@@ -293,32 +314,20 @@ static int on_frame(struct srv_conn *c, const uint8_t *f, size_t len) {
         k->args[k->got++] = (struct arg){copy, v.len};
         return 0;
     }
-    if (k->want == 0) { /* a new command */
-        if (len == 0 || f[0] != '*') return inline_command(c, f, len);
-        long long n;
-        if (parse_ll(f + 1, len - 1, &n) != 0 || n > MAX_ARGS) return protocol_error(c, "invalid multibulk length");
-        k->want = n > 0 ? n : 0; /* *0 and *-1: no command */
-        return 0;
-    }
-    /* the `$N` line before an argument */
-    long long n;
-    if (len == 0 || f[0] != '$') {
-        char what[40];
-        snprintf(what, sizeof what, "expected '$', got '%c'", len && f[0] >= 32 && f[0] < 127 ? f[0] : ' ');
-        return protocol_error(c, what);
-    }
-    if (parse_ll(f + 1, len - 1, &n) != 0 || n < 0 || n > (long long)MAX_BULK)
-        return protocol_error(c, "invalid bulk length");
-    if (sockhelp_reader_expect_raw(c->r, (size_t)n + 2) != SOCKHELP_OK) return -1;
-    k->in_bulk = 1;
-    return 0;
+    if (k->want == 0) /* not an array header: an inline command, or a bad `*` line */
+        return len && f[0] == '*' ? protocol_error(c, "invalid multibulk length") : inline_command(c, f, len);
+    if (len && f[0] == '$') return protocol_error(c, "invalid bulk length"); /* malformed, or over MAX_BULK */
+    char what[40];
+    snprintf(what, sizeof what, "expected '$', got '%c'", len && f[0] >= 32 && f[0] < 127 ? f[0] : ' ');
+    return protocol_error(c, what);
 }
 
 static void on_close(struct srv_conn *c) { drop_args((struct client *)c); }
 
 int main(int argc, char **argv) {
     sockhelp_framing *lines = sockhelp_framing_delimited("\r\n", 2, MAX_BULK + 2);
-    struct srv_proto pr = {"kv_server", lines, lines, sizeof(struct client), MAX_BULK + 64, on_frame, on_close};
+    struct srv_proto pr = {"kv_server", lines, lines, sizeof(struct client), MAX_BULK + 64, on_frame, on_close,
+                           length_line, on_length};
     if (grow() != 0) return 1; /* the table is never empty of buckets */
     int status = srv_main(&pr, argc, argv);
     sockhelp_framing_free(lines);
