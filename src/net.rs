@@ -139,8 +139,8 @@ pub struct AcceptOptions {
 }
 
 /// `accept_with_addr`, the new socket set up as `opts` asks in the same step: `accept4`
-/// where the system has it, so that a non-blocking close-on-exec socket costs one system
-/// call (`nodelay` one more). The deadline rules are `accept_with_addr`'s.
+/// where the system has it, so that a non-blocking close-on-exec socket costs no call of
+/// its own (`nodelay` one `setsockopt`). The deadline rules are `accept_with_addr`'s.
 pub fn accept_ex(
     listener: RawSocket,
     deadline: Deadline,
@@ -159,23 +159,33 @@ pub fn accept_ex(
 /// The accept loop of `accept_with_addr` and `accept_ex`: `accept` is one system call on
 /// the listener (`dontwait`: it must not block), retried within the deadline, connections
 /// aborted before they were taken skipped.
+///
+/// A non-blocking listener (an event loop's) is tried at once, without asking first
+/// whether it listens or has a connection waiting: `accept` itself answers `EINVAL` for a
+/// socket that does not listen and `EAGAIN` only for one that does, and never blocks. So a
+/// waiting connection costs the descriptor check, the mode query and the `accept`. A
+/// blocking listener (or one whose mode the system cannot tell: Windows) is checked with
+/// `SO_ACCEPTCONN` first, so that a deadline is never spent waiting on a socket that is
+/// not listening, and waited for before each `accept`.
 fn accept_loop(
     listener: RawSocket,
     deadline: Deadline,
     mut accept: impl FnMut(&socket2::SockRef<'_>, bool) -> io::Result<(Socket, SockAddr)>,
 ) -> Result<(Socket, SockAddr)> {
     sys::with_socket(listener, |l| {
-        if !sys::is_listening(&l)? {
+        let nonblocking = sys::get_nonblocking(listener).unwrap_or(false);
+        if !nonblocking && !sys::is_listening(&l)? {
             return Err(Error::Os(sys::NOT_LISTENING));
         }
         let mut stream = listener;
         let mut pass = Pass::new(deadline);
         loop {
-            if !deadline.is_forever() {
+            if !deadline.is_forever() && !nonblocking {
                 wait_ready(listener, Interest::Readable, deadline)?;
             }
+            // A non-blocking listener's accept cannot block: no slice is needed for it.
             match retry(&mut stream, Interest::Readable, deadline, |_, dw| {
-                accept(&l, dw)
+                accept(&l, dw && !nonblocking)
             }) {
                 Ok(accepted) => return Ok(accepted),
                 // Aborted before it was accepted: the next one, within the deadline.

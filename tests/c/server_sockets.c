@@ -137,13 +137,37 @@ static void case_accept_ex(void)
           now_ms() - t0);
     sockhelp_close(l);
 
-    /* Not listening: EOS at once. */
+    /* A non-blocking listener (an event loop's) is tried at once, without the listening
+     * check and the wait: the same answers and the same deadlines. */
     {
+        CHECK_OK(sockhelp_listen("127.0.0.1", 0, 4, &l));
+        CHECK_OK(sockhelp_set_nonblocking(l, 1));
+        CHECK_RC(sockhelp_accept_ex(l, all, 0, &s, NULL, 0), SOCKHELP_EWOULDBLOCK);
+        t0 = now_ms();
+        CHECK_RC(sockhelp_accept_ex(l, all, 200, &s, NULL, 0), SOCKHELP_ETIMEDOUT);
+        CHECKM(now_ms() - t0 >= 190 && now_ms() - t0 < 2000,
+               "accept_ex(200) on a non-blocking listener took %lld ms", now_ms() - t0);
+        c = client_of(port_of(l));
+        CHECK_OK(sockhelp_accept_ex(l, all, 2000, &s, addr, sizeof addr));
+        client_addr(c, want, sizeof want);
+        CHECKM(strcmp(addr, want) == 0, "non-blocking listener: \"%s\" vs %s", addr, want);
+        CHECKM(fcntl(s, F_GETFL) & O_NONBLOCK, "accept_ex from a non-blocking listener: blocking");
+        sockhelp_close(s);
+        close(c);
+        sockhelp_close(l);
+    }
+
+    /* Not listening: EOS at once, whatever the socket's mode. */
+    for (int nb = 0; nb < 2; nb++) {
         sockhelp_socket conn;
         CHECK_OK(sockhelp_listen("127.0.0.1", 0, 4, &l));
         c = client_of(port_of(l));
         CHECK_OK(sockhelp_accept(l, 2000, &conn));
-        CHECK_RC(sockhelp_accept_ex(conn, all, 200, &s, NULL, 0), SOCKHELP_EOS);
+        CHECK_OK(sockhelp_set_nonblocking(conn, nb));
+        t0 = now_ms();
+        CHECK_RC(sockhelp_accept_ex(conn, all, 2000, &s, NULL, 0), SOCKHELP_EOS);
+        CHECKM(now_ms() - t0 < 1000, "accept_ex on a connected socket (non-blocking %d) waited %lld ms",
+               nb, now_ms() - t0);
         sockhelp_close(conn);
         sockhelp_close(l);
         close(c);
