@@ -1591,7 +1591,11 @@ fn send_frames_mixes_small_and_big_frames_in_every_format() {
         let (a, b) = UnixStream::pair().unwrap();
         let payloads: Vec<Vec<u8>> = (0..2000usize)
             .map(|i| {
-                let len = if i % 7 == 3 {
+                // Small (encoded whole), mid-sized (copied too, up to 16 KiB on the wire),
+                // big (borrowed into the gathered write).
+                let len = if i % 97 == 5 {
+                    16_000 + i * 7 % 20_000
+                } else if i % 7 == 3 {
                     600 + i * 13 % 5000
                 } else {
                     1 + i % 90
@@ -1607,7 +1611,7 @@ fn send_frames_mixes_small_and_big_frames_in_every_format() {
         let count = payloads.len();
         let reader = thread::spawn(move || {
             let mut r = Reader::new(f2);
-            let mut out = vec![0u8; 10_000];
+            let mut out = vec![0u8; 40_000];
             let mut got = Vec::new();
             for _ in 0..count {
                 let (n, res) = r.recv_frame(b.as_raw_fd(), &mut out, ms(10_000));
