@@ -2079,7 +2079,12 @@ int sockhelp_set_user_timeout(sockhelp_socket s,
 
 /**
  * `sockhelp_accept_addr`, the new socket set up in the same step as `flags` asks: an
- * event-loop server's accept in one call, usually one system call.
+ * event-loop server's accept in one call. On a non-blocking listener a waiting connection
+ * costs, on Linux, `fcntl(F_GETFD)` (the descriptor check), `fcntl(F_GETFL)` (the
+ * listener's mode), `accept4`, and `setsockopt(TCP_NODELAY)` under
+ * `SOCKHELP_ACCEPT_NODELAY`; an empty backlog the first three (`SOCKHELP_EWOULDBLOCK` at
+ * `timeout_ms` 0). A blocking listener is also checked with `SO_ACCEPTCONN` and waited for
+ * with `poll` before each `accept`.
  *
  * - `flags`: any of `SOCKHELP_ACCEPT_NONBLOCK` (non-blocking; without it the socket is in
  *   blocking mode whatever the listener's mode), `SOCKHELP_ACCEPT_NODELAY` (`TCP_NODELAY`
