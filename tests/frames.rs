@@ -511,6 +511,39 @@ fn an_idle_reader_holds_no_buffer_and_a_busy_one_keeps_it() {
     close(p.s);
 }
 
+/// A receive that fills a small first buffer makes the next one bigger, also when every
+/// byte it brought was taken as frames (the buffer emptied): a pipeline of 576 bytes of
+/// lines that ends on a line boundary at 512 bytes took two receives every time, before.
+#[test]
+fn a_full_receive_grows_a_small_buffer_even_when_its_bytes_were_all_taken() {
+    let mut p = pair();
+    let mut r = Reader::new(Framing::delimited(b"\r\n", 1 << 20).unwrap());
+    r.set_sizes(512, 0);
+    let pipeline: Vec<u8> = (0..16)
+        .flat_map(|i| format!("*2\r\n$3\r\nGET\r\n$16\r\nkey:{:012}\r\n", i).into_bytes())
+        .collect();
+    assert_eq!(pipeline.len(), 576);
+    let mut fills = Vec::new();
+    for _ in 0..4 {
+        p.peer.write_all(&pipeline).unwrap();
+        let (mut lines, mut n) = (0, 0);
+        while lines < 80 {
+            match r.next_frame() {
+                Ok(_) => lines += 1,
+                Err(Error::WouldBlock) => {
+                    assert!(r.fill(p.s).unwrap() > 0);
+                    n += 1;
+                }
+                Err(e) => panic!("{:?}", e),
+            }
+        }
+        fills.push(n);
+    }
+    assert_eq!(fills, vec![2, 1, 1, 1], "receives per pipeline");
+    assert_eq!(r.memory_held(), 1024);
+    close(p.s);
+}
+
 #[test]
 fn raw_bytes_queue_between_frames_and_an_idle_writer_holds_nothing() {
     let mut p = pair();

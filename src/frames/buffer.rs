@@ -426,7 +426,11 @@ impl FrameBuffer {
         if self.grow {
             self.grow = false;
             if size < RECV_GROW_MAX {
-                want = want.max(size.min(RECV_GROW_MAX - live.min(RECV_GROW_MAX)));
+                // Twice the size, less what is held: free space only a bigger buffer has,
+                // also when the last receive's bytes were all taken (an emptied buffer has
+                // `size` free bytes, which asked for no growth: a 512-byte first buffer
+                // then took every 576-byte pipeline of requests in two receives).
+                want = want.max((2 * size).min(RECV_GROW_MAX).saturating_sub(live));
             }
         }
         let want = want.min(self.limit.saturating_sub(live)).max(1);
