@@ -20,7 +20,11 @@
  * while nothing is buffered), and a writer whose queue drains gives its memory back. The busy
  * path never asks for an idle point (that would cost a recv per request); a connection quiet
  * for SRV_QUIET_MS gets one fill when its poller deadline passes instead, so an idle
- * connection holds only its socket, its srv_conn and the two small library objects.
+ * connection holds only its socket, its srv_conn and the two small library objects. A
+ * reader's first buffer is SRV_READER_FIRST bytes (sockhelp_reader_set_idle), which a small
+ * request fits, grown by the library when a bigger one or a pipeline comes: the 4 KiB
+ * default, freed at the idle point, left 4 KiB holes between the small objects that stay
+ * allocated, which malloc cannot give back to the system.
  *
  * Timers: each connection has one deadline in the poller (sockhelp_poller_set_deadline), the
  * nearer of "quiet for SRV_QUIET_MS" (not yet trimmed) and "quiet for idle_ms" (the idle
@@ -40,6 +44,9 @@
 
 #define SRV_BACKLOG (256u * 1024u) /* stop reading a connection with this much unsent */
 #define SRV_QUIET_MS 1000.0        /* quiet this long: a deadline gives its memory back */
+#ifndef SRV_READER_FIRST
+#define SRV_READER_FIRST 512u /* a reader's first buffer: a small request fits it */
+#endif
 
 struct srv_conn {
     sockhelp_socket s;
@@ -102,7 +109,8 @@ static int srv_add(const struct srv_proto *pr, sockhelp_socket s) {
     c->w = sockhelp_writer_new(pr->out);
     c->last = srv_now;
     c->interest = SOCKHELP_READABLE;
-    if (!c->r || !c->w || sockhelp_writer_set_limit(c->w, SRV_BACKLOG + pr->max_reply) != SOCKHELP_OK ||
+    if (!c->r || !c->w || sockhelp_reader_set_idle(c->r, SRV_READER_FIRST, 0) != SOCKHELP_OK ||
+        sockhelp_writer_set_limit(c->w, SRV_BACKLOG + pr->max_reply) != SOCKHELP_OK ||
         sockhelp_poller_add(srv_poller, s, c->interest, (uint64_t)(uintptr_t)c) != SOCKHELP_OK) {
         sockhelp_reader_free(c->r);
         sockhelp_writer_free(c->w);
