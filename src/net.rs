@@ -183,7 +183,8 @@ fn accept_loop(
             if !deadline.is_forever() && !nonblocking {
                 wait_ready(listener, Interest::Readable, deadline)?;
             }
-            // A non-blocking listener's accept cannot block: no slice is needed for it.
+            // A non-blocking listener's accept cannot block: no slice is needed for it (and
+            // `sys::accept` trusts this mode rather than asking it again).
             match retry(&mut stream, Interest::Readable, deadline, |_, dw| {
                 accept(&l, dw && !nonblocking)
             }) {

@@ -41,8 +41,10 @@ pub fn is_listening(sock: &SockRef<'_>) -> io::Result<bool> {
 const ACCEPT_SLICE: Duration = Duration::from_micros(1);
 
 /// One `accept` on `listener`. With `dontwait` it must not block past one clock tick even
-/// when the listener is blocking and other processes accept on it too (a connection seen by
-/// `poll` can be taken by another process before this call).
+/// though the listener is blocking and other processes accept on it too (a connection seen
+/// by `poll` can be taken by another process before this call). The caller passes
+/// `dontwait` only for a listener it found blocking: a non-blocking one's accept never
+/// blocks (`net::accept_loop` asks the mode once per call).
 ///
 /// There is no per-call non-blocking accept on POSIX (`accept4` flags apply to the new
 /// socket only, `MSG_DONTWAIT` is for data), and the listener's `O_NONBLOCK` belongs to
@@ -118,14 +120,14 @@ fn accept_flags(
 }
 
 /// Runs `accept` (one system call on `listener`) with the shortest receive timeout given to
-/// a blocking listener first when `dontwait` (Linux; see `accept`).
+/// the (blocking) listener first when `dontwait` (Linux; see `accept`).
 fn sliced(
     listener: &SockRef<'_>,
     dontwait: bool,
     accept: impl FnOnce() -> io::Result<(Socket, socket2::SockAddr)>,
 ) -> io::Result<(Socket, socket2::SockAddr)> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    let sliced = dontwait && !super::get_nonblocking(listener.as_raw_fd()).unwrap_or(true);
+    let sliced = dontwait;
     #[cfg(any(target_os = "linux", target_os = "android"))]
     if sliced && listener.read_timeout()?.is_none() {
         listener.set_read_timeout(Some(ACCEPT_SLICE))?;
