@@ -1540,25 +1540,25 @@ int sockhelp_writer_send(struct sockhelp_writer *w,
                          size_t len);
 
 /**
- * Sends what is queued and then the `len` bytes at `bytes` as they are (no header or
+ * Sends what is queued and then the `len` bytes at `data` as they are (no header or
  * delimiter), in one gathered write on `s`, now: a response head queued with
  * `sockhelp_writer_queue` and its big body go out in one system call, and the body is
  * copied only for the part the socket did not take (queued behind the rest; flush it with
  * `sockhelp_writer_flush` when `s` is writable). Never waits (a blocking socket is never
- * blocked on). `bytes` is yours again on return.
+ * blocked on). `data` is yours again on return.
  *
  * Returns `SOCKHELP_OK` (sent, or the unsent part queued); `SOCKHELP_ENOSPACE` (`len` more
  * pending bytes could pass `sockhelp_writer_set_limit`'s limit) and `SOCKHELP_ETOOBIG`
  * (`len` is over that limit by itself): nothing sent or queued; `SOCKHELP_ERESET`,
- * `SOCKHELP_EOS`: the rest of `bytes` is queued when the socket took some of them, none of
+ * `SOCKHELP_EOS`: the rest of `data` is queued when the socket took some of them, none of
  * them when it did not (close the connection either way); `SOCKHELP_EINVAL` (NULL `w`, NULL
- * `bytes` with `len` > 0, invalid socket: nothing sent); `SOCKHELP_ENOMEM` (the socket took
- * part of `bytes` and the rest could not be queued: close the connection);
+ * `data` with `len` > 0, invalid socket: nothing sent); `SOCKHELP_ENOMEM` (the socket took
+ * part of `data` and the rest could not be queued: close the connection);
  * `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_writer_send_raw(struct sockhelp_writer *w,
                              sockhelp_socket s,
-                             const void *bytes,
+                             const void *data,
                              size_t len);
 
 /**
@@ -2481,11 +2481,11 @@ int sockhelp_stream_writer_send(struct sockhelp_writer *w,
  * Returns `SOCKHELP_OK` (sent, or its unsent part queued); `SOCKHELP_ENOSPACE`,
  * `SOCKHELP_ETOOBIG` (the writer's limit: nothing sent or queued); `SOCKHELP_ERESET`,
  * `SOCKHELP_EOS`, `SOCKHELP_ETLS`, `SOCKHELP_ECERT` (close the stream); `SOCKHELP_EINVAL`
- * (NULL `w` or `st`, NULL `bytes` with `len` > 0); `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
+ * (NULL `w` or `st`, NULL `data` with `len` > 0); `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
  */
 int sockhelp_stream_writer_send_raw(struct sockhelp_writer *w,
                                     struct sockhelp_stream *st,
-                                    const void *bytes,
+                                    const void *data,
                                     size_t len);
 
 /* -----------------------------------------------------------------------------------------

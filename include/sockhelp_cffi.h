@@ -355,7 +355,7 @@ int sockhelp_writer_send(struct sockhelp_writer *w,
 
 int sockhelp_writer_send_raw(struct sockhelp_writer *w,
                              sockhelp_socket s,
-                             const void *bytes,
+                             const void *data,
                              size_t len);
 
 int sockhelp_writer_flush(struct sockhelp_writer *w,
@@ -573,7 +573,7 @@ int sockhelp_stream_writer_send(struct sockhelp_writer *w,
 
 int sockhelp_stream_writer_send_raw(struct sockhelp_writer *w,
                                     struct sockhelp_stream *st,
-                                    const void *bytes,
+                                    const void *data,
                                     size_t len);
 
 typedef struct sockhelp_tls_config sockhelp_tls_config;

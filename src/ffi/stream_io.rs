@@ -371,17 +371,17 @@ pub extern "C" fn sockhelp_stream_writer_send(
 /// Returns `SOCKHELP_OK` (sent, or its unsent part queued); `SOCKHELP_ENOSPACE`,
 /// `SOCKHELP_ETOOBIG` (the writer's limit: nothing sent or queued); `SOCKHELP_ERESET`,
 /// `SOCKHELP_EOS`, `SOCKHELP_ETLS`, `SOCKHELP_ECERT` (close the stream); `SOCKHELP_EINVAL`
-/// (NULL `w` or `st`, NULL `bytes` with `len` > 0); `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
+/// (NULL `w` or `st`, NULL `data` with `len` > 0); `SOCKHELP_ENOMEM`, `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_stream_writer_send_raw(
     w: *mut sockhelp_writer,
     st: *mut sockhelp_stream,
-    bytes: *const c_void,
+    data: *const c_void,
     len: usize,
 ) -> c_int {
     call(|| {
         let writer = try_mut(w)?;
         let st = try_mut(st)?;
-        writer.send_raw(st, crate::ffi::bytes(bytes, len)?)
+        writer.send_raw(st, bytes(data, len)?)
     })
 }

@@ -173,29 +173,29 @@ pub extern "C" fn sockhelp_writer_send(
     call(|| try_mut(w)?.send_or_queue(s, bytes(payload, len)?))
 }
 
-/// Sends what is queued and then the `len` bytes at `bytes` as they are (no header or
+/// Sends what is queued and then the `len` bytes at `data` as they are (no header or
 /// delimiter), in one gathered write on `s`, now: a response head queued with
 /// `sockhelp_writer_queue` and its big body go out in one system call, and the body is
 /// copied only for the part the socket did not take (queued behind the rest; flush it with
 /// `sockhelp_writer_flush` when `s` is writable). Never waits (a blocking socket is never
-/// blocked on). `bytes` is yours again on return.
+/// blocked on). `data` is yours again on return.
 ///
 /// Returns `SOCKHELP_OK` (sent, or the unsent part queued); `SOCKHELP_ENOSPACE` (`len` more
 /// pending bytes could pass `sockhelp_writer_set_limit`'s limit) and `SOCKHELP_ETOOBIG`
 /// (`len` is over that limit by itself): nothing sent or queued; `SOCKHELP_ERESET`,
-/// `SOCKHELP_EOS`: the rest of `bytes` is queued when the socket took some of them, none of
+/// `SOCKHELP_EOS`: the rest of `data` is queued when the socket took some of them, none of
 /// them when it did not (close the connection either way); `SOCKHELP_EINVAL` (NULL `w`, NULL
-/// `bytes` with `len` > 0, invalid socket: nothing sent); `SOCKHELP_ENOMEM` (the socket took
-/// part of `bytes` and the rest could not be queued: close the connection);
+/// `data` with `len` > 0, invalid socket: nothing sent); `SOCKHELP_ENOMEM` (the socket took
+/// part of `data` and the rest could not be queued: close the connection);
 /// `SOCKHELP_EINTERNAL`.
 #[no_mangle]
 pub extern "C" fn sockhelp_writer_send_raw(
     w: *mut sockhelp_writer,
     s: sockhelp_socket,
-    bytes: *const c_void,
+    data: *const c_void,
     len: usize,
 ) -> c_int {
-    call(|| try_mut(w)?.send_raw(s, crate::ffi::bytes(bytes, len)?))
+    call(|| try_mut(w)?.send_raw(s, bytes(data, len)?))
 }
 
 /// Sends as much of the queue on `s` as the socket takes, many frames per system call.
