@@ -449,10 +449,14 @@ impl FrameBuffer {
     }
 
     /// Appends `data` whatever the limit (bytes that belong to the frame at the front,
-    /// which the limit already admits).
+    /// which the limit already admits). The buffer grows no further than the limit, or than
+    /// the bytes then held if they are more: a doubling without that bound took a buffer
+    /// holding part of a 190 KiB frame past its 320 KiB limit (found by the `recv_direct`
+    /// fuzz target).
     pub(crate) fn absorb(&mut self, data: &[u8]) -> Result<()> {
         self.settle();
-        self.q.append(data, self.initial)
+        let hard = self.limit.max(self.q.len().saturating_add(data.len()));
+        self.put_within(data, hard)
     }
 
     /// Takes bytes the caller received itself. `NoSpace` (nothing taken) when they would
@@ -483,10 +487,15 @@ impl FrameBuffer {
     }
 
     fn put(&mut self, data: &[u8]) -> Result<()> {
+        self.put_within(data, self.limit)
+    }
+
+    /// Appends `data`, the buffer grown to at most `hard` bytes.
+    fn put_within(&mut self, data: &[u8], hard: usize) -> Result<()> {
         if data.is_empty() {
             return Ok(());
         }
-        self.q.reserve(data.len(), self.initial, self.limit)?;
+        self.q.reserve(data.len(), self.initial, hard)?;
         self.q.free_mut()[..data.len()].copy_from_slice(data);
         self.q.commit(data.len());
         Ok(())
